@@ -1,0 +1,39 @@
+"""Field helpers: every parameter declares its bounds and its source in one place.
+
+``param(default, lo, hi, src)`` returns a dataclass field whose metadata the validator reads.
+``src`` is a seed file / table reference or the word ``assumption`` (SPEC: every number has a
+source or says it is an assumption).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import field
+from typing import Any
+
+INF = math.inf
+
+
+def param(default: Any, lo: float = -INF, hi: float = INF, src: str = "assumption", doc: str = ""):
+    """A scalar parameter with an allowed closed range ``[lo, hi]`` and a source."""
+    return field(default=default, metadata={"lo": lo, "hi": hi, "src": src, "doc": doc})
+
+
+def prob(default: float, src: str = "assumption", doc: str = ""):
+    """A probability in ``[0, 1]``."""
+    return param(default, 0.0, 1.0, src, doc)
+
+
+def nonneg(default: Any, src: str = "assumption", doc: str = ""):
+    """A non-negative quantity (a count, a capacity, a duration, an amount of money)."""
+    return param(default, 0.0, INF, src, doc)
+
+
+def date_field(default: str | None, src: str = "assumption", doc: str = ""):
+    """An ISO date ``YYYY-MM-DD`` (or ``null`` for 'never')."""
+    return field(default=default, metadata={"date": True, "src": src, "doc": doc})
+
+
+def sub(factory: Any):
+    """A nested configuration section."""
+    return field(default_factory=factory)

@@ -1,0 +1,169 @@
+"""Checking a configuration before a run starts: ranges, dates, names and cross-field rules.
+
+Every failure raises :class:`ConfigError` with the full key, the offending value and what is
+allowed, so the command line can print one clear line instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as _dt
+import math
+from typing import Any
+
+from sim.config.policy import AGENCY_LINKS, REGIONS
+
+SECTORS_ALLOWED: tuple[str, ...] = (
+    "construction", "cleaning", "hospitality", "transport", "car_valeting",
+    "agriculture", "fisheries", "temp_agencies", "other",
+)
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be run: names the key, the value and what is allowed."""
+
+    def __init__(self, key: str, value: Any, allowed: str) -> None:
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(f"invalid configuration: {key} = {value!r} (allowed: {allowed})")
+
+
+def to_object(dcfg: Any) -> Any:
+    """Turn an OmegaConf DictConfig into the typed dataclass tree, with clear errors."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        return OmegaConf.to_object(dcfg)
+    except OmegaConfBaseException as exc:  # missing values, wrong types
+        key = getattr(exc, "full_key", None) or "?"
+        raise ConfigError(str(key), getattr(exc, "value", None), str(exc).splitlines()[0]) from None
+
+
+def parse_date(key: str, value: Any) -> _dt.date | None:
+    """Parse an ISO date (``None`` passes through for 'never')."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(key, value, "an ISO date YYYY-MM-DD, or null for 'never'") from None
+
+
+def _describe(lo: float, hi: float) -> str:
+    if lo == 0.0 and hi == 1.0:
+        return "a probability in [0, 1]"
+    if hi == math.inf:
+        return f"a number >= {lo:g}"
+    return f"a number in [{lo:g}, {hi:g}]"
+
+
+def _walk(obj: Any, prefix: str) -> None:
+    for f in dataclasses.fields(obj):
+        key = f"{prefix}{f.name}"
+        value = getattr(obj, f.name)
+        meta = f.metadata
+        if dataclasses.is_dataclass(value):
+            _walk(value, key + ".")
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if dataclasses.is_dataclass(v):
+                    _walk(v, f"{key}.{k}.")
+        elif meta.get("date"):
+            parse_date(key, value)
+        elif "lo" in meta:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(key, value, _describe(meta["lo"], meta["hi"]))
+            if not (meta["lo"] <= value <= meta["hi"]) or (isinstance(value, float) and math.isnan(value)):
+                raise ConfigError(key, value, _describe(meta["lo"], meta["hi"]))
+
+
+def _check_names(cfg: Any) -> None:
+    pol = cfg.policy
+    for region in pol.centres.by_region:
+        if region not in REGIONS:
+            raise ConfigError(f"policy.centres.by_region.{region}", region, f"one of {', '.join(REGIONS)}")
+    for regime in ("before", "after", "no_centre"):
+        links = getattr(pol.sharing, regime)
+        for k in links:
+            if k not in AGENCY_LINKS:
+                raise ConfigError(f"policy.sharing.{regime}.{k}", k, f"one of {', '.join(AGENCY_LINKS)}")
+        for k in AGENCY_LINKS:
+            if k not in links:
+                raise ConfigError(f"policy.sharing.{regime}", sorted(links), f"every link of {', '.join(AGENCY_LINKS)}")
+    for s in pol.consumers.norgesmodellen_sectors:
+        if s not in SECTORS_ALLOWED:
+            raise ConfigError("policy.consumers.norgesmodellen_sectors", s, f"sectors among {', '.join(SECTORS_ALLOWED)}")
+    w = pol.nli
+    if w.w_random + w.w_risk_based + w.w_intelligence_led <= 0:
+        raise ConfigError("policy.nli.w_random+w_risk_based+w_intelligence_led", 0, "weights summing to more than 0")
+
+
+def _resolve(root: Any, dotted: str, where: str) -> tuple[Any, str]:
+    parts = dotted.split(".")
+    obj = root
+    for i, p in enumerate(parts[:-1]):
+        if isinstance(obj, dict) and p in obj:
+            obj = obj[p]
+        elif dataclasses.is_dataclass(obj) and hasattr(obj, p) and p != "interventions":
+            obj = getattr(obj, p)
+        else:
+            raise ConfigError(where, dotted, f"a lever key under policy (no '{'.'.join(parts[: i + 1])}')")
+    last = parts[-1]
+    ok = (isinstance(obj, dict) and last in obj) or (
+        dataclasses.is_dataclass(obj) and last in {f.name for f in dataclasses.fields(obj)}
+    )
+    if not ok or last in ("interventions", "name", "description", "source"):
+        raise ConfigError(where, dotted, "a lever key under policy, e.g. nli.n_inspectors")
+    return obj, last
+
+
+def apply_intervention(policy: Any, iv: Any, where: str = "policy.interventions") -> list[str]:
+    """Apply one intervention to ``policy`` in place; return the keys it changed."""
+    changed = []
+    for dotted, value in iv.set.items():
+        obj, last = _resolve(policy, dotted, f"{where}.set")
+        old = obj[last] if isinstance(obj, dict) else getattr(obj, last)
+        if dataclasses.is_dataclass(old):
+            raise ConfigError(f"{where}.set.{dotted}", value, "a single lever value, not a section")
+        if isinstance(old, bool) != isinstance(value, bool) and old is not None:
+            raise ConfigError(f"{where}.set.{dotted}", value, f"a value of the lever's type ({type(old).__name__})")
+        if isinstance(obj, dict):
+            obj[last] = value
+        else:
+            setattr(obj, last, value)
+        changed.append(dotted)
+    for dotted, factor in iv.multiply.items():
+        obj, last = _resolve(policy, dotted, f"{where}.multiply")
+        old = obj[last] if isinstance(obj, dict) else getattr(obj, last)
+        if isinstance(old, bool) or not isinstance(old, (int, float)):
+            raise ConfigError(f"{where}.multiply.{dotted}", factor, "multiply applies to numeric levers only")
+        new = old * float(factor)
+        if isinstance(obj, dict):
+            obj[last] = new
+        else:
+            setattr(obj, last, type(old)(new) if isinstance(old, int) else new)
+        changed.append(dotted)
+    return changed
+
+
+def validate(cfg: Any) -> None:
+    """Check every bound, date, name and cross-field rule; raise ConfigError on the first failure."""
+    _walk(cfg, "")
+    if cfg.end < cfg.start:
+        raise ConfigError("end", cfg.end, f"a year >= start ({cfg.start})")
+    _check_names(cfg)
+    # Interventions: dates valid, keys real levers, and the policy after each one still valid.
+    trial = copy.deepcopy(cfg.policy)
+    for i, iv in enumerate(sorted(cfg.policy.interventions, key=lambda x: str(x.start))):
+        where = f"policy.interventions[{i}]"
+        if parse_date(f"{where}.start", iv.start) is None:
+            raise ConfigError(f"{where}.start", iv.start, "an ISO date YYYY-MM-DD")
+        apply_intervention(trial, iv, where)
+        try:
+            _walk(trial, "policy.")
+            _check_names(type(cfg)(**{**cfg.__dict__, "policy": trial}))
+        except ConfigError as exc:
+            raise ConfigError(exc.key, exc.value, f"{exc.allowed}; set by {where}") from None

@@ -1,0 +1,150 @@
+"""World parameters: what we do not know about Norway's labour market and its criminals.
+
+These are *uncertainties* (EMA Workbench's term): calibration fits them, sensitivity analysis
+varies them, and a policy comparison never changes them. Values below are documented plausible
+defaults; each says where it comes from or that it is an assumption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.config.fields import nonneg, param, prob, sub
+
+
+@dataclass
+class PopulationWorld:
+    """Size and make-up of the employer and worker populations (national, 1:1)."""
+
+    n_employers: int = nonneg(200_000, "SPEC 2.3: national ~200k employers (assumption)")
+    sectors_file: str = "sectors.csv"  # sim/data/ file; every row sourced
+    regions_file: str = "regions.csv"  # sim/data/ file; every row sourced
+    slot_headroom: float = param(0.25, 0.0, 2.0, doc="spare job slots per firm for growth, share of size")
+    p_opportunistic: float = prob(0.22, doc="share of non-criminal firms that are opportunistic, scaled by sector propensity")
+    size_sigma: float = param(1.0, 0.1, 3.0, doc="log-sd of the lognormal firm-size distribution")
+
+
+@dataclass
+class FirmWorld:
+    """Employer dynamics and the compliance (deterrence) decision, SPEC 4.1."""
+
+    rate_exit_year: float = param(0.08, 0.0, 1.0, doc="annual exit hazard of an ordinary firm; its job block goes to an entrant")
+    rate_resize_year: float = param(0.5, 0.0, 52.0, doc="annual rate at which a firm hires or sheds one worker")
+    rate_review_year: float = param(4.0, 0.0, 52.0, doc="how often a firm revisits its compliance choice, per year")
+    tax_wedge: float = prob(0.40, "assumption: income tax + employer NI contributions on a wage", "tax and social-security share of the wage bill saved by undeclared work")
+    underpay_gain: float = prob(0.30, doc="share of the wage withheld from an underpaid worker")
+    u_max_opportunistic: float = prob(0.45, doc="highest undeclared share an opportunistic firm chooses")
+    u_max_criminal: float = prob(0.85, doc="highest undeclared share of a threat actor's firm")
+    u_compliant: float = prob(0.01, doc="mean undeclared share of a compliant firm (errors, marginal cases)")
+    w_max_opportunistic: float = prob(0.35, doc="highest underpaid share an opportunistic firm chooses")
+    w_max_criminal: float = prob(0.80, doc="highest underpaid share of a threat actor's firm")
+    beta: float = param(4.0, 0.0, 50.0, doc="sharpness of the response to net gain (bounded rationality)")
+    z0: float = param(-1.0, -10.0, 10.0, doc="intercept of the evasion index")
+    norm_weight: float = param(2.0, 0.0, 20.0, doc="weight of the peer norm (share of evaders among peers)")
+    honesty_sd: float = param(1.0, 0.0, 5.0, doc="sd of each firm's fixed intrinsic honesty")
+    adjust: float = prob(0.5, doc="share of the gap to the target closed at each review")
+    sanction_multiple: float = param(3.0, 0.0, 50.0, doc="expected sanction per NOK evaded when caught, before policy levers")
+    detect_amplifier: float = param(1.5, 0.0, 20.0, doc="how much firms over-weight the observed inspection rate")
+    p_hat_initial: float = prob(0.06, doc="initial perceived annual detection probability")
+    learn_own: float = prob(0.5, doc="jump of perceived detection towards 1 after an own inspection")
+    learn_peer: float = prob(0.02, doc="weekly pull of perceived detection towards the observed peer rate")
+    publication_boost: float = param(0.5, 0.0, 10.0, "seed 003, measure 22 (assumption on size)", "extra weight on peers' inspections when decisions are published")
+    remediation_effect: float = prob(0.8, doc="share of evasion removed when an order is complied with")
+
+
+@dataclass
+class ActorWorld:
+    """Threat actors: numbers, capacity, intent and behaviour, SPEC 2.5 and 4.2."""
+
+    n_initial: int = nonneg(1_200, "assumption: order of magnitude of NTAES-known actors nationally")
+    companies_mean: float = param(2.5, 1.0, 20.0, "seed 001: one actor, several companies (size assumption)")
+    rate_new_year: float = nonneg(140.0, doc="new actors per year nationally (1:1)")
+    p_prior_record: float = prob(0.60, "seed 001 target 72% (initial share before 2014 is an assumption)")
+    p_prior_bankruptcy: float = prob(0.35, "seed 001 target 45% (initial share before 2014 is an assumption)")
+    capacity_mean_mnok: float = nonneg(5.0, doc="initial capacity, MNOK (money, facilitators)")
+    reinvest: float = prob(0.3, doc="share of illicit profit that adds to capacity")
+    capacity_cost_mnok_year: float = nonneg(0.4, doc="upkeep of capacity per company and year, MNOK")
+    rate_open_year: float = nonneg(0.8, doc="company registrations per actor-year at reference capacity")
+    max_companies: int = nonneg(12)
+    rate_phoenix_year: float = nonneg(0.25, "seed 001: 45% had a leading role in a bankrupt firm (rate assumption)", "planned bankruptcies per company-year")
+    phoenix_heat_mult: float = nonneg(4.0, doc="multiplier on the phoenix hazard when a company has been inspected or sanctioned")
+    displacement_threshold: float = param(0.10, 0.0, 1.0, "seeds 001, 003 (threshold assumption)", "perceived-risk gap that makes an actor move sector")
+    camouflage_mean: float = prob(0.4, "seed 001: law-abiding facade (size assumption)")
+    rate_desist_year: float = nonneg(0.05)
+    intent_initial: float = prob(0.8)
+    intent_sanction_drop: float = prob(0.15, doc="fall of intent per sanction felt")
+    intent_impunity_rise: float = prob(0.02, doc="monthly rise of intent without sanctions")
+    p_return_after_release: float = prob(0.5)
+    p_straw_man: float = prob(0.3, doc="chance a banned actor still opens a company through a front man")
+    extraction: float = prob(0.5, doc="share of a firm's illicit gain the actor takes")
+
+
+@dataclass
+class WorkerWorld:
+    """Workers' vulnerability, awareness and tips, SPEC 2.4 and 4.3."""
+
+    rate_turnover_year: float = param(0.25, 0.0, 5.0, doc="annual replacement of a job's holder")
+    awareness_migrant: float = prob(0.3, doc="mean awareness of rights of a newly arrived migrant")
+    awareness_native: float = prob(0.75)
+    vulnerability_migrant: float = prob(0.6)
+    vulnerability_native: float = prob(0.2)
+    rate_tip_year: float = nonneg(0.03, doc="annual tip probability of an exploited, fully aware, independent worker")
+    p_tip_union: float = prob(0.3, "seed 003, measure 5 (Fair Play Bygg); share assumption", "share of tips that go through a union")
+    p_union_forward: float = prob(0.7, doc="share of union tips forwarded to the NLI")
+    dur_union_forward: float = nonneg(30.0, doc="days a union takes to forward a tip")
+    awareness_decay_year: float = prob(0.1)
+    p_benefit_while_undeclared: float = prob(0.12, doc="share of undeclared workers also drawing benefits")
+    benefit_nok_month: float = nonneg(18_000.0, doc="monthly benefit of such a worker, NOK")
+
+
+@dataclass
+class DetectionWorld:
+    """What an inspection or a register can see."""
+
+    p_detect_undeclared: float = prob(0.6, doc="chance an inspection sees undeclared work in a firm that has it")
+    p_detect_underpay: float = prob(0.5)
+    p_other_violation: float = prob(0.35, doc="chance of some other (HSE) violation in any inspected firm")
+    joint_detect_mult: float = param(1.4, 1.0, 5.0, "seed 000/001: joint controls combine agencies' tools", "detection multiplier for joint controls")
+    rate_tax_signal_year: float = nonneg(0.8, doc="tax/register anomaly signals per year from a fully evading firm")
+    rate_nav_signal_year: float = nonneg(0.3, doc="benefit-anomaly signals per year from a fully evading firm")
+    rate_police_signal_year: float = nonneg(0.2, doc="crime-report signals per year per active threat actor")
+    evidence_threshold: float = nonneg(2.0, doc="evidence score at which a centre opens an analysis of an actor")
+    p_link_successor: float = prob(0.5, doc="chance a tax register signal links a phoenix successor to its actor")
+
+
+@dataclass
+class JusticeWorld:
+    """How cases end (SPEC 2.6, 4.6): uncertain facts about the justice system."""
+
+    p_convict_base: float = prob(0.10, "seed 001: ~140 of 941 cases convicted (base assumption)")
+    convict_per_agency: float = prob(0.06, doc="added conviction chance per extra agency contributing evidence")
+    p_drop_evidence_base: float = prob(0.35, "seed 001: ~250 of 941 dropped for evidence")
+    drop_per_agency: float = prob(0.06, doc="fall of the drop chance per extra agency")
+    dur_sentence_mean: float = nonneg(540.0, doc="mean prison sentence, days")
+    dur_case_mean: float = nonneg(240.0, doc="mean investigation work time, days")
+    dur_case_cv: float = nonneg(0.6)
+
+
+@dataclass
+class CostWorld:
+    """Money: converting model quantities into NOK."""
+
+    nok_per_eur: float = nonneg(9.33, "Norges Bank 2017 annual average EUR/NOK")
+    nok_per_fte_year: float = nonneg(1_200_000.0, doc="full cost of one enforcement FTE, NOK/year")
+    phoenix_loss_nok: float = nonneg(1_500_000.0, doc="unpaid taxes and wage claims left by one planned bankruptcy")
+    exploitation_harm_nok_year: float = nonneg(60_000.0, doc="non-wage harm per exploited worker-year")
+
+
+@dataclass
+class WorldConfig:
+    """All uncertain world parameters. Lives in ``scenarios/world/*.yaml``."""
+
+    name: str = "default"
+    description: str = "Documented plausible defaults (not yet calibrated)."
+    population: PopulationWorld = sub(PopulationWorld)
+    firms: FirmWorld = sub(FirmWorld)
+    actors: ActorWorld = sub(ActorWorld)
+    workers: WorkerWorld = sub(WorkerWorld)
+    detection: DetectionWorld = sub(DetectionWorld)
+    justice: JusticeWorld = sub(JusticeWorld)
+    costs: CostWorld = sub(CostWorld)
