@@ -89,6 +89,7 @@ class WorkerWorld:
     vulnerability_migrant: float = prob(0.6)
     vulnerability_native: float = prob(0.2)
     rate_tip_year: float = nonneg(0.03, doc="annual tip probability of an exploited, fully aware, independent worker")
+    tip_dependence: float = prob(0.6, doc="how much a worker's vulnerability (dependence on the employer) suppresses tipping")
     p_tip_union: float = prob(0.3, "seed 003, measure 5 (Fair Play Bygg); share assumption", "share of tips that go through a union")
     p_union_forward: float = prob(0.7, doc="share of union tips forwarded to the NLI")
     dur_union_forward: float = nonneg(30.0, doc="days a union takes to forward a tip")
@@ -110,6 +111,7 @@ class DetectionWorld:
     rate_police_signal_year: float = nonneg(0.2, doc="crime-report signals per year per active threat actor")
     evidence_threshold: float = nonneg(2.0, doc="evidence score at which a centre opens an analysis of an actor")
     p_link_successor: float = prob(0.5, doc="chance a tax register signal links a phoenix successor to its actor")
+    p_report_agency_signal: float = prob(0.02, doc="chance a Tax signal about an actor's company becomes a police report by Tax")
 
 
 @dataclass

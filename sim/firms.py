@@ -1,0 +1,143 @@
+"""Employer submodels, vectorised (SPEC 4.1): churn, growth, and the compliance decision.
+
+Compliance decision (deterrence with bounded rationality, Allingham-Sandmo / Becker)
+-----------------------------------------------------------------------------------
+A firm that reviews its choice this week sets a target undeclared share
+
+    u* = u_max * sigmoid(z),
+    z  = z0 + log(propensity_sector) + honesty_firm + norm_weight * peers_evading
+         + beta * (1 - p_hat * K) - pressure_sector
+
+where ``p_hat`` is the firm's *perceived* annual detection probability, ``K`` the expected
+sanction per NOK evaded if caught (``sanction_multiple`` times the current sanction mix
+relative to the default mix), ``peers_evading`` the share of evaders among firms of the same
+sector and region, and ``pressure`` buyer/consumer pressure (approval schemes, Norgesmodellen,
+published suspensions). ``1 - p_hat * K`` is the Allingham-Sandmo net gain per NOK evaded;
+the sigmoid gives diminishing returns to deterrence. The firm closes ``adjust`` of the gap to
+the target. Underpayment follows the same rule with the sector's underpayment propensity.
+Compliant firms keep a small fixed error rate; a threat actor's companies evade at
+``u_max_criminal * intent``, only weakly moved by deterrence.
+
+Perceived detection is learnt: an own inspection pulls ``p_hat`` towards 1 (``learn_own``);
+every week it drifts towards the observed control rate among peers (sector x region),
+amplified by ``detect_amplifier`` and, when suspension decisions are published, by
+``publication_boost`` (seed 003, measure 22).
+
+Random draws are per region (streams ``firms.<purpose>.<region>``) and their number never
+depends on the state, so a lever touching one region leaves other regions' firms' luck alone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.population import ACTIVE, COMPLIANT, CRIMINAL, OPPORTUNISTIC
+
+if TYPE_CHECKING:
+    from sim.model import AkrimModel
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def evasion_targets(m: AkrimModel, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Target undeclared and underpaid shares for workplaces ``b`` under current conditions."""
+    pop, fw, tb = m.pop, m.cfg.world.firms, m.tables
+    s = pop.sector[b]
+    peer = m.peer_evading[pop.cell[b]]
+    base = fw.z0 + pop.honesty[b] + fw.norm_weight * peer - m.pressure[s]
+    net = fw.beta * (1.0 - pop.p_hat[b] * m.expected_sanction)
+    z_u = base + np.log(tb.evasion_propensity[s]) + net
+    z_w = base + np.log(tb.underpay_propensity[s]) + net
+    ftype = pop.ftype[b]
+    u = np.where(ftype == OPPORTUNISTIC, fw.u_max_opportunistic * _sigmoid(z_u), pop.u_base[b])
+    w = np.where(ftype == OPPORTUNISTIC, fw.w_max_opportunistic * _sigmoid(z_w), 0.5 * pop.u_base[b])
+    crim = ftype == CRIMINAL
+    if crim.any():
+        intent = m.ta.intent[pop.owner[b[crim]]]
+        u[crim] = fw.u_max_criminal * intent * (0.6 + 0.4 * _sigmoid(z_u[crim] + 2.0))
+        w[crim] = fw.w_max_criminal * intent * (0.6 + 0.4 * _sigmoid(z_w[crim] + 2.0))
+    return u.astype(np.float32), w.astype(np.float32)
+
+
+def compliance_weekly(m: AkrimModel) -> None:
+    """Perceived-detection learning for all firms; reviews of the compliance choice."""
+    pop, fw = m.pop, m.cfg.world.firms
+    pub = 1.0 + fw.publication_boost * float(m.policy.sanctions.publish_suspensions)
+    target = np.minimum(1.0, fw.detect_amplifier * m.insp_rate_cell[pop.cell] * pub)
+    pop.p_hat += (fw.learn_peer * (target - pop.p_hat)).astype(np.float32)
+    evading = (pop.u > 0.05).astype(np.float64)
+    m.peer_evading = np.bincount(pop.cell, weights=evading, minlength=pop.n_cells) / m.cell_n_blocks
+    p_review = fw.rate_review_year / 52.0
+    due = []
+    for r, blocks in enumerate(m.region_blocks):
+        draws = m.streams.get(f"firms.review.{m.tables.regions[r]}").random(blocks.size)
+        due.append(blocks[draws < p_review])
+    b = np.concatenate(due)
+    if b.size:
+        u_t, w_t = evasion_targets(m, b)
+        pop.u[b] += fw.adjust * (u_t - pop.u[b])
+        pop.w[b] += fw.adjust * (w_t - pop.w[b])
+
+
+def settle_initial(m: AkrimModel) -> None:
+    """Start every firm at its equilibrium choice under the initial conditions."""
+    b = np.arange(m.pop.n)
+    m.pop.u[:], m.pop.w[:] = evasion_targets(m, b)
+
+
+def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
+    """Ordinary firms take over workplace(s) ``b``; ``r`` holds three uniforms per workplace
+    (type, honesty, compliant error rate), drawn from the region's entry stream if not given."""
+    from scipy.special import ndtri
+
+    pop, fw = m.pop, m.cfg.world.firms
+    b = np.atleast_1d(np.asarray(b, dtype=np.int64))
+    if b.size == 0:
+        return
+    if r is None:
+        r = np.stack([m.streams.get(f"firms.entry.{m.tables.regions[pop.region[x]]}").random(3) for x in b])
+    r = np.asarray(r).reshape(b.size, 3)
+    p_opp = np.minimum(0.95, m.cfg.world.population.p_opportunistic * m.tables.evasion_propensity[pop.sector[b]])
+    pop.new_occupant(b, int(m.env.now), np.where(r[:, 0] < p_opp, OPPORTUNISTIC, COMPLIANT).astype(np.int8))
+    # Honesty ~ N(0, sd) by inverse transform of a uniform (keeps the draw count fixed).
+    pop.honesty[b] = ndtri(np.clip(r[:, 1], 1e-9, 1 - 1e-9)) * fw.honesty_sd
+    pop.u_base[b] = -np.log(np.maximum(1.0 - r[:, 2], 1e-12)) * fw.u_compliant
+    pop.u[b], pop.w[b] = evasion_targets(m, b)
+    pop.aggregate_blocks(b)
+
+
+def firms_weekly(m: AkrimModel) -> None:
+    """Ordinary exit and entry (the workplace passes to an entrant) and growth (hire/shed one)."""
+    pop, fw = m.pop, m.cfg.world.firms
+    p_exit = fw.rate_exit_year / 52.0
+    lam_resize = fw.rate_resize_year / 52.0
+    changed = []
+    for r, blocks in enumerate(m.region_blocks):
+        name = m.tables.regions[r]
+        rng = m.streams.get(f"firms.exit.{name}")
+        k = rng.binomial(blocks.size, p_exit)
+        exits = blocks[rng.integers(0, blocks.size, k)]
+        entry = m.streams.get(f"firms.entry.{name}").random((k, 3))
+        ok = (pop.owner[exits] < 0) & (pop.status[exits] == ACTIVE)
+        exits, keep = np.unique(exits[ok], return_index=True)
+        ordinary_entrant(m, exits, entry[ok][keep])
+        rng = m.streams.get(f"firms.resize.{name}")
+        k = rng.poisson(blocks.size * lam_resize)
+        chosen = blocks[rng.integers(0, blocks.size, k)]
+        grow = rng.random(k) < 0.5
+        hire_rng = m.streams.get(f"workers.hire.{name}")
+        for b, g in zip(chosen, grow):
+            if g and pop.size[b] < pop.cap[b] - 1:
+                slot = pop.start[b] + pop.size[b]
+                pop.size[b] += 1
+                pop.turnover(np.array([slot]), hire_rng, informed=m.p_informed_at_hire)
+                changed.append(b)
+            elif not g and pop.size[b] > 1:
+                pop.size[b] -= 1
+                changed.append(b)
+    if changed:
+        m.inspections.invalidate_weights()

@@ -1,0 +1,430 @@
+"""The A-krim model: a ``mesa.Model`` that owns a SimPy clock, named random streams, the
+vectorised populations and the few rich agents.
+
+Core objects:
+    AkrimModel: build from an ``AkrimConfig``; ``run()`` to the end of the horizon, or
+        ``step()`` one week at a time (the workshop does that).
+    RunResult: what a run produces (annual tables, event log, monthly series).
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+import simpy
+
+from sim import actors as actors_mod
+from sim.actors import ActorTable, ThreatActor
+from sim.centres import Centre, Ntaes
+from sim.config import apply_intervention
+from sim.config.policy import REGIONS, SanctionsPolicy
+from sim.data import load_tables
+from sim.events import EventLog
+from sim.firms import compliance_weekly, firms_weekly, ordinary_entrant, settle_initial
+from sim.inspections import Inspections
+from sim.metrics import Metrics
+from sim.police import Police
+from sim.population import ACTIVE, CRIMINAL, SUSPENDED, Population
+from sim.rng import Streams
+from sim.signals import Signals
+from sim.workers import workers_weekly
+
+
+def expected_sanction_index(s: SanctionsPolicy) -> float:
+    """Expected penalty of a serious finding in a common unit (used relative to the default mix)."""
+    return (s.p_fine * s.nok_fine_mean / 1e5 + 2.0 * s.p_suspension + 5.0 * s.p_report_nli
+            + s.p_tax_reassess_nli * (1.0 + s.tax_surcharge) + 0.4 * s.p_coercive_fine)
+
+
+_E_DEFAULT = expected_sanction_index(SanctionsPolicy())
+
+
+@dataclass
+class RunResult:
+    """What one run produces."""
+
+    annual: Any  # pandas DataFrame, one row per year (SPEC 5 columns)
+    by_region: Any
+    by_sector: Any
+    monthly: Any
+    events: Any | None
+    streams_used: list[str]
+
+
+class AkrimModel(mesa.Model):
+    """Norway's a-krim system: employers, workers, threat actors, agencies, centres and NTAES.
+
+    Time is in days from 1 January of ``cfg.start``. A weekly market tick runs every 7 days;
+    everything else (signal transfers, analyses, leader-group meetings every 14 days, joint
+    controls, sanction delays, police cases, releases, NTAES assessments) is a SimPy event at its
+    own time.
+
+    Order inside one weekly tick (``TICK_ORDER``; tested):
+
+    1. ``calendar``    - policy calendar: dated interventions due, centre openings, the 2022
+       sharing regulation, NTAES start, approval schemes, campaigns; derived levers refreshed.
+    2. ``firms``       - ordinary exit and entry (workplace to an entrant), growth/shrinkage.
+    3. ``workers``     - turnover, campaign reach, awareness decay.
+    4. ``compliance``  - perceived-detection learning; firms due a review set undeclared work and
+       underpayment (deterrence + peer norm + buyer pressure).
+    5. ``actors``      - new actors, company registrations, planned (phoenix) bankruptcies,
+       desistance; at a month's first tick also profit/capacity/intent and displacement.
+    6. ``signals``     - Tax, NAV, police, worker tips, posted-worker register, cross-border;
+       each shared with a latency and completeness (SimPy timeouts).
+    7. ``inspections`` - this week's ordinary NLI inspections by the targeting mix; findings are
+       sanctioned at once, delayed effects scheduled.
+    8. ``observe``     - control-rate memories, enforcement cost; at a month's first tick the
+       worker aggregates, crime cost and monthly KPIs; at a year's first tick the year-end stocks.
+
+    Args:
+        cfg: A validated ``AkrimConfig``.
+    """
+
+    TICK_ORDER = ("calendar", "firms", "workers", "compliance", "actors", "signals", "inspections", "observe")
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(seed=cfg.seed)
+        self.cfg = cfg
+        self.policy = copy.deepcopy(cfg.policy)  # live levers: interventions change this copy
+        self.scale = float(cfg.scale)
+        self.streams = Streams(cfg.seed)
+        self.env = simpy.Environment()
+        self.trace: list[str] | None = None  # set to [] to record the tick order
+        self.origin = dt.date(cfg.start, 1, 1)
+        self.years = list(range(cfg.start, cfg.end + 1))
+        self.year_start = [(dt.date(y, 1, 1) - self.origin).days for y in self.years]
+        self.end_day = (dt.date(cfg.end + 1, 1, 1) - self.origin).days
+        self.tables = load_tables(cfg.world.population.sectors_file, cfg.world.population.regions_file)
+        if tuple(self.tables.regions) != REGIONS:
+            raise ValueError(f"regions file must list {REGIONS} in that order, got {self.tables.regions}")
+        self.pop = Population(self.tables, cfg.world, self.scale, self.streams.get("population.build"))
+        pop = self.pop
+        self.region_blocks = [np.flatnonzero(pop.region == r) for r in range(len(REGIONS))]
+        self.cell_n_blocks = np.maximum(np.bincount(pop.cell, minlength=pop.n_cells), 1).astype(float)
+        self.metrics = Metrics(self.years, len(REGIONS), len(self.tables.sectors), self.scale)
+        self.log = EventLog(enabled=cfg.output.events)
+        # Derived levers and memories.
+        self.sector_priority = self.tables.evasion_propensity.astype(float).copy()
+        self.approval_active = np.zeros(len(self.tables.sectors), dtype=bool)
+        self.pressure = np.zeros(len(self.tables.sectors))
+        self.expected_sanction = cfg.world.firms.sanction_multiple
+        self.insp_rate_cell = np.full(pop.n_cells, cfg.world.firms.p_hat_initial / max(cfg.world.firms.detect_amplifier, 1e-9))
+        self.actor_ctrl_rate_cell = np.zeros(pop.n_cells)
+        self.cell_risk = self.insp_rate_cell.copy()
+        self.published_week = np.zeros(pop.n_cells)
+        self.peer_evading = np.zeros(pop.n_cells)
+        self.regulation_in_force = False
+        self.campaign_active = False
+        self.p_informed_at_hire = 0.0
+        self.ta_profit_month = np.zeros(0)
+        self._applied: set[int] = set()
+        self._last_month = -1
+        self._last_cost_day = 0.0
+        self.week = 0
+        w = self.tables.employment * self.tables.evasion_propensity * self.tables.risk_sector
+        self.actor_sector_weights = w / w.sum()
+        # Agents: police, centres, NTAES, threat actors.
+        self.police = Police(self)
+        self.centres = [Centre(self, r, name) for r, name in enumerate(REGIONS)]
+        self.ntaes = Ntaes(self)
+        self.signals = Signals(self)
+        self.inspections = Inspections(self)
+        self.ta = ActorTable()
+        self.actor_list: list[ThreatActor] = []
+        self._calendar()
+        settle_initial(self)
+        rng = self.streams.get("actors.init")
+        for _ in range(int(round(cfg.world.actors.n_initial * self.scale))):
+            actors_mod.spawn_actor(self, rng, initial=True)
+        self.pop.aggregate(cfg.world.workers.tip_dependence)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "day": lambda m: m.env.now,
+            "undeclared_share": lambda m: m.undeclared_share_now(),
+            "exploited_workers": lambda m: float(m.pop.n_expl.sum()) / m.scale,
+            "active_threat_actors": lambda m: float(m.ta.active_mask().sum()) / m.scale,
+            "perceived_detection": lambda m: float(m.pop.p_hat.mean()),
+        })
+        self.env.process(self._clock())
+
+    # ------------------------------------------------------------------ time helpers
+    @property
+    def today(self) -> dt.date:
+        """Calendar date of the current simulation time."""
+        return self.origin + dt.timedelta(days=int(self.env.now))
+
+    def date_of(self, iso: str | None) -> dt.date:
+        """A lever's ISO date (``None`` = never, returned as a far-future date)."""
+        if iso is None:
+            return dt.date.max
+        return iso if isinstance(iso, dt.date) else dt.date.fromisoformat(str(iso))
+
+    @property
+    def year_idx(self) -> int:
+        """Index of the current calendar year in ``self.years``."""
+        return max(0, min(bisect.bisect_right(self.year_start, self.env.now) - 1, len(self.years) - 1))
+
+    def schedule(self, delay: float, fn, *args) -> None:
+        """Call ``fn(*args)`` after ``delay`` days (a SimPy timeout with a plain callback)."""
+        ev = self.env.timeout(max(0.0, float(delay)))
+        ev.callbacks.append(lambda _ev: fn(*args))
+
+    # ------------------------------------------------------------------ the clock
+    def _clock(self):
+        while True:
+            self._tick()
+            yield self.env.timeout(7.0)
+
+    def _mark(self, name: str) -> None:
+        if self.trace is not None:
+            self.trace.append(name)
+
+    def _tick(self) -> None:
+        """One weekly tick, in the order of ``TICK_ORDER``."""
+        today = self.today
+        month = today.year * 12 + today.month
+        new_month = month != self._last_month
+        new_year = new_month and today.month == 1 and self._last_month >= 0
+        self._mark("calendar")
+        self._calendar()
+        self._mark("firms")
+        firms_weekly(self)
+        self._mark("workers")
+        workers_weekly(self)
+        self._mark("compliance")
+        compliance_weekly(self)
+        self._mark("actors")
+        actors_mod.actors_weekly(self)
+        if new_month and self._last_month >= 0:
+            actors_mod.actors_monthly(self, 1.0)
+        self._mark("signals")
+        self.signals.weekly()
+        self._mark("inspections")
+        self.inspections.weekly()
+        self._mark("observe")
+        self._observe(new_month, new_year)
+        self._last_month = month
+        self.week += 1
+
+    def step(self) -> None:
+        """Advance one week (Mesa's step; the workshop drives the model with it)."""
+        if self.env.now >= self.end_day:
+            self.running = False
+            return
+        self.env.run(until=min(self.env.now + 7.0, self.end_day))
+
+    # ------------------------------------------------------------------ policy calendar
+    def _calendar(self) -> None:
+        today = self.today
+        changed = False
+        for i, iv in enumerate(self.policy.interventions):
+            if i not in self._applied and self.date_of(iv.start) <= today:
+                self._applied.add(i)
+                keys = apply_intervention(self.policy, iv)
+                self.log.add(self.env.now, "intervention", value=float(i))
+                changed = True
+                if self.trace is not None:
+                    self.trace.append("intervention:" + ",".join(keys))
+        for c in self.centres:
+            if not c.is_open and self.date_of(c.lever.open) <= today:
+                c.open()
+        reg = self.date_of(self.policy.sharing.regulation) <= today
+        if reg and not self.regulation_in_force:
+            self.log.add(self.env.now, "regulation_in_force")
+        self.regulation_in_force = reg
+        if not self.ntaes.started and self.date_of(self.policy.ntaes.start) <= today:
+            self.ntaes.start()
+        con, camp = self.policy.consumers, self.policy.campaigns
+        tb = self.tables
+        for name, start in (("cleaning", con.approval_cleaning_from), ("car_valeting", con.approval_car_valeting_from),
+                            ("temp_agencies", con.approval_temp_agencies_from)):
+            self.approval_active[tb.sector_index(name)] = self.date_of(start) <= today
+        norges = np.zeros(len(tb.sectors), dtype=bool)
+        if self.date_of(con.norgesmodellen_from) <= today:
+            norges[[tb.sector_index(s) for s in con.norgesmodellen_sectors]] = True
+        sens = tb.consumer_sensitivity
+        self.pressure = sens * (con.approval_pressure * self.approval_active + con.procurement_pressure * norges
+                                + con.publication_pressure * float(self.policy.sanctions.publish_suspensions))
+        self.campaign_active = self.date_of(camp.know_your_rights_from) <= today
+        self.p_informed_at_hire = camp.p_id_check_info if self.date_of(camp.id_check_info_from) <= today else 0.0
+        if changed or self.week == 0:
+            self._levers_changed()
+
+    def _levers_changed(self) -> None:
+        for c in self.centres:
+            if c.is_open:
+                c.refresh_capacity()
+        self.police.refresh_capacity()
+        self.expected_sanction = self.cfg.world.firms.sanction_multiple * expected_sanction_index(self.policy.sanctions) / _E_DEFAULT
+        self.inspections.invalidate_weights()
+
+    # ------------------------------------------------------------------ hooks used by submodels
+    def ordinary_entrant(self, b: int) -> None:
+        """Workplace ``b`` passes to an ordinary entrant (its workers stay)."""
+        ordinary_entrant(self, b)
+
+    def firm_became_criminal(self, b: int) -> None:
+        """A threat actor's company now occupies workplace ``b``: set its evasion."""
+        from sim.firms import evasion_targets
+
+        bb = np.array([b])
+        self.pop.u[bb], self.pop.w[bb] = evasion_targets(self, bb)
+        self.pop.aggregate_blocks(bb)
+
+    def crime_loss(self, b: int, nok: float) -> None:
+        """Book a one-off loss to society (e.g. a phoenix bankruptcy) in crime cost."""
+        self.metrics.add(self.year_idx, "crime_cost_nok", int(self.pop.region[b]), int(self.pop.sector[b]), nok)
+
+    def centre_knows(self, a: ThreatActor) -> bool:
+        """Whether any centre holds a file on actor ``a``."""
+        return any(a.aid in c.files for c in self.centres)
+
+    def undeclared_share_now(self) -> float:
+        """Current share of employees in the risk sectors who work undeclared (SPEC 5)."""
+        pop = self.pop
+        risk = self.tables.risk_sector[pop.sector]
+        emp = np.where(pop.status == SUSPENDED, 0, pop.size)
+        return float(pop.n_und[risk].sum() / max(emp[risk].sum(), 1))
+
+    # ------------------------------------------------------------------ observation
+    def _observe(self, new_month: bool, new_year: bool) -> None:
+        pop, cfg = self.pop, self.cfg
+        alpha = 1.0 / 26.0  # memory of about half a year
+        ins = self.inspections
+        self.insp_rate_cell += alpha * (ins.week_counts / self.cell_n_blocks * 52.0 - self.insp_rate_cell)
+        n_actor_firms = np.bincount(pop.cell[pop.owner >= 0], minlength=pop.n_cells)
+        rate_a = ins.week_actor_counts / np.maximum(n_actor_firms, 1) * 52.0
+        self.actor_ctrl_rate_cell += alpha * (rate_a - self.actor_ctrl_rate_cell)
+        self.cell_risk = self.insp_rate_cell + self.actor_ctrl_rate_cell
+        ins.week_counts[:] = 0.0
+        ins.week_actor_counts[:] = 0.0
+        self.published_week[:] = 0.0
+        y = self.year_idx
+        self.metrics.add(y, "enforcement_cost_nok", value=self.enforcement_cost_year() * 7.0 / 365.0)
+        if new_month and self._last_month >= 0:
+            yprev = max(0, min(bisect.bisect_right(self.year_start, self.env.now - 1) - 1, len(self.years) - 1))
+            pop.aggregate(cfg.world.workers.tip_dependence)
+            self._accrue_crime_cost(yprev)
+            self._monthly_kpis(yprev)
+            self.inspections.invalidate_weights()
+            self.datacollector.collect(self)
+        if new_year:
+            self._year_end(self.year_idx - 1)
+
+    def enforcement_cost_year(self) -> float:
+        """Annual cost of the enforcement set-up currently in force (1:1 levers), NOK."""
+        p = self.policy
+        fte = p.nli.n_inspectors + p.police.n_investigators
+        for c in self.centres:
+            if c.is_open:
+                lv = c.lever
+                fte += 4 * lv.staff_per_agency + lv.analysts + 2 * lv.inspection_teams
+        if self.ntaes.started:
+            fte += p.ntaes.staff
+        cost = fte * self.cfg.world.costs.nok_per_fte_year
+        if self.campaign_active:
+            cost += p.campaigns.nok_cost_year
+        return cost
+
+    def _accrue_crime_cost(self, y: int) -> None:
+        pop, fw, ww, cw = self.pop, self.cfg.world.firms, self.cfg.world.workers, self.cfg.world.costs
+        days = self.env.now - self._last_cost_day
+        self._last_cost_day = self.env.now
+        wage = self.tables.wage[pop.sector]
+        per_year = (pop.n_und * wage * fw.tax_wedge + pop.n_under * wage * fw.underpay_gain
+                    + pop.n_und * ww.p_benefit_while_undeclared * ww.benefit_nok_month * 12.0
+                    + pop.n_expl * cw.exploitation_harm_nok_year)
+        cost = per_year * days / 365.0
+        self.metrics.nat[y, self.metrics.idx["crime_cost_nok"]] += cost.sum()
+        k = self.metrics.idx["crime_cost_nok"]
+        self.metrics.reg[y, :, k] += np.bincount(pop.region, weights=cost, minlength=len(REGIONS))
+        self.metrics.sec[y, :, k] += np.bincount(pop.sector, weights=cost, minlength=len(self.tables.sectors))
+
+    def _monthly_kpis(self, y: int) -> None:
+        pop, mt = self.pop, self.metrics
+        nr, ns = len(REGIONS), len(self.tables.sectors)
+        risk = self.tables.risk_sector[pop.sector]
+        emp = np.where(pop.status == SUSPENDED, 0, pop.size).astype(float)
+        und_r = np.where(risk, pop.n_und, 0).astype(float)
+        emp_r = np.where(risk, emp, 0.0)
+        mt.ratio(y, "undeclared_work_share", und_r.sum(), emp_r.sum(),
+                 np.bincount(pop.region, und_r, nr), np.bincount(pop.region, emp_r, nr),
+                 np.bincount(pop.sector, pop.n_und.astype(float), ns), np.bincount(pop.sector, emp, ns))
+        ones_r, ones_s = np.ones(nr), np.ones(ns)
+        mt.ratio(y, "exploited_workers", float(pop.n_expl.sum()), 1.0,
+                 np.bincount(pop.region, pop.n_expl.astype(float), nr), ones_r,
+                 np.bincount(pop.sector, pop.n_expl.astype(float), ns), ones_s)
+        mt.ratio(y, "workers_employed", emp.sum(), 1.0, np.bincount(pop.region, emp, nr), ones_r,
+                 np.bincount(pop.sector, emp, ns), ones_s)
+
+    def _year_end(self, y: int) -> None:
+        """Year-end stocks and shares for year index ``y``."""
+        if y < 0:
+            return
+        pop, mt, t = self.pop, self.metrics, self.ta
+        nr, ns = len(REGIONS), len(self.tables.sectors)
+        act = t.active_mask()
+        n_act = int(act.sum())
+        home = t.home_region[: t.n][act]
+        mt.set_stock(y, "active_threat_actors", n_act, by_r=np.bincount(home, minlength=nr),
+                     by_s=np.bincount(t.focus_sector[: t.n][act], minlength=ns))
+        cap = np.maximum(t.capacity[: t.n][act], 0.0)
+        mt.set_stock(y, "ta_capacity_total", cap.sum(), by_r=np.bincount(home, weights=cap, minlength=nr))
+        den = max(n_act, 1)
+        for name, mask in (("ta_capacity_reduced_share", t.capacity[: t.n] < t.capacity_year_start[: t.n]),
+                           ("ta_linked_to_inspected_share", t.nli_linked[: t.n]),
+                           ("ta_previously_reported_share", t.record[: t.n] > 0),
+                           ("ta_bankruptcy_role_share", t.bankrupt_role[: t.n])):
+            mt.ratio(y, name, float((mask & act).sum()), float(den))
+        owned = (pop.owner >= 0) & (pop.ftype == CRIMINAL)
+        mt.ratio(y, "companies_per_ta", float(owned.sum()), float(den))
+        active_firms = pop.status == ACTIVE
+        mt.set_stock(y, "employers_active", float(active_firms.sum()),
+                     by_r=np.bincount(pop.region[active_firms], minlength=nr),
+                     by_s=np.bincount(pop.sector[active_firms], minlength=ns))
+        opp = pop.ftype == 1
+        mt.ratio(y, "perceived_detection_mean", float(pop.p_hat[opp].sum()), float(max(opp.sum(), 1)))
+        t.capacity_year_start[: t.n] = t.capacity[: t.n]
+
+    # ------------------------------------------------------------------ running
+    def run(self, progress: bool = False) -> RunResult:
+        """Run to the end of the horizon and return the results."""
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=int(np.ceil(self.end_day / 7.0)), unit="wk", desc=f"{self.cfg.policy.name} {self.years[0]}-{self.years[-1]}",
+                       leave=False, dynamic_ncols=True)
+        while self.env.now < self.end_day:
+            self.env.run(until=min(self.env.now + 7.0, self.end_day))
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        return self.finish()
+
+    def finish(self) -> RunResult:
+        """Close the last month and year and assemble the results."""
+        y = len(self.years) - 1
+        self.pop.aggregate(self.cfg.world.workers.tip_dependence)
+        self._accrue_crime_cost(y)
+        if self._last_month >= 0:
+            self._monthly_kpis(y)
+        self._year_end(y)
+        import pandas as pd
+
+        events = self.log.to_frame(self.cfg.start, REGIONS, self.tables.sectors) if self.log.enabled else None
+        monthly = self.datacollector.get_model_vars_dataframe() if self.datacollector.model_vars else pd.DataFrame()
+        return RunResult(
+            annual=self.metrics.annual(),
+            by_region=self.metrics.by_region(REGIONS),
+            by_sector=self.metrics.by_sector(self.tables.sectors),
+            monthly=monthly.reset_index(drop=True) if len(monthly) else monthly,
+            events=events,
+            streams_used=self.streams.names(),
+        )

@@ -1,0 +1,239 @@
+"""Employers and workers as struct-of-arrays (the many agents), SPEC 2.3 and 2.4.
+
+Representation
+--------------
+* **Workplaces (blocks).** Employer state is held per *workplace*: a fixed block of job slots
+  in one sector and region. Each block is occupied by one firm at a time (``firm_id``). When a
+  firm exits, its workplace goes to a successor: an ordinary entrant, a threat actor's new
+  company, or the phoenix successor of a planned bankruptcy. The workers stay in the block, so
+  "workers move to the successor" is a relabelling, not a copy, and workers are conserved by
+  construction.
+* **Workers (slots).** Workers are slots grouped contiguously by block (``start[b]`` to
+  ``start[b] + cap[b]``), so employer-level values spread to workers with ``np.repeat`` and sum
+  back with ``np.add.reduceat``. A slot is employed when its rank in the block is below the
+  firm's ``size``; growth and shrinkage switch single slots on and off.
+* **Who is undeclared or underpaid** is a threshold rule: worker ``i`` in firm ``b`` is
+  undeclared when ``q[i] < u[b]`` and underpaid when ``q[i] < w[b]``. ``q`` is fixed for a job
+  holder and lower for vulnerable workers, so the most vulnerable are exploited first, and a
+  firm's choice of ``u`` decides *which* workers are affected without redrawing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.data import Tables
+
+COMPLIANT, OPPORTUNISTIC, CRIMINAL = 0, 1, 2
+ACTIVE, SUSPENDED = 0, 1
+NEVER = -(10**9)
+
+
+@dataclass
+class Workers:
+    """Job slots grouped by workplace; one entry per slot."""
+
+    block: np.ndarray  # int32, workplace of the slot
+    rank: np.ndarray  # int32, rank of the slot within its workplace
+    migrant: np.ndarray  # bool
+    posted: np.ndarray  # bool
+    vuln: np.ndarray  # float32 in [0, 1]
+    aware: np.ndarray  # float32 in [0, 1]
+    q: np.ndarray  # float32 in [0, 1): position in the firm's evasion order
+
+    @property
+    def n(self) -> int:
+        """Number of slots."""
+        return int(self.block.size)
+
+
+class Population:
+    """Workplaces (employer state) and their worker slots.
+
+    Args:
+        tables: Sector and region tables.
+        world: The world configuration (``population``, ``firms``, ``workers`` sections used).
+        scale: Population scale factor (1.0 = national).
+        rng: Generator used once, to build the initial population.
+    """
+
+    def __init__(self, tables: Tables, world, scale: float, rng: np.random.Generator) -> None:
+        self.t = tables
+        self.world = world
+        nsec, nreg = len(tables.sectors), len(tables.regions)
+        pop = world.population
+        # Firms per sector from employment / mean size, normalised to the national firm count.
+        firms_sec = tables.employment / tables.mean_size
+        firms_sec *= pop.n_employers / firms_sec.sum()
+        counts = np.rint(np.outer(firms_sec, tables.region_share) * scale).astype(np.int64)
+        counts = np.maximum(counts, 1)  # every sector x region cell has at least one workplace
+        sector = np.repeat(np.repeat(np.arange(nsec), nreg), counts.ravel()).astype(np.int8)
+        region = np.repeat(np.tile(np.arange(nreg), nsec), counts.ravel()).astype(np.int8)
+        nb = sector.size
+        # Sizes: lognormal with the sector mean, at least 1 worker.
+        sig = pop.size_sigma
+        mu = np.log(tables.mean_size[sector]) - 0.5 * sig**2
+        size = np.maximum(1, np.rint(rng.lognormal(mu, sig))).astype(np.int32)
+        # Rescale so sector employment matches the table (rounding leaves it within ~1%).
+        emp_target = tables.employment * scale
+        emp_now = np.bincount(sector, weights=size, minlength=nsec)
+        factor = emp_target / np.maximum(emp_now, 1)
+        size = np.maximum(1, np.rint(size * factor[sector])).astype(np.int32)
+        cap = (size + np.ceil(size * pop.slot_headroom)).astype(np.int32) + 1
+
+        self.n = nb
+        self.sector, self.region = sector, region
+        self.cap, self.size = cap, size
+        self.start = np.zeros(nb, dtype=np.int64)
+        np.cumsum(cap[:-1], out=self.start[1:])
+        self.firm_id = np.arange(nb, dtype=np.int64)
+        self.next_firm_id = nb
+        self.ftype = np.zeros(nb, dtype=np.int8)
+        self.status = np.zeros(nb, dtype=np.int8)
+        self.owner = np.full(nb, -1, dtype=np.int32)
+        self.u = np.zeros(nb, dtype=np.float32)
+        self.w = np.zeros(nb, dtype=np.float32)
+        self.p_hat = np.full(nb, world.firms.p_hat_initial, dtype=np.float32)
+        self.honesty = rng.normal(0.0, world.firms.honesty_sd, nb).astype(np.float32)
+        self.t_born = np.zeros(nb, dtype=np.int32)
+        self.t_last_insp = np.full(nb, NEVER, dtype=np.int32)
+        self.n_insp = np.zeros(nb, dtype=np.int32)
+        self.ctrl_year = np.full(nb, -1, dtype=np.int16)  # last year the firm was controlled
+        self.heat = np.zeros(nb, dtype=np.float32)  # sanctions/inspections felt (actor firms)
+        self.susp_until = np.full(nb, NEVER, dtype=np.int32)
+        self.approved = np.ones(nb, dtype=bool)
+        self.flag_nli = np.zeros(nb, dtype=np.float32)  # NLI's intelligence about the firm
+        self.liab = np.zeros(nb, dtype=np.float64)  # outstanding claims, NOK (1:1 per firm)
+        # Aggregates from the workers (refreshed by aggregate()).
+        self.n_und = np.zeros(nb, dtype=np.int32)
+        self.n_under = np.zeros(nb, dtype=np.int32)
+        self.n_expl = np.zeros(nb, dtype=np.int32)
+        self.n_posted = np.zeros(nb, dtype=np.int32)
+        self.tip_w = np.zeros(nb, dtype=np.float32)
+        # Firm types for the non-criminal population.
+        p_opp = np.clip(pop.p_opportunistic * tables.evasion_propensity[sector], 0, 0.95)
+        self.ftype[:] = np.where(rng.random(nb) < p_opp, OPPORTUNISTIC, COMPLIANT)
+        self.u_base = rng.exponential(world.firms.u_compliant, nb).astype(np.float32)
+        # Index of workplaces per sector x region cell (static: blocks keep sector and region).
+        cell = sector.astype(np.int32) * nreg + region
+        order = np.argsort(cell, kind="stable")
+        bounds = np.searchsorted(cell[order], np.arange(nsec * nreg + 1))
+        self.cell = cell
+        self.cell_blocks = [order[bounds[c] : bounds[c + 1]] for c in range(nsec * nreg)]
+        self.n_cells = nsec * nreg
+        self.workers = self._build_workers(rng)
+        self.aggregate()
+
+    # ------------------------------------------------------------------ workers
+    def _build_workers(self, rng: np.random.Generator) -> Workers:
+        ns = int(self.cap.sum())
+        block = np.repeat(np.arange(self.n, dtype=np.int32), self.cap)
+        rank = (np.arange(ns, dtype=np.int64) - np.repeat(self.start, self.cap)).astype(np.int32)
+        wk = Workers(
+            block=block, rank=rank,
+            migrant=np.zeros(ns, dtype=bool), posted=np.zeros(ns, dtype=bool),
+            vuln=np.zeros(ns, dtype=np.float32), aware=np.zeros(ns, dtype=np.float32),
+            q=np.zeros(ns, dtype=np.float32),
+        )
+        self._hire(wk, np.arange(ns), rng)
+        return wk
+
+    def _hire(self, wk: Workers, idx: np.ndarray, rng: np.random.Generator, informed: float = 0.0) -> None:
+        """Give slots ``idx`` new holders (attributes drawn for their workplace's sector)."""
+        ww = self.world.workers
+        sec = self.sector[wk.block[idx]]
+        n = idx.size
+        r = rng.random((4, n), dtype=np.float32)
+        posted = r[0] < self.t.posted_share[sec]
+        migrant = posted | (r[1] < self.t.migrant_share[sec] - self.t.posted_share[sec])
+        vmean = np.where(migrant, ww.vulnerability_migrant, ww.vulnerability_native)
+        amean = np.where(migrant, ww.awareness_migrant, ww.awareness_native)
+        vuln = np.clip(vmean + 0.25 * (r[2] - 0.5), 0, 1).astype(np.float32)
+        aware = np.clip(amean + 0.3 * (r[3] - 0.5), 0, 1).astype(np.float32)
+        if informed > 0:
+            aware = np.where(migrant & (rng.random(n) < informed), np.minimum(1, aware + 0.3), aware)
+        wk.posted[idx], wk.migrant[idx] = posted, migrant
+        wk.vuln[idx], wk.aware[idx] = vuln, aware.astype(np.float32)
+        # Vulnerable workers sit low in the evasion order: exploited first.
+        wk.q[idx] = (rng.random(n, dtype=np.float32) * (1.0 - 0.6 * vuln)).astype(np.float32)
+
+    def turnover(self, idx: np.ndarray, rng: np.random.Generator, informed: float = 0.0) -> None:
+        """Replace the holders of slots ``idx`` (job turnover)."""
+        if idx.size:
+            self._hire(self.workers, idx, rng, informed)
+
+    def active_mask(self) -> np.ndarray:
+        """Boolean mask of employed slots (rank below the firm's size)."""
+        return self.workers.rank < np.repeat(self.size, self.cap)
+
+    def aggregate(self, dependence: float = 0.6) -> None:
+        """Recompute per-workplace worker aggregates (undeclared, underpaid, exploited, tips).
+
+        Suspended workplaces count no active workers while suspended.
+        """
+        wk = self.workers
+        size_eff = np.where(self.status == SUSPENDED, 0, self.size)
+        active = wk.rank < np.repeat(size_eff, self.cap)
+        q = wk.q
+        und = active & (q < np.repeat(self.u, self.cap))
+        under = active & (q < np.repeat(self.w, self.cap))
+        expl = und | under
+        st = self.start
+        self.n_und = np.add.reduceat(und, st, dtype=np.int32)
+        self.n_under = np.add.reduceat(under, st, dtype=np.int32)
+        self.n_expl = np.add.reduceat(expl, st, dtype=np.int32)
+        self.n_posted = np.add.reduceat(active & wk.posted, st, dtype=np.int32)
+        tipw = np.where(expl, wk.aware * (1.0 - dependence * wk.vuln), 0.0).astype(np.float32)
+        self.tip_w = np.add.reduceat(tipw, st, dtype=np.float32)
+
+    def aggregate_blocks(self, blocks: np.ndarray, dependence: float = 0.6) -> None:
+        """Recompute aggregates for some workplaces only (after an order, an entry, ...)."""
+        b = np.unique(np.asarray(blocks, dtype=np.int64))
+        if b.size == 0:
+            return
+        caps = self.cap[b].astype(np.int64)
+        seg = np.zeros(b.size, dtype=np.int64)
+        np.cumsum(caps[:-1], out=seg[1:])
+        idx = np.repeat(self.start[b] - seg, caps) + np.arange(int(caps.sum()))
+        wk = self.workers
+        size_eff = np.where(self.status[b] == SUSPENDED, 0, self.size[b])
+        act = wk.rank[idx] < np.repeat(size_eff, caps)
+        q = wk.q[idx]
+        und = act & (q < np.repeat(self.u[b], caps))
+        under = act & (q < np.repeat(self.w[b], caps))
+        expl = und | under
+        self.n_und[b] = np.add.reduceat(und, seg, dtype=np.int32)
+        self.n_under[b] = np.add.reduceat(under, seg, dtype=np.int32)
+        self.n_expl[b] = np.add.reduceat(expl, seg, dtype=np.int32)
+        self.n_posted[b] = np.add.reduceat(act & wk.posted[idx], seg, dtype=np.int32)
+        tipw = np.where(expl, wk.aware[idx] * (1.0 - dependence * wk.vuln[idx]), 0.0)
+        self.tip_w[b] = np.add.reduceat(tipw, seg).astype(np.float32)
+
+    # ------------------------------------------------------------------ firms
+    def new_occupant(self, b, t: int, ftype, owner=-1):
+        """Give workplace(s) ``b`` a new firm (fresh id, no history); return the new firm id(s)."""
+        b = np.asarray(b)
+        n = b.size
+        fid = np.arange(self.next_firm_id, self.next_firm_id + n, dtype=np.int64).reshape(b.shape)
+        self.next_firm_id += n
+        self.firm_id[b] = fid
+        self.ftype[b] = ftype
+        self.owner[b] = owner
+        self.status[b] = ACTIVE
+        self.t_born[b] = t
+        self.t_last_insp[b] = NEVER
+        self.n_insp[b] = 0
+        self.ctrl_year[b] = -1
+        self.heat[b] = 0.0
+        self.susp_until[b] = NEVER
+        self.approved[b] = True
+        self.flag_nli[b] = 0.0
+        self.liab[b] = 0.0
+        self.p_hat[b] = self.world.firms.p_hat_initial
+        return int(fid) if fid.ndim == 0 else fid
+
+    def wage_bill(self, blocks: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Annual wage bill (NOK, at the model's scale) of workplaces ``blocks``."""
+        return self.size[blocks] * self.t.wage[self.sector[blocks]]
