@@ -36,6 +36,7 @@ class ActorTable:
         "under_investigation": np.bool_, "record": np.int32, "bankrupt_role": np.bool_,
         "nli_linked": np.bool_, "n_phoenix": np.int32, "t_last_sanction": np.float64,
         "home_region": np.int8, "focus_sector": np.int8, "focus_region": np.int8,
+        "n_firms": np.int32,
     }
 
     def __init__(self, n: int = 64) -> None:
@@ -149,6 +150,7 @@ def open_company(m: AkrimModel, a: ThreatActor, sector: int, region: int, rng: n
     fid = pop.new_occupant(b, int(m.env.now), ftype=2, owner=a.aid)
     m.firm_became_criminal(b)
     a.firms.add(b)
+    m.ta.n_firms[a.aid] = len(a.firms)
     a.n_companies_ever += 1
     if log:
         m.log.add(m.env.now, "company_opened", region=region, sector=sector, firm=fid, actor=a.aid)
@@ -158,6 +160,7 @@ def open_company(m: AkrimModel, a: ThreatActor, sector: int, region: int, rng: n
 def release_company(m: AkrimModel, a: ThreatActor, b: int) -> None:
     """The actor loses workplace ``b``: an ordinary entrant takes it over (workers stay)."""
     a.firms.discard(b)
+    m.ta.n_firms[a.aid] = len(a.firms)
     m.ordinary_entrant(b)
 
 
@@ -231,7 +234,7 @@ def actors_weekly(m: AkrimModel) -> None:
     act = t.active_mask()
     r = rng.random((3, n))
     now = m.env.now
-    nfirms = np.array([len(a.firms) for a in m.actor_list], dtype=np.float64)
+    nfirms = t.n_firms[:n]
     can_open = act & (nfirms < w.max_companies) & (t.capacity[:n] > 0.5)
     banned = t.ban_until[:n] > now
     p_open = w.rate_open_year / 52.0 * t.intent[:n] * np.sqrt(np.maximum(t.capacity[:n], 0) / max(w.capacity_mean_mnok, 1e-9))

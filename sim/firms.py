@@ -115,29 +115,29 @@ def firms_weekly(m: AkrimModel) -> None:
     pop, fw = m.pop, m.cfg.world.firms
     p_exit = fw.rate_exit_year / 52.0
     lam_resize = fw.rate_resize_year / 52.0
-    changed = []
+    exits_all, entry_all = [], []
     for r, blocks in enumerate(m.region_blocks):
         name = m.tables.regions[r]
         rng = m.streams.get(f"firms.exit.{name}")
         k = rng.binomial(blocks.size, p_exit)
         exits = blocks[rng.integers(0, blocks.size, k)]
         entry = m.streams.get(f"firms.entry.{name}").random((k, 3))
+        exits, first = np.unique(exits, return_index=True)
         ok = (pop.owner[exits] < 0) & (pop.status[exits] == ACTIVE)
-        exits, keep = np.unique(exits[ok], return_index=True)
-        ordinary_entrant(m, exits, entry[ok][keep])
+        exits_all.append(exits[ok])
+        entry_all.append(entry[first][ok])
+        # Growth: a Poisson number of firms hire or shed one worker (fair coin).
         rng = m.streams.get(f"firms.resize.{name}")
         k = rng.poisson(blocks.size * lam_resize)
         chosen = blocks[rng.integers(0, blocks.size, k)]
         grow = rng.random(k) < 0.5
-        hire_rng = m.streams.get(f"workers.hire.{name}")
-        for b, g in zip(chosen, grow):
-            if g and pop.size[b] < pop.cap[b] - 1:
-                slot = pop.start[b] + pop.size[b]
-                pop.size[b] += 1
-                pop.turnover(np.array([slot]), hire_rng, informed=m.p_informed_at_hire)
-                changed.append(b)
-            elif not g and pop.size[b] > 1:
-                pop.size[b] -= 1
-                changed.append(b)
-    if changed:
-        m.inspections.invalidate_weights()
+        chosen, first = np.unique(chosen, return_index=True)
+        grow = grow[first]
+        g = chosen[grow & (pop.size[chosen] < pop.cap[chosen] - 1)]
+        sh = chosen[~grow & (pop.size[chosen] > 1)]
+        slots = pop.start[g] + pop.size[g]
+        pop.size[g] += 1
+        pop.size[sh] -= 1
+        pop.turnover(slots, m.streams.get(f"workers.hire.{name}"), informed=m.p_informed_at_hire)
+    ordinary_entrant(m, np.concatenate(exits_all), np.concatenate(entry_all))
+    m.inspections.invalidate_weights()

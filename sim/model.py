@@ -399,7 +399,7 @@ class AkrimModel(mesa.Model):
             from tqdm.auto import tqdm
 
             bar = tqdm(total=int(np.ceil(self.end_day / 7.0)), unit="wk", desc=f"{self.cfg.policy.name} {self.years[0]}-{self.years[-1]}",
-                       leave=False, dynamic_ncols=True)
+                       leave=False, dynamic_ncols=True, disable=None)
         while self.env.now < self.end_day:
             self.env.run(until=min(self.env.now + 7.0, self.end_day))
             if bar is not None:

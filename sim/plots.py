@@ -1,0 +1,44 @@
+"""The overview figure of a run: the main KPIs over time, for a non-specialist reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+PANELS = (
+    ("Inspections and controls per year", (("inspections_nli", "ordinary NLI inspections", 1.0), ("inspections_joint", "joint centre controls", 1.0)), "count"),
+    ("Police and courts per year", (("police_reports", "reports to the police", 1.0), ("cases_against_ta", "cases against threat actors", 1.0), ("convictions", "convictions", 1.0)), "count"),
+    ("Undeclared work", (("undeclared_work_share", "share of employees in risk sectors, %", 100.0),), "%"),
+    ("Threat actors", (("active_threat_actors", "active threat actors", 1.0), ("phoenix_bankruptcies", "planned (phoenix) bankruptcies / year", 1.0)), "count"),
+    ("Money recovered or imposed, million NOK / year", (("fines_nok", "NLI fines", 1e-6), ("wrongful_benefits_nok", "wrongful benefits found", 1e-6), ("assets_seized_nok", "assets seized", 1e-6)), "MNOK"),
+    ("Cost to society vs cost of enforcement, billion NOK / year", (("crime_cost_nok", "cost of work-related crime", 1e-9), ("enforcement_cost_nok", "cost of enforcement", 1e-9)), "bn NOK"),
+)
+
+
+def overview(annual: Any, cfg: Any, path: Path) -> None:
+    """Draw the six-panel overview of ``annual`` (the annual table) to ``path`` (PNG)."""
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.2), constrained_layout=True)
+    years = annual["year"].to_numpy()
+    reg = cfg.policy.sharing.regulation
+    reg_year = int(str(reg)[:4]) + (int(str(reg)[5:7]) - 1) / 12 if reg else None
+    for ax, (title, series, unit) in zip(axes.ravel(), PANELS):
+        for col, label, factor in series:
+            if col in annual:
+                ax.plot(years, annual[col].to_numpy() * factor, marker="o", ms=3, lw=1.8, label=label)
+        if reg_year is not None and years.min() <= reg_year <= years.max():
+            ax.axvline(reg_year, color="grey", ls=":", lw=1)
+        ax.set_title(title, fontsize=11)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8, loc="best", frameon=False)
+    note = "dotted line: information-sharing regulation in force" if reg_year else "no information-sharing regulation"
+    fig.suptitle(f"A-krim simulator - policy '{cfg.policy.name}', world '{cfg.world.name}', "
+                 f"population scale {cfg.scale:g}, seed {cfg.seed}  ({note}; national totals at 1:1)", fontsize=11)
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)

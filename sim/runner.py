@@ -1,0 +1,132 @@
+"""Running one configuration and writing its output folder.
+
+A run folder holds:
+
+* ``.hydra/`` - the resolved configuration, Hydra's own settings and the overrides (written by
+  Hydra when the run comes from the command line; by ``write_config`` otherwise);
+* ``run_info.json`` - seed, code version, scale, scenario names, library versions, wall time;
+* ``annual.parquet`` / ``annual.csv`` - one row per year, every SPEC 5 column (1:1 totals);
+* ``annual_region.*`` / ``annual_sector.*`` - the same by region and by sector;
+* ``monthly.parquet`` - monthly series from Mesa's DataCollector;
+* ``events.parquet`` - the event log;
+* ``overview.png`` - the main KPIs over time.
+
+Files are written to a temporary name and renamed, so a folder never holds half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from sim.model import AkrimModel, RunResult
+
+HEADLINE = (
+    ("inspections_nli", "NLI insp.", "{:,.0f}"),
+    ("inspections_joint", "joint ctrl", "{:,.0f}"),
+    ("police_reports", "police rep.", "{:,.0f}"),
+    ("cases_against_ta", "TA cases", "{:,.0f}"),
+    ("convictions", "convict.", "{:,.0f}"),
+    ("undeclared_work_share", "undecl. %", "{:.1%}"),
+    ("exploited_workers", "exploited", "{:,.0f}"),
+    ("active_threat_actors", "active TAs", "{:,.0f}"),
+    ("phoenix_bankruptcies", "phoenix", "{:,.0f}"),
+    ("crime_cost_nok", "crime bn NOK", "{:,.1f}"),
+)
+
+
+def code_version() -> str:
+    """Package version plus the git commit (and ``+dirty``) when run from a checkout."""
+    import sim
+
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        if sha.returncode == 0:
+            dirty = subprocess.run(["git", "status", "--porcelain", "--", "sim", "scenarios"], cwd=here.parent,
+                                   capture_output=True, text=True, timeout=5).stdout.strip()
+            return f"{sim.__version__}+g{sha.stdout.strip()}{'.dirty' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return sim.__version__
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def write_config(cfg: Any, outdir: Path) -> None:
+    """Write the resolved configuration as Hydra would (``.hydra/config.yaml``)."""
+    from omegaconf import OmegaConf
+
+    d = outdir / ".hydra"
+    d.mkdir(parents=True, exist_ok=True)
+    _atomic(d / "config.yaml", lambda p: p.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg))))
+
+
+def write_outputs(res: RunResult, cfg: Any, outdir: Path, wall: float) -> None:
+    """Write every output file of a run into ``outdir``."""
+    import mesa
+    import numpy as np
+    import pandas as pd
+    import simpy
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    tables = {"annual": res.annual, "annual_region": res.by_region, "annual_sector": res.by_sector}
+    for name, df in tables.items():
+        _atomic(outdir / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
+        _atomic(outdir / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
+    if len(res.monthly):
+        _atomic(outdir / "monthly.parquet", lambda p: res.monthly.to_parquet(p, index=False))
+    if res.events is not None:
+        _atomic(outdir / "events.parquet", lambda p: res.events.to_parquet(p, index=False))
+    info = {
+        "seed": cfg.seed, "scale": cfg.scale, "start": cfg.start, "end": cfg.end,
+        "policy": cfg.policy.name, "world": cfg.world.name,
+        "code_version": code_version(), "wall_seconds": round(wall, 2),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
+        "mesa": mesa.__version__, "simpy": simpy.__version__,
+        "random_streams": res.streams_used,
+    }
+    _atomic(outdir / "run_info.json", lambda p: p.write_text(json.dumps(info, indent=2)))
+    if cfg.output.plot:
+        from sim.plots import overview
+
+        _atomic(outdir / "overview.png", lambda p: overview(res.annual, cfg, p))
+
+
+def summary_table(annual) -> str:
+    """A short fixed-width table of headline KPIs per year."""
+    cols = [c for c in HEADLINE if c[0] in annual.columns]
+    head = "year  " + "  ".join(f"{lab:>12s}" for _, lab, _ in cols)
+    lines = [head, "-" * len(head)]
+    for _, row in annual.iterrows():
+        cells = []
+        for key, _, fmt in cols:
+            v = row[key]
+            if key == "crime_cost_nok":
+                v = v / 1e9
+            cells.append(f"{'n/a' if v != v else fmt.format(v):>12s}")
+        lines.append(f"{int(row['year']):<6d}" + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def run_config(cfg: Any, outdir: Path | None = None) -> RunResult:
+    """Run ``cfg``; if ``outdir`` is given, write the run folder there."""
+    t0 = time.perf_counter()
+    model = AkrimModel(cfg)
+    res = model.run(progress=cfg.output.progress)
+    wall = time.perf_counter() - t0
+    if outdir is not None:
+        if not (outdir / ".hydra" / "config.yaml").exists():
+            write_config(cfg, outdir)
+        write_outputs(res, cfg, outdir, wall)
+    return res
