@@ -66,8 +66,10 @@ def _field(name: str):
 
 
 class ThreatActor(mesa.Agent):
-    """An individual or group with a known intention and capacity to take over, change or destroy
-    values (seed 001), running a network of companies.
+    """A threat actor running a network of companies.
+
+    Seed 001: "an individual, a group of individuals or an organisation that has a known
+    intention to, and capacity to take over, change or destroy values".
 
     Args:
         model: The model.
@@ -172,7 +174,8 @@ def phoenix(m: AkrimModel, a: ThreatActor, b: int, rng: np.random.Generator) -> 
     m.crime_loss(b, m.cfg.world.costs.phoenix_loss_nok + float(pop.liab[b]))
     m.metrics.add(m.year_idx, "phoenix_bankruptcies", region, sector)
     t.n_phoenix[a.aid] += 1
-    t.bankrupt_role[a.aid] = True
+    if rng.random() >= m.cfg.world.actors.p_front_man:
+        t.bankrupt_role[a.aid] = True
     m.log.add(m.env.now, "bankruptcy_phoenix", region=region, sector=sector, firm=old, actor=a.aid)
     banned = t.ban_until[a.aid] > m.env.now
     if banned and rng.random() >= m.cfg.world.actors.p_straw_man:
@@ -269,7 +272,7 @@ def actors_monthly(m: AkrimModel, months: float) -> None:
     nfirms = np.bincount(pop.owner[owned], minlength=n)[:n]
     act = t.active_mask()
     t.capacity[:n] += np.where(act, w.reinvest * profit - w.capacity_cost_mnok_year * nfirms * months / 12.0, 0.0)
-    m.ta_profit_month = profit
+    m.pop.heat[owned] *= 1.0 - w.heat_decay_month * months
     quiet = (m.env.now - t.t_last_sanction[:n]) > 180.0
     t.intent[:n] = np.where(act & quiet, t.intent[:n] + w.intent_impunity_rise * months * (1.0 - t.intent[:n]), t.intent[:n])
     # Exhausted actors with no companies give up.

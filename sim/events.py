@@ -44,6 +44,22 @@ class EventLog:
         c["agency"].append(AGENCY[agency])
         c["value"].append(value)
 
+    def extend(self, t: float, kind: str, region: np.ndarray, sector: np.ndarray, firm: np.ndarray,
+               actor: np.ndarray, agency: str = "none", value: np.ndarray | None = None) -> None:
+        """Record many events of one kind at time ``t`` (arrays of equal length)."""
+        if not self.enabled:
+            return
+        n = len(region)
+        c = self.cols
+        c["t"].extend([t] * n)
+        c["kind"].extend([KIND[kind]] * n)
+        c["region"].extend(np.asarray(region).tolist())
+        c["sector"].extend(np.asarray(sector).tolist())
+        c["firm"].extend(np.asarray(firm).tolist())
+        c["actor"].extend(np.asarray(actor).tolist())
+        c["agency"].extend([AGENCY[agency]] * n)
+        c["value"].extend([0.0] * n if value is None else np.asarray(value, dtype=float).tolist())
+
     def __len__(self) -> int:
         return len(self.cols["t"])
 

@@ -90,8 +90,11 @@ def settle_initial(m: AkrimModel) -> None:
 
 
 def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
-    """Ordinary firms take over workplace(s) ``b``; ``r`` holds three uniforms per workplace
-    (type, honesty, compliant error rate), drawn from the region's entry stream if not given."""
+    """Ordinary firms take over workplace(s) ``b``.
+
+    ``r`` holds three uniforms per workplace (type, honesty, compliant error rate); they are
+    drawn from the region's entry stream if not given.
+    """
     from scipy.special import ndtri
 
     pop, fw = m.pop, m.cfg.world.firms

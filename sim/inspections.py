@@ -44,7 +44,8 @@ class Inspections:
     def _risk_weights(self) -> np.ndarray:
         if self._risk_cdf is None:
             pop = self.m.pop
-            w = self.m.sector_priority[pop.sector] * np.sqrt(pop.size)
+            vis = np.where(pop.owner >= 0, self.m.cfg.world.actors.firm_visibility, 1.0)
+            w = self.m.sector_priority[pop.sector] * np.power(pop.size, self.m.policy.nli.size_exponent) * vis
             self._risk_cdf = np.cumsum(w)
         return self._risk_cdf
 
@@ -69,45 +70,59 @@ class Inspections:
             targets.append(flagged[np.searchsorted(fc, r * fc[-1], side="right").clip(0, flagged.size - 1)])
         else:
             targets.append(np.searchsorted(cdf, r * cdf[-1], side="right").clip(0, pop.n - 1))
-        for b in np.unique(np.concatenate(targets)):
-            if pop.status[b] == ACTIVE:
-                self.inspect(int(b), joint=False)
+        b = np.unique(np.concatenate(targets))
+        self.inspect_many(b[pop.status[b] == ACTIVE], joint=False)
 
     def inspect(self, b: int, joint: bool, agencies: set[str] | None = None, prioritised: bool = False) -> None:
         """Inspect (or jointly control) the firm in workplace ``b`` now, and sanction findings."""
+        self.inspect_many(np.array([b], dtype=np.int64), joint, agencies, prioritised)
+
+    def inspect_many(self, b: np.ndarray, joint: bool, agencies: set[str] | None = None, prioritised: bool = False) -> None:
+        """Inspect the firms in workplaces ``b`` (distinct) now; sanction what is found."""
+        if b.size == 0:
+            return
         m = self.m
         pop, det = m.pop, m.cfg.world.detection
-        y, region, sector = m.year_idx, int(pop.region[b]), int(pop.sector[b])
-        fid, aid = int(pop.firm_id[b]), int(pop.owner[b])
-        m.metrics.add(y, "inspections_joint" if joint else "inspections_nli", region, sector)
-        if pop.ctrl_year[b] != y:
-            pop.ctrl_year[b] = y
-            m.metrics.add(y, "firms_controlled", region, sector)
-        m.log.add(m.env.now, "inspection_joint" if joint else "inspection_nli", region, sector, fid, aid,
-                  agency="centre" if joint else "nli")
+        y = m.year_idx
+        region, sector = pop.region[b], pop.sector[b]
+        fid, aid = pop.firm_id[b], pop.owner[b]
+        ones = np.ones(b.size)
+        m.metrics.add_arrays(y, "inspections_joint" if joint else "inspections_nli", region, sector, ones)
+        new = pop.ctrl_year[b] != y
+        pop.ctrl_year[b] = y
+        m.metrics.add_arrays(y, "firms_controlled", region[new], sector[new], ones[new])
+        who = "centre" if joint else "nli"
+        m.log.extend(m.env.now, "inspection_joint" if joint else "inspection_nli", region, sector, fid, aid, who)
         pop.t_last_insp[b] = int(m.env.now)
         pop.n_insp[b] += 1
         pop.p_hat[b] += m.cfg.world.firms.learn_own * (1.0 - pop.p_hat[b])
         pop.flag_nli[b] = 0.0
-        self.week_counts[pop.cell[b]] += 1.0
-        cam = 0.0
-        if aid >= 0:
-            pop.heat[b] += 0.5
-            m.ta.nli_linked[aid] = True
-            self.week_actor_counts[pop.cell[b]] += 1.0
-            cam = float(m.ta.camouflage[aid]) * (0.5 if joint else 1.0)
+        np.add.at(self.week_counts, pop.cell[b], 1.0)
+        owned = aid >= 0
+        cam = np.zeros(b.size)
+        if owned.any():
+            ob, oa = b[owned], aid[owned]
+            pop.heat[ob] += 0.5
+            m.ta.nli_linked[oa] = True
+            np.add.at(self.week_actor_counts, pop.cell[ob], 1.0)
+            cam[owned] = m.ta.camouflage[oa] * (0.5 if joint else 1.0)
         mult = det.joint_detect_mult if joint else 1.0
-        r = self.rng.random(3)
-        p_und = min(1.0, det.p_detect_undeclared * mult * min(1.0, 3.0 * float(pop.u[b]))) * (1.0 - cam)
-        p_under = min(1.0, det.p_detect_underpay * mult * min(1.0, 3.0 * float(pop.w[b]))) * (1.0 - cam)
+        r = self.rng.random((3, b.size))
+        p_und = np.minimum(1.0, det.p_detect_undeclared * mult * np.minimum(1.0, 3.0 * pop.u[b])) * (1.0 - cam)
+        p_under = np.minimum(1.0, det.p_detect_underpay * mult * np.minimum(1.0, 3.0 * pop.w[b])) * (1.0 - cam)
         found_und, found_under = r[0] < p_und, r[1] < p_under
-        other = r[2] < det.p_other_violation
-        if not (found_und or found_under or other):
+        viol = found_und | found_under | (r[2] < det.p_other_violation)
+        if not viol.any():
             return
-        m.metrics.add(y, "violations_found", region, sector)
-        m.log.add(m.env.now, "violation", region, sector, fid, aid, agency="centre" if joint else "nli",
-                  value=float(found_und) + 2.0 * float(found_under))
-        if aid >= 0 and (found_und or found_under):
-            m.signals.about_firm("nli", b, 1.0)  # the finding is shared with the centre
-        apply_sanctions(m, b, joint=joint, found_und=found_und, found_under=found_under,
-                        agencies=agencies or {"nli"}, prioritised=prioritised and pop.ftype[b] == CRIMINAL)
+        m.metrics.add_arrays(y, "violations_found", region[viol], sector[viol], ones[viol])
+        m.log.extend(m.env.now, "violation", region[viol], sector[viol], fid[viol], aid[viol], who,
+                     found_und[viol] + 2.0 * found_under[viol])
+        crim = pop.ftype[b] == CRIMINAL
+        for i in np.flatnonzero(viol):
+            bi = int(b[i])
+            if pop.firm_id[bi] != fid[i]:
+                continue  # an earlier sanction in this batch replaced the firm
+            if aid[i] >= 0 and (found_und[i] or found_under[i]):
+                m.signals.about_firm("nli", bi, 1.0)  # the finding is shared with the centre
+            apply_sanctions(m, bi, joint=joint, found_und=bool(found_und[i]), found_under=bool(found_under[i]),
+                            agencies=agencies or {"nli"}, prioritised=prioritised and bool(crim[i]))

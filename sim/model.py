@@ -1,5 +1,7 @@
-"""The A-krim model: a ``mesa.Model`` that owns a SimPy clock, named random streams, the
-vectorised populations and the few rich agents.
+"""The A-krim model: a Mesa model owning a SimPy clock, random streams and the populations.
+
+The dense populations (employers, workers) are vectorised; the few rich agents (threat actors,
+centres, NTAES, police) are Mesa agents.
 
 Core objects:
     AkrimModel: build from an ``AkrimConfig``; ``run()`` to the end of the horizon, or
@@ -117,12 +119,10 @@ class AkrimModel(mesa.Model):
         self.insp_rate_cell = np.full(pop.n_cells, cfg.world.firms.p_hat_initial / max(cfg.world.firms.detect_amplifier, 1e-9))
         self.actor_ctrl_rate_cell = np.zeros(pop.n_cells)
         self.cell_risk = self.insp_rate_cell.copy()
-        self.published_week = np.zeros(pop.n_cells)
         self.peer_evading = np.zeros(pop.n_cells)
         self.regulation_in_force = False
         self.campaign_active = False
         self.p_informed_at_hire = 0.0
-        self.ta_profit_month = np.zeros(0)
         self._applied: set[int] = set()
         self._last_month = -1
         self._last_cost_day = 0.0
@@ -303,7 +303,6 @@ class AkrimModel(mesa.Model):
         self.cell_risk = self.insp_rate_cell + self.actor_ctrl_rate_cell
         ins.week_counts[:] = 0.0
         ins.week_actor_counts[:] = 0.0
-        self.published_week[:] = 0.0
         y = self.year_idx
         self.metrics.add(y, "enforcement_cost_nok", value=self.enforcement_cost_year() * 7.0 / 365.0)
         if new_month and self._last_month >= 0:

@@ -66,7 +66,8 @@ def apply_sanctions(m: AkrimModel, b: int, joint: bool, found_und: bool, found_u
     if r[0] < pol.p_order:
         m.metrics.add(y, "orders", region, sector)
         log("order")
-        m.schedule(pol.dur_order_delay, remediate, m, b, fid)
+        if serious:  # only pay / undeclared-work findings restore workers' conditions
+            m.schedule(pol.dur_order_delay, remediate, m, b, fid)
         if r[1] < pol.p_coercive_fine:
             nok = float(rng.exponential(pol.nok_coercive_fine))
             m.metrics.add(y, "coercive_fines_count", region, sector)
@@ -88,7 +89,6 @@ def apply_sanctions(m: AkrimModel, b: int, joint: bool, found_und: bool, found_u
         _felt(m, aid, b, 0.1)
         if pol.publish_suspensions:
             log("publication", 0.0, "nli")
-            m.published_week[pop.cell[b]] += 1.0
             _felt(m, aid, b, 0.2)
     p_tax = pol.p_tax_reassess_joint if joint else pol.p_tax_reassess_nli
     if found_und and r[4] < p_tax:
@@ -101,7 +101,7 @@ def apply_sanctions(m: AkrimModel, b: int, joint: bool, found_und: bool, found_u
     if found_und and pop.n_und[b] > 0 and r[5] < p_claw:
         n_ben = rng.binomial(int(pop.n_und[b]), ww.p_benefit_while_undeclared)
         if n_ben > 0:
-            nok = n_ben * ww.benefit_nok_month * 12.0 * pol.lookback_years
+            nok = n_ben * ww.benefit_nok_month * ww.benefit_months_found
             m.metrics.add(y, "wrongful_benefits_nok", region, sector, nok)
             log("benefit_clawback", nok, "nav")
     if joint and prioritised and aid >= 0 and r[6] < pol.p_seizure and m.ta.capacity[aid] > 0:

@@ -28,6 +28,7 @@ class NliPolicy:
     w_random: float = nonneg(0.2, doc="share of ordinary inspections chosen at random")
     w_risk_based: float = nonneg(0.7, doc="share chosen by sector risk priority")
     w_intelligence_led: float = nonneg(0.1, doc="share chosen from signals about firms and actors")
+    size_exponent: float = param(0.7, 0.0, 2.0, doc="risk-based targeting weight grows with firm size to this power")
 
 
 @dataclass
@@ -137,8 +138,8 @@ class SanctionsPolicy:
     p_clawback: float = prob(0.5, doc="NAV claw-back given undeclared workers on benefits are found")
     p_seizure: float = prob(0.25, doc="asset seizure in a joint control of a prioritised actor")
     seizure_share: float = prob(0.3, doc="share of the actor's capacity seized")
-    p_report_nli: float = prob(0.04, "seed 002: ~100 NLI police reports in 2024 (probability assumption)", "NLI police report given a serious violation")
-    p_report_joint: float = prob(0.5, doc="police report given a serious violation in a joint control")
+    p_report_nli: float = prob(0.05, "seed 002: ~100 NLI police reports in 2024 (probability assumption)", "NLI police report given a serious violation")
+    p_report_joint: float = prob(0.35, doc="police report given a serious violation in a joint control")
     p_ban_on_conviction: float = prob(0.5, doc="business ban imposed with a conviction")
     p_ban_after_phoenix: float = prob(0.0, "seed 003, measure 10 (bankruptcy abuse)", "ban when a planned bankruptcy of a known actor is detected")
     dur_ban: float = nonneg(730.0, doc="days a business ban lasts")

@@ -45,7 +45,7 @@ class FirmWorld:
     adjust: float = prob(0.5, doc="share of the gap to the target closed at each review")
     sanction_multiple: float = param(3.0, 0.0, 50.0, doc="expected sanction per NOK evaded when caught, before policy levers")
     detect_amplifier: float = param(1.5, 0.0, 20.0, doc="how much firms over-weight the observed inspection rate")
-    p_hat_initial: float = prob(0.06, doc="initial perceived annual detection probability")
+    p_hat_initial: float = prob(0.13, doc="initial perceived annual detection probability")
     learn_own: float = prob(0.5, doc="jump of perceived detection towards 1 after an own inspection")
     learn_peer: float = prob(0.02, doc="weekly pull of perceived detection towards the observed peer rate")
     publication_boost: float = param(0.5, 0.0, 10.0, "seed 003, measure 22 (assumption on size)", "extra weight on peers' inspections when decisions are published")
@@ -57,19 +57,22 @@ class ActorWorld:
     """Threat actors: numbers, capacity, intent and behaviour, SPEC 2.5 and 4.2."""
 
     n_initial: int = nonneg(1_200, "assumption: order of magnitude of NTAES-known actors nationally")
-    companies_mean: float = param(2.5, 1.0, 20.0, "seed 001: one actor, several companies (size assumption)")
-    rate_new_year: float = nonneg(140.0, doc="new actors per year nationally (1:1)")
+    companies_mean: float = param(2.2, 1.0, 20.0, "seed 001: one actor, several companies (size assumption)")
+    rate_new_year: float = nonneg(90.0, doc="new actors per year nationally (1:1)")
     p_prior_record: float = prob(0.60, "seed 001 target 72% (initial share before 2014 is an assumption)")
     p_prior_bankruptcy: float = prob(0.35, "seed 001 target 45% (initial share before 2014 is an assumption)")
     capacity_mean_mnok: float = nonneg(5.0, doc="initial capacity, MNOK (money, facilitators)")
     reinvest: float = prob(0.3, doc="share of illicit profit that adds to capacity")
     capacity_cost_mnok_year: float = nonneg(0.4, doc="upkeep of capacity per company and year, MNOK")
-    rate_open_year: float = nonneg(0.8, doc="company registrations per actor-year at reference capacity")
-    max_companies: int = nonneg(12)
-    rate_phoenix_year: float = nonneg(0.25, "seed 001: 45% had a leading role in a bankrupt firm (rate assumption)", "planned bankruptcies per company-year")
-    phoenix_heat_mult: float = nonneg(4.0, doc="multiplier on the phoenix hazard when a company has been inspected or sanctioned")
+    rate_open_year: float = nonneg(0.5, doc="company registrations per actor-year at reference capacity")
+    max_companies: int = nonneg(8)
+    rate_phoenix_year: float = nonneg(0.10, "seed 001: 45% had a leading role in a bankrupt firm (rate assumption)", "planned bankruptcies per company-year")
+    phoenix_heat_mult: float = nonneg(6.0, doc="multiplier on the phoenix hazard when a company has been inspected or sanctioned")
     displacement_threshold: float = param(0.10, 0.0, 1.0, "seeds 001, 003 (threshold assumption)", "perceived-risk gap that makes an actor move sector")
     camouflage_mean: float = prob(0.4, "seed 001: law-abiding facade (size assumption)")
+    p_front_man: float = prob(0.6, "seed 001 (facilitators, facade); share assumption", "chance a planned bankruptcy is run through a front man, leaving no leading role on the actor's record")
+    heat_decay_month: float = prob(0.15, doc="monthly fading of a company's 'heat' (inspections and sanctions felt)")
+    firm_visibility: float = param(0.4, 0.0, 1.0, doc="risk-based targeting weight of an actor's front company relative to an ordinary firm of its sector and size")
     rate_desist_year: float = nonneg(0.05)
     intent_initial: float = prob(0.8)
     intent_sanction_drop: float = prob(0.15, doc="fall of intent per sanction felt")
@@ -96,14 +99,15 @@ class WorkerWorld:
     awareness_decay_year: float = prob(0.1)
     p_benefit_while_undeclared: float = prob(0.12, doc="share of undeclared workers also drawing benefits")
     benefit_nok_month: float = nonneg(18_000.0, doc="monthly benefit of such a worker, NOK")
+    benefit_months_found: float = nonneg(6.0, doc="months of wrongful benefits a claw-back case uncovers")
 
 
 @dataclass
 class DetectionWorld:
     """What an inspection or a register can see."""
 
-    p_detect_undeclared: float = prob(0.6, doc="chance an inspection sees undeclared work in a firm that has it")
-    p_detect_underpay: float = prob(0.5)
+    p_detect_undeclared: float = prob(0.4, doc="chance an inspection sees undeclared work in a firm that has it")
+    p_detect_underpay: float = prob(0.35)
     p_other_violation: float = prob(0.35, doc="chance of some other (HSE) violation in any inspected firm")
     joint_detect_mult: float = param(1.4, 1.0, 5.0, "seed 000/001: joint controls combine agencies' tools", "detection multiplier for joint controls")
     rate_tax_signal_year: float = nonneg(0.8, doc="tax/register anomaly signals per year from a fully evading firm")
@@ -120,7 +124,7 @@ class JusticeWorld:
 
     p_convict_base: float = prob(0.10, "seed 001: ~140 of 941 cases convicted (base assumption)")
     convict_per_agency: float = prob(0.06, doc="added conviction chance per extra agency contributing evidence")
-    p_drop_evidence_base: float = prob(0.35, "seed 001: ~250 of 941 dropped for evidence")
+    p_drop_evidence_base: float = prob(0.25, "seed 001: ~250 of 941 dropped for evidence")
     drop_per_agency: float = prob(0.06, doc="fall of the drop chance per extra agency")
     dur_sentence_mean: float = nonneg(540.0, doc="mean prison sentence, days")
     dur_case_mean: float = nonneg(240.0, doc="mean investigation work time, days")
@@ -134,7 +138,7 @@ class CostWorld:
     nok_per_eur: float = nonneg(9.33, "Norges Bank 2017 annual average EUR/NOK")
     nok_per_fte_year: float = nonneg(1_200_000.0, doc="full cost of one enforcement FTE, NOK/year")
     phoenix_loss_nok: float = nonneg(1_500_000.0, doc="unpaid taxes and wage claims left by one planned bankruptcy")
-    exploitation_harm_nok_year: float = nonneg(60_000.0, doc="non-wage harm per exploited worker-year")
+    exploitation_harm_nok_year: float = nonneg(30_000.0, doc="non-wage harm per exploited worker-year")
 
 
 @dataclass
