@@ -33,7 +33,7 @@ class ActorTable:
     FIELDS = {
         "capacity": np.float64, "capacity_year_start": np.float64, "intent": np.float64,
         "camouflage": np.float64, "status": np.int8, "ban_until": np.float64,
-        "under_investigation": np.bool_, "record": np.int32, "bankrupt_role": np.bool_,
+        "under_investigation": np.int32, "record": np.int32, "bankrupt_role": np.bool_,
         "nli_linked": np.bool_, "n_phoenix": np.int32, "t_last_sanction": np.float64,
         "home_region": np.int8, "focus_sector": np.int8, "focus_region": np.int8,
         "n_firms": np.int32,
@@ -98,7 +98,7 @@ class ThreatActor(mesa.Agent):
         code = int(self.status_code)
         if code != ACTIVE:
             return STATUS_NAMES[code]
-        if self.under_investigation:
+        if self.under_investigation > 0:
             return "under investigation"
         if self.ban_until > self.model.env.now:
             return "banned"

@@ -50,8 +50,8 @@ class Police(mesa.Agent):
         if aid >= 0:
             m.metrics.add(y, "cases_against_ta", region, sector)
             m.ta.record[aid] += 1
-            m.ta.under_investigation[aid] = True
-            m.signals.send("police->centre", region, b, fid, aid, 1.0)
+            m.ta.under_investigation[aid] += 1  # open cases against the actor
+            m.signals.send("police_to_centre", region, b, fid, aid, 1.0)
         self.open_cases += 1
         m.env.process(self._case(region, sector, fid, aid, len(agencies)))
 
@@ -73,7 +73,7 @@ class Police(mesa.Agent):
         y = m.year_idx
         m.metrics.ratio(y, "case_days_mean", m.env.now - t0, 1.0)
         if aid >= 0:
-            m.ta.under_investigation[aid] = False
+            m.ta.under_investigation[aid] = max(0, m.ta.under_investigation[aid] - 1)
         if r[0] < p_conv:
             m.metrics.add(y, "convictions", region, sector)
             m.log.add(m.env.now, "conviction", region, sector, fid, aid, agency="police", value=m.env.now - t0)

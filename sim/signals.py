@@ -45,15 +45,16 @@ class Signals:
         return sh.before[pair]
 
     def send(self, pair: str, region: int, block: int, fid: int, aid: int, weight: float = 1.0) -> None:
-        """Share one signal along ``pair`` (e.g. ``"tax->centre"``); deliver later or lose it."""
+        """Share one signal along ``pair`` (e.g. ``"tax_to_centre"``); deliver later or lose it."""
         m = self.m
         ln = self.link(region, pair)
-        src, dst = pair.split("->")
+        src, dst = pair.split("_to_")
         r = self.share_rng.random(2)
         if r[0] >= ln.completeness:
             m.metrics.add(m.year_idx, "signals_lost", region)
             return
-        delay = ln.latency_days * (0.5 + r[1])  # uniform on [0.5, 1.5] x mean latency
+        delay = ln.latency_days * m.policy.sharing.latency_multiplier * (0.5 + r[1])  # uniform on [0.5, 1.5] x mean
+        weight *= 0.5 ** (delay / m.cfg.world.detection.evidence_half_life_days)  # stale on arrival
         m.metrics.add(m.year_idx, "signals_shared", region)
         if dst == "centre":
             m.schedule(delay, self._to_centre, region, aid, block, fid, src, weight)
@@ -82,15 +83,15 @@ class Signals:
         if agency == "nli":
             pop.flag_nli[block] += weight
         else:
-            self.send(f"{agency}->nli", region, block, fid, aid, weight)
+            self.send(f"{agency}_to_nli", region, block, fid, aid, weight)
         if aid >= 0:
-            self.send(f"{agency}->centre", region, block, fid, aid, weight)
+            self.send(f"{agency}_to_centre", region, block, fid, aid, weight)
 
     def successor_registered(self, a: ThreatActor, block: int, fid: int, old_fid: int) -> None:
         """A phoenix successor appears in the company register; Tax may link it to the actor."""
         m = self.m
         if self.share_rng.random() < m.cfg.world.detection.p_link_successor:
-            self.send("tax->centre", int(m.pop.region[block]), block, fid, a.aid, 0.5)
+            self.send("tax_to_centre", int(m.pop.region[block]), block, fid, a.aid, 0.5)
 
     # ------------------------------------------------------------------ generation
     def _sparse(self, rates: np.ndarray, stream: str) -> np.ndarray:
@@ -128,7 +129,7 @@ class Signals:
             a = m.actor_list[aid]
             if a.firms:
                 b = min(a.firms)
-                self.send("police->centre", int(pop.region[b]), b, int(pop.firm_id[b]), int(aid))
+                self.send("police_to_centre", int(pop.region[b]), b, int(pop.firm_id[b]), int(aid))
         self._tips()
         self._posted_register()
         self._cross_border()

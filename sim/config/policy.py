@@ -14,8 +14,8 @@ from sim.config.fields import date_field, nonneg, param, prob, sub
 
 REGIONS = ("oslo", "bergen", "stavanger", "kristiansand", "trondheim", "tonsberg", "bodo", "alta")
 AGENCY_LINKS = (
-    "nli->centre", "tax->centre", "nav->centre", "police->centre",
-    "tax->nli", "nav->nli", "police->nli",
+    "nli_to_centre", "tax_to_centre", "nav_to_centre", "police_to_centre",
+    "tax_to_nli", "nav_to_nli", "police_to_nli",
 )
 
 
@@ -37,7 +37,7 @@ class CentrePolicy:
 
     open: str | None = date_field(None, "SPEC 2.1 table / sim/data/regions.csv")
     analysts: float = nonneg(4.0, doc="analysts in the centre's analysis team")
-    analyses_per_analyst_year: float = nonneg(15.0, doc="actor analyses one analyst completes a year")
+    analyses_per_analyst_year: float = nonneg(25.0, doc="actor analyses one analyst completes a year")
     dur_analysis: float = nonneg(30.0, doc="days one analysis takes")
     inspection_teams: float = nonneg(2.0, "seed 000: every centre has an inspection team")
     controls_per_team_year: float = nonneg(50.0, doc="joint controls one team carries out a year")
@@ -76,26 +76,26 @@ def _links(lat: dict[str, float], comp: dict[str, float]) -> dict[str, Link]:
 
 
 def _before_regulation() -> dict[str, Link]:  # seed 002: before June 2022 sharing slow and partial
-    lat = {"nli->centre": 30, "tax->centre": 120, "nav->centre": 120, "police->centre": 90,
-           "tax->nli": 180, "nav->nli": 180, "police->nli": 120}
-    comp = {"nli->centre": 0.8, "tax->centre": 0.45, "nav->centre": 0.4, "police->centre": 0.5,
-            "tax->nli": 0.25, "nav->nli": 0.2, "police->nli": 0.3}
+    lat = {"nli_to_centre": 30, "tax_to_centre": 120, "nav_to_centre": 120, "police_to_centre": 90,
+           "tax_to_nli": 180, "nav_to_nli": 180, "police_to_nli": 120}
+    comp = {"nli_to_centre": 0.8, "tax_to_centre": 0.45, "nav_to_centre": 0.4, "police_to_centre": 0.5,
+            "tax_to_nli": 0.25, "nav_to_nli": 0.2, "police_to_nli": 0.3}
     return _links(lat, comp)
 
 
 def _after_regulation() -> dict[str, Link]:  # seed 002/003 m.31: regulation of June 2022
-    lat = {"nli->centre": 14, "tax->centre": 30, "nav->centre": 30, "police->centre": 30,
-           "tax->nli": 45, "nav->nli": 45, "police->nli": 45}
-    comp = {"nli->centre": 0.9, "tax->centre": 0.8, "nav->centre": 0.75, "police->centre": 0.8,
-            "tax->nli": 0.6, "nav->nli": 0.5, "police->nli": 0.6}
+    lat = {"nli_to_centre": 14, "tax_to_centre": 30, "nav_to_centre": 30, "police_to_centre": 30,
+           "tax_to_nli": 45, "nav_to_nli": 45, "police_to_nli": 45}
+    comp = {"nli_to_centre": 0.9, "tax_to_centre": 0.8, "nav_to_centre": 0.75, "police_to_centre": 0.8,
+            "tax_to_nli": 0.6, "nav_to_nli": 0.5, "police_to_nli": 0.6}
     return _links(lat, comp)
 
 
 def _no_centre() -> dict[str, Link]:  # agencies working separately, before a region's centre opens
-    lat = {"nli->centre": 60, "tax->centre": 240, "nav->centre": 240, "police->centre": 180,
-           "tax->nli": 240, "nav->nli": 240, "police->nli": 180}
-    comp = {"nli->centre": 0.3, "tax->centre": 0.15, "nav->centre": 0.1, "police->centre": 0.2,
-            "tax->nli": 0.15, "nav->nli": 0.1, "police->nli": 0.2}
+    lat = {"nli_to_centre": 60, "tax_to_centre": 240, "nav_to_centre": 240, "police_to_centre": 180,
+           "tax_to_nli": 240, "nav_to_nli": 240, "police_to_nli": 180}
+    comp = {"nli_to_centre": 0.3, "tax_to_centre": 0.15, "nav_to_centre": 0.1, "police_to_centre": 0.2,
+            "tax_to_nli": 0.15, "nav_to_nli": 0.1, "police_to_nli": 0.2}
     return _links(lat, comp)
 
 
@@ -104,6 +104,7 @@ class SharingPolicy:
     """Information sharing per agency pair and legal regime (SPEC 4.4)."""
 
     regulation: str | None = date_field("2022-06-01", "seed 002; seed 003 measure 31")
+    latency_multiplier: float = param(1.0, 0.0, 50.0, doc="multiplies every link's latency (a single lever for 'faster/slower sharing')")
     before: dict[str, Link] = field(default_factory=_before_regulation)
     after: dict[str, Link] = field(default_factory=_after_regulation)
     no_centre: dict[str, Link] = field(default_factory=_no_centre)

@@ -114,6 +114,7 @@ class DetectionWorld:
     rate_nav_signal_year: float = nonneg(0.3, doc="benefit-anomaly signals per year from a fully evading firm")
     rate_police_signal_year: float = nonneg(0.2, doc="crime-report signals per year per active threat actor")
     evidence_threshold: float = nonneg(2.0, doc="evidence score at which a centre opens an analysis of an actor")
+    evidence_half_life_days: float = param(180.0, 1.0, 1e6, doc="a signal's worth halves for every this many days it spends in transit (stale intelligence)")
     p_link_successor: float = prob(0.5, doc="chance a tax register signal links a phoenix successor to its actor")
     p_report_agency_signal: float = prob(0.02, doc="chance a Tax signal about an actor's company becomes a police report by Tax")
 
