@@ -44,7 +44,7 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("phoenix_bankruptcies", "flow", "rs", "planned (phoenix) bankruptcies"),
     ("undeclared_work_share", "share", "rs", "share of employees in the risk sectors (sectors.csv risk_sector) working wholly or partly undeclared, mean of monthly observations"),
     ("exploited_workers", "level", "rs", "employees undeclared or underpaid, mean of monthly observations"),
-    ("workers_remediated", "flow", "rs", "exploited employees whose conditions were restored after an inspection"),
+    ("workers_remediated", "flow", "rs", "employees of the enterprises that implemented measures restoring workers' conditions after an inspection (as seed 002 counts them)"),
     ("enterprises_remediated", "flow", "rs", "enterprises that implemented measures after an inspection"),
     ("tips", "flow", "rs", "tips from workers reaching the NLI (directly or via a union)"),
     ("crime_cost_nok", "nok", "rs", "cost of work-related crime: evaded tax and contributions, wage theft, wrongful benefits, phoenix losses and harm, NOK"),

@@ -35,7 +35,11 @@ def overview(annual: Any, cfg: Any, path: Path) -> None:
         ax.set_title(title, fontsize=11)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
-        ax.set_ylim(bottom=0)
+        if unit == "bn NOK":  # crime costs ~100x enforcement: a log axis shows both
+            ax.set_yscale("log")
+            ax.set_ylabel("bn NOK (log scale)")
+        else:
+            ax.set_ylim(bottom=0)
         ax.legend(fontsize=8, loc="best", frameon=False)
     note = "dotted line: information-sharing regulation in force" if reg_year else "no information-sharing regulation"
     fig.suptitle(f"A-krim simulator - policy '{cfg.policy.name}', world '{cfg.world.name}', "

@@ -6,9 +6,9 @@ underpayment seen; otherwise another violation), each sanction is used with its 
 ============================ ===================================================== ==============
 sanction                     effect                                                delay
 ============================ ===================================================== ==============
-order to rectify             measures in place: evasion cut by remediation_effect, dur_order_delay
-                             exploited workers' conditions restored
-daily coercive fine          given an order; charged to the firm / actor           immediate
+order to rectify             if the firm complies (p_comply_order): evasion cut   dur_order_delay
+                             by remediation_effect, exploited workers restored
+daily coercive fine          given an order not complied with; charged to firm    immediate
 fine (overtredelsesgebyr)    NOK; actor capacity falls; a liability of the firm    immediate
 suspension (stop order)      firm idle, its workers idle, for dur_suspension        immediate
 publication of suspension    consumers shun the firm: actor capacity falls;        immediate
@@ -66,9 +66,11 @@ def apply_sanctions(m: AkrimModel, b: int, joint: bool, found_und: bool, found_u
     if r[0] < pol.p_order:
         m.metrics.add(y, "orders", region, sector)
         log("order")
-        if serious:  # only pay / undeclared-work findings restore workers' conditions
+        p_comply = wf.p_comply_order * (0.5 if pop.ftype[b] == CRIMINAL else 1.0)
+        complies = r[9] < p_comply
+        if serious and complies:  # only pay / undeclared-work findings restore workers' conditions
             m.schedule(pol.dur_order_delay, remediate, m, b, fid)
-        if r[1] < pol.p_coercive_fine:
+        if not complies and r[1] < pol.p_coercive_fine:
             nok = float(rng.exponential(pol.nok_coercive_fine))
             m.metrics.add(y, "coercive_fines_count", region, sector)
             log("coercive_fine", nok)
@@ -152,8 +154,8 @@ def remediate(m: AkrimModel, b: int, fid: int) -> None:
     pop.w[b] *= keep
     pop.aggregate_blocks(np.array([b]))
     restored = before - int(pop.n_expl[b])
-    if restored > 0:
+    if restored > 0:  # seed 002 counts every employee of an enterprise that implemented measures
         region, sector = int(pop.region[b]), int(pop.sector[b])
-        m.metrics.add(m.year_idx, "workers_remediated", region, sector, restored)
+        m.metrics.add(m.year_idx, "workers_remediated", region, sector, float(pop.size[b]))
         m.metrics.add(m.year_idx, "enterprises_remediated", region, sector)
         m.log.add(m.env.now, "remediation", region, sector, fid, int(pop.owner[b]), agency="nli", value=restored)

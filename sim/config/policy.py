@@ -28,7 +28,7 @@ class NliPolicy:
     w_random: float = nonneg(0.2, doc="share of ordinary inspections chosen at random")
     w_risk_based: float = nonneg(0.7, doc="share chosen by sector risk priority")
     w_intelligence_led: float = nonneg(0.1, doc="share chosen from signals about firms and actors")
-    size_exponent: float = param(0.7, 0.0, 2.0, doc="risk-based targeting weight grows with firm size to this power")
+    size_exponent: float = param(1.0, 0.0, 2.0, doc="risk-based targeting weight grows with firm size to this power")
 
 
 @dataclass
@@ -125,7 +125,7 @@ class SanctionsPolicy:
     dur_order_delay: float = nonneg(42.0, doc="days until an order's measures are in place")
     p_fine: float = prob(0.06, "seed 002: NOK 19M fines in 2024 (probability assumption)", "fine given a pay/undeclared violation")
     nok_fine_mean: float = nonneg(150_000.0)
-    p_coercive_fine: float = prob(0.10, doc="daily coercive fine, given an order")
+    p_coercive_fine: float = prob(0.2, doc="daily coercive fine, given an order that is not complied with")
     nok_coercive_fine: float = nonneg(40_000.0, doc="mean total of a coercive fine")
     p_suspension: float = prob(0.04, doc="stop order given a serious violation (undeclared work found)")
     p_suspension_actor_mult: float = nonneg(3.0, doc="multiplier when the firm belongs to a prioritised actor")

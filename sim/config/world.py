@@ -50,6 +50,7 @@ class FirmWorld:
     learn_peer: float = prob(0.02, doc="weekly pull of perceived detection towards the observed peer rate")
     publication_boost: float = param(0.5, 0.0, 10.0, "seed 003, measure 22 (assumption on size)", "extra weight on peers' inspections when decisions are published")
     remediation_effect: float = prob(0.8, doc="share of evasion removed when an order is complied with")
+    p_comply_order: float = prob(0.5, doc="chance a firm actually implements an order's measures (halved for an actor's company)")
 
 
 @dataclass
@@ -70,9 +71,9 @@ class ActorWorld:
     phoenix_heat_mult: float = nonneg(6.0, doc="multiplier on the phoenix hazard when a company has been inspected or sanctioned")
     displacement_threshold: float = param(0.10, 0.0, 1.0, "seeds 001, 003 (threshold assumption)", "perceived-risk gap that makes an actor move sector")
     camouflage_mean: float = prob(0.4, "seed 001: law-abiding facade (size assumption)")
-    p_front_man: float = prob(0.6, "seed 001 (facilitators, facade); share assumption", "chance a planned bankruptcy is run through a front man, leaving no leading role on the actor's record")
+    p_front_man: float = prob(0.8, "seed 001 (facilitators, facade); share assumption", "chance a planned bankruptcy is run through a front man, leaving no leading role on the actor's record")
     heat_decay_month: float = prob(0.15, doc="monthly fading of a company's 'heat' (inspections and sanctions felt)")
-    firm_visibility: float = param(0.4, 0.0, 1.0, doc="risk-based targeting weight of an actor's front company relative to an ordinary firm of its sector and size")
+    firm_visibility: float = param(0.2, 0.0, 1.0, doc="risk-based targeting weight of an actor's front company relative to an ordinary firm of its sector and size")
     rate_desist_year: float = nonneg(0.05)
     intent_initial: float = prob(0.8)
     intent_sanction_drop: float = prob(0.15, doc="fall of intent per sanction felt")
@@ -123,9 +124,9 @@ class DetectionWorld:
 class JusticeWorld:
     """How cases end (SPEC 2.6, 4.6): uncertain facts about the justice system."""
 
-    p_convict_base: float = prob(0.10, "seed 001: ~140 of 941 cases convicted (base assumption)")
+    p_convict_base: float = prob(0.07, "seed 001: ~140 of 941 cases convicted (base assumption)")
     convict_per_agency: float = prob(0.06, doc="added conviction chance per extra agency contributing evidence")
-    p_drop_evidence_base: float = prob(0.25, "seed 001: ~250 of 941 dropped for evidence")
+    p_drop_evidence_base: float = prob(0.30, "seed 001: ~250 of 941 dropped for evidence")
     drop_per_agency: float = prob(0.06, doc="fall of the drop chance per extra agency")
     dur_sentence_mean: float = nonneg(540.0, doc="mean prison sentence, days")
     dur_case_mean: float = nonneg(240.0, doc="mean investigation work time, days")
