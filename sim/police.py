@@ -63,7 +63,7 @@ class Police(mesa.Agent):
         m.log.add(m.env.now, "case_started", region, sector, fid, aid, agency="police")
         rng = m.streams.get("police.cases")
         sig = np.sqrt(np.log(1.0 + j.dur_case_cv**2))
-        dur = rng.lognormal(np.log(j.dur_case_mean) - 0.5 * sig**2, sig)
+        dur = rng.lognormal(np.log(j.dur_case_mean) - 0.5 * sig**2, sig) * m.policy.police.case_time_factor
         yield m.env.timeout(dur)
         self.open_cases -= 1
         extra = max(n_agencies - 1, 0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.config.fields import nonneg, param, sub
-from sim.config.policy import PolicyConfig
+from sim.config.policy import Intervention, PolicyConfig
 from sim.config.validate import ConfigError, apply_intervention, to_object, validate
 from sim.config.world import WorldConfig
 
@@ -65,20 +65,92 @@ def register() -> None:
     _registered = True
 
 
+_COMPOSED: dict[tuple, object] = {}
+
+
+def _package(groups: tuple[str, ...], config_dir: Path):
+    """``policy=a+b+c``: compose with ``a``, then lay ``b`` and ``c`` on top (a package of measures).
+
+    Later scenarios win where they set the same lever; their ``interventions`` are appended.
+    """
+    from omegaconf import OmegaConf
+
+    sel = dict(o.split("=", 1) for o in groups)
+    names = sel["policy"].split("+")
+    base = _compose(tuple(f"{k}={names[0] if k == 'policy' else v}" for k, v in sel.items()), config_dir)
+    dcfg = OmegaConf.create(base)
+    OmegaConf.set_struct(dcfg, True)
+    for name in names[1:]:
+        path = config_dir / "policy" / f"{name}.yaml"
+        if not path.is_file():
+            raise ConfigError("policy", "+".join(names), f"scenario names from {config_dir / 'policy'} joined by '+' (no {name!r})")
+        extra = OmegaConf.load(path)
+        ivs = list(extra.pop("interventions", []) or [])
+        for k in ("name", "description", "source"):
+            extra.pop(k, None)
+        dcfg.policy = OmegaConf.merge(dcfg.policy, extra)
+        for iv in ivs:
+            dcfg.policy.interventions.append(OmegaConf.merge(OmegaConf.structured(Intervention), iv))
+    dcfg.policy.name = "+".join(names)
+    return dcfg
+
+
+def _compose(groups: tuple[str, ...], config_dir: Path):
+    """Hydra composition of the defaults plus group selections (cached per selection)."""
+    key = (groups, str(config_dir))
+    if any("+" in o.split("=", 1)[1] for o in groups if o.startswith("policy=")):
+        if key not in _COMPOSED:
+            _COMPOSED[key] = _package(groups, config_dir)
+        return _COMPOSED[key]
+    if key not in _COMPOSED:
+        from hydra import compose, initialize_config_dir
+        from hydra.core.global_hydra import GlobalHydra
+
+        register()
+        GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+            _COMPOSED[key] = compose(config_name="config", overrides=list(groups))
+        GlobalHydra.instance().clear()
+    return _COMPOSED[key]
+
+
+def _is_simple(ov: str) -> bool:
+    return "=" in ov and not ov.startswith(("+", "~", "hydra.")) and "[" not in ov.split("=", 1)[0]
+
+
 def load_config(overrides: list[str] | None = None, config_dir: Path | None = None) -> AkrimConfig:
     """Compose the configuration as ``akrim run`` would, validate it, and return the object.
+
+    Group selections (``policy=NAME``, ``world=NAME``) go through Hydra's composition, which is
+    cached; plain ``key=value`` overrides are then merged onto the typed configuration (unknown
+    keys and wrong types are rejected there). Anything else (``+key=``, ``~key``) takes the full
+    Hydra path.
 
     Args:
         overrides: Hydra overrides such as ``["policy=no_centres", "scale=0.05"]``.
         config_dir: The scenarios directory (default: the package's ``scenarios/``).
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
 
-    register()
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(config_dir or SCENARIOS_DIR), version_base="1.3"):
-        dcfg = compose(config_name="config", overrides=list(overrides or []))
+    overrides = list(overrides or [])
+    config_dir = Path(config_dir or SCENARIOS_DIR)
+    groups = tuple(o for o in overrides if "=" in o and o.split("=", 1)[0] in ("policy", "world"))
+    rest = [o for o in overrides if o not in groups]
+    if all(_is_simple(o) for o in rest):
+        dcfg = OmegaConf.create(_compose(groups, config_dir))  # a private copy, still typed
+        OmegaConf.set_struct(dcfg, True)
+        for ov in rest:
+            k, v = ov.split("=", 1)
+            try:
+                OmegaConf.update(dcfg, k, OmegaConf.create({"v": v} if v == "" else f"v: {v}")["v"]
+                                 if v not in ("null", "~") else None, merge=True)
+            except OmegaConfBaseException as exc:
+                raise ConfigError(k, v, str(exc).splitlines()[0]) from None
+            except Exception as exc:  # YAML that cannot be parsed
+                raise ConfigError(k, v, f"a value Hydra can parse ({type(exc).__name__})") from None
+    else:
+        dcfg = _compose(tuple(overrides), config_dir)
     cfg = to_object(dcfg)
     validate(cfg)
     return cfg

@@ -152,6 +152,7 @@ class PolicePolicy:
 
     n_investigators: float = nonneg(80.0, doc="investigators on work-related crime (1:1)")
     cases_per_investigator_year: float = nonneg(6.0, doc="cases one investigator can take on a year")
+    case_time_factor: float = param(1.0, 0.05, 10.0, "seed 003, measure 32 (quick and noticeable sanctions)", "multiplies investigation and prosecution time (below 1 = faster)")
 
 
 @dataclass

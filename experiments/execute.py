@@ -1,0 +1,129 @@
+"""Running many specs on a Dask cluster, resumably, with a progress bar.
+
+``execute(specs, store)``:
+
+* resolves every spec and computes its key (bad configurations are reported before any run);
+* skips specs whose key is already in the store (finished runs are never recomputed);
+* submits the rest to Dask - a ``LocalCluster`` by default (one single-threaded worker process
+  per core, parallelism across runs), or an existing scheduler when ``address`` is given (see
+  ``docs/cluster.md`` for SLURM with dask-jobqueue); ``address="none"`` runs in this process;
+* writes each result to the store as it arrives (atomically), records failures with their
+  traceback without stopping the others; a worker that dies has its runs rescheduled by Dask
+  (``distributed.scheduler.allowed-failures``), after which they are recorded as failed;
+* shows runs done / failed / remaining and the time left.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from experiments.runs import RunSpec, key_of, resolve, run_spec_safe
+from experiments.store import ResultStore
+
+
+@dataclass
+class ExecSummary:
+    """What an ``execute`` call did."""
+
+    total: int = 0
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    keys: list[str] = field(default_factory=list)  # keys of all specs, in input order
+    failed_keys: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def runs_per_hour(self) -> float:
+        """Throughput of the runs actually executed."""
+        return 3600.0 * self.done / self.wall_s if self.wall_s > 0 and self.done else 0.0
+
+
+def default_workers() -> int:
+    """One worker per core (at least one)."""
+    return max(1, os.cpu_count() or 1)
+
+
+def make_client(address: str | None = None, n_workers: int | None = None):
+    """A Dask client: to ``address`` if given, else to a new LocalCluster of worker processes."""
+    from dask.distributed import Client, LocalCluster
+
+    if address:
+        return Client(address)
+    cluster = LocalCluster(n_workers=n_workers or default_workers(), threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster)
+
+
+def plan(specs: Iterable[RunSpec], store: ResultStore) -> tuple[list[tuple[str, RunSpec]], list[str], set[str]]:
+    """Resolve specs to keys; return (todo, all_keys, done) with duplicates removed from todo."""
+    done = store.done_keys()
+    todo, keys, seen = [], [], set()
+    for spec in specs:
+        k = key_of(resolve(spec))
+        keys.append(k)
+        if k in done or k in seen:
+            continue
+        seen.add(k)
+        todo.append((k, spec))
+    return todo, keys, done
+
+
+def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = None, n_workers: int | None = None,
+            progress: bool = True, desc: str = "runs", client: Any = None) -> ExecSummary:
+    """Run every spec not yet in ``store``; see the module docstring."""
+    from tqdm.auto import tqdm
+
+    specs = list(specs)
+    todo, keys, done = plan(specs, store)
+    summ = ExecSummary(total=len(set(keys)), skipped=len(set(keys)) - len(todo), keys=keys)
+    t0 = time.perf_counter()
+    bar = tqdm(total=len(todo), desc=desc, unit="run", disable=not progress, dynamic_ncols=True)
+    bar.set_postfix(done=0, failed=0, skipped=summ.skipped)
+
+    def record(k: str, spec: RunSpec, status: str, rec: Any, err: str | None) -> None:
+        if status == "ok":
+            store.put(rec)
+            summ.done += 1
+        else:
+            store.put_failure(k, spec, err or "unknown error")
+            summ.failed += 1
+            summ.failed_keys.append(k)
+        bar.update(1)
+        bar.set_postfix(done=summ.done, failed=summ.failed, skipped=summ.skipped)
+
+    try:
+        if not todo:
+            pass
+        elif address == "none":
+            for k, spec in todo:
+                record(k, spec, *run_spec_safe(spec))
+        else:
+            from dask.distributed import as_completed
+
+            own = client is None
+            client = client or make_client(address, n_workers)
+            try:
+                futs = {client.submit(run_spec_safe, spec, key=f"akrim-run-{k}", pure=False): (k, spec) for k, spec in todo}
+                for fut in as_completed(futs):
+                    k, spec = futs[fut]
+                    try:
+                        status, rec, err = fut.result()
+                    except Exception as exc:  # e.g. KilledWorker after the allowed retries
+                        status, rec, err = "failed", None, f"{type(exc).__name__}: {exc}"
+                    record(k, spec, status, rec, err)
+            finally:
+                if own:
+                    cluster = getattr(client, "cluster", None)
+                    client.close()
+                    if cluster is not None:
+                        cluster.close()
+    finally:
+        bar.close()
+        summ.wall_s = time.perf_counter() - t0
+    return summ

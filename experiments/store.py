@@ -1,0 +1,96 @@
+"""A results store: a partitioned Parquet dataset, one file per run, written atomically.
+
+Layout::
+
+    <root>/policy=<name>/<run_key>.parquet    one finished run (annual rows + tags + provenance)
+    <root>/_failed/<run_key>.json              a run that raised: its spec and traceback
+    <root>/_meta/*.json                        what the experiment was (written by its command)
+
+A file appears only when complete (written to a temporary name, then renamed), so a killed job
+leaves either a whole result or none. ``done_keys()`` is what makes every experiment resumable.
+Read everything back with ``load()`` (``pyarrow.dataset`` with hive partitioning).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _safe(name: str) -> str:
+    return _SAFE.sub("_", str(name)) or "_"
+
+
+class ResultStore:
+    """Directory-backed store of run records.
+
+    Args:
+        root: The store's directory (created if needed).
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------------ writing
+    def _atomic_write(self, path: Path, write) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        write(tmp)
+        os.replace(tmp, path)
+
+    def put(self, record: Any) -> Path:
+        """Store one run's record (a DataFrame with ``run_key`` and ``policy`` columns)."""
+        key = str(record["run_key"].iloc[0])
+        policy = _safe(record["policy"].iloc[0])
+        path = self.root / f"policy={policy}" / f"{key}.parquet"
+        data = record.drop(columns=["policy"])  # the partition column comes from the path
+        self._atomic_write(path, lambda p: data.to_parquet(p, index=False))
+        failed = self.root / "_failed" / f"{key}.json"
+        if failed.exists():
+            failed.unlink()
+        return path
+
+    def put_failure(self, key: str, spec: Any, error: str) -> Path:
+        """Record a run that raised (kept until the run succeeds)."""
+        path = self.root / "_failed" / f"{key}.json"
+        body = {"run_key": key, "overrides": list(spec.overrides), "tags": dict(spec.tags), "error": error}
+        self._atomic_write(path, lambda p: p.write_text(json.dumps(body, indent=2, default=str)))
+        return path
+
+    def put_meta(self, name: str, meta: dict[str, Any]) -> Path:
+        """Write a JSON description of the experiment (``_meta/<name>.json``)."""
+        path = self.root / "_meta" / f"{_safe(name)}.json"
+        self._atomic_write(path, lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
+        return path
+
+    # ------------------------------------------------------------------ reading
+    def done_keys(self) -> set[str]:
+        """Keys of finished runs."""
+        return {p.stem for p in self.root.glob("policy=*/*.parquet")}
+
+    def failed(self) -> dict[str, dict[str, Any]]:
+        """Failed runs by key (spec and traceback)."""
+        out = {}
+        for p in (self.root / "_failed").glob("*.json"):
+            out[p.stem] = json.loads(p.read_text())
+        return out
+
+    def load(self, keys: set[str] | None = None, columns: list[str] | None = None):
+        """All (or the given) finished runs as one pandas DataFrame."""
+        import pandas as pd
+        import pyarrow.dataset as ds
+
+        files = sorted(self.root.glob("policy=*/*.parquet"))
+        if keys is not None:
+            files = [f for f in files if f.stem in keys]
+        if not files:
+            return pd.DataFrame()
+        dataset = ds.dataset([str(f) for f in files], format="parquet", partitioning="hive",
+                             partition_base_dir=str(self.root))
+        return dataset.to_table(columns=columns).to_pandas()
