@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.units import WEEK_YEARS
+
 if TYPE_CHECKING:
     from sim.model import AkrimModel
 
@@ -132,7 +134,7 @@ def spawn_actor(m: AkrimModel, rng: np.random.Generator, initial: bool) -> Threa
     t.focus_sector[aid] = rng.choice(len(m.tables.sectors), p=m.actor_sector_weights)
     n_comp = 1 + rng.poisson(max(w.companies_mean - 1.0, 0.0))
     for k in range(min(n_comp, w.max_companies)):
-        sector = t.focus_sector[aid] if k == 0 or rng.random() < 0.6 else rng.choice(len(m.tables.sectors), p=m.actor_sector_weights)
+        sector = t.focus_sector[aid] if k == 0 or rng.random() < w.p_same_sector else rng.choice(len(m.tables.sectors), p=m.actor_sector_weights)
         open_company(m, a, int(sector), int(t.focus_region[aid]), rng, log=not initial)
     if not initial:
         m.log.add(m.env.now, "actor_new", region=int(t.home_region[aid]), actor=aid)
@@ -228,20 +230,20 @@ def desist(m: AkrimModel, a: ThreatActor) -> None:
 def actors_weekly(m: AkrimModel) -> None:
     """New actors; company registrations; planned bankruptcies; desistance (one draw per purpose)."""
     w = m.cfg.world.actors
-    rng = m.streams.get("actors.weekly")
-    n_new = rng.poisson(w.rate_new_year * m.scale / 52.0)
+    n_new = m.streams.get("actors.arrivals").poisson(w.rate_new_year * m.scale * WEEK_YEARS)
     for _ in range(n_new):
         spawn_actor(m, m.streams.get("actors.spawn"), initial=False)
     t = m.ta
     n = t.n
     act = t.active_mask()
-    r = rng.random((3, n))
+    r = m.streams.get("actors.weekly").random((3, n))
     now = m.env.now
     nfirms = t.n_firms[:n]
-    can_open = act & (nfirms < w.max_companies) & (t.capacity[:n] > 0.5)
+    can_open = act & (nfirms < w.max_companies) & (t.capacity[:n] > w.capacity_min_open_mnok)
     banned = t.ban_until[:n] > now
-    p_open = w.rate_open_year / 52.0 * t.intent[:n] * np.sqrt(np.maximum(t.capacity[:n], 0) / max(w.capacity_mean_mnok, 1e-9))
+    p_open = w.rate_open_year * WEEK_YEARS * t.intent[:n] * np.sqrt(np.maximum(t.capacity[:n], 0) / max(w.capacity_mean_mnok, 1e-9))
     p_open = np.where(banned, p_open * w.p_straw_man, p_open)
+    p_open = np.where(t.under_investigation[:n] > 0, p_open * w.open_under_investigation, p_open)
     for aid in np.flatnonzero(can_open & (r[0] < p_open)):
         a = m.actor_list[aid]
         open_company(m, a, int(t.focus_sector[aid]), int(t.focus_region[aid]), m.streams.get("actors.open"))
@@ -249,13 +251,13 @@ def actors_weekly(m: AkrimModel) -> None:
     owned = np.flatnonzero(m.pop.owner >= 0)
     if owned.size:
         heat = np.minimum(m.pop.heat[owned], 1.0)
-        p_ph = w.rate_phoenix_year / 52.0 * (1.0 + w.phoenix_heat_mult * heat)
+        p_ph = w.rate_phoenix_year * WEEK_YEARS * (1.0 + w.phoenix_heat_mult * heat)
         hit = owned[m.streams.get("actors.phoenix").random(owned.size) < p_ph]
         for b in hit:
             a = m.actor_list[m.pop.owner[b]]
             if a.is_active:
                 phoenix(m, a, int(b), m.streams.get("actors.phoenix_succ"))
-    p_desist = w.rate_desist_year / 52.0 * (1.0 - t.intent[:n]) * 2.0
+    p_desist = w.rate_desist_year * WEEK_YEARS * (1.0 - t.intent[:n])
     for aid in np.flatnonzero(act & (r[2] < p_desist)):
         desist(m, m.actor_list[aid])
 
@@ -267,13 +269,14 @@ def actors_monthly(m: AkrimModel, months: float) -> None:
     pop, t = m.pop, m.ta
     n = t.n
     owned = pop.owner >= 0
-    gain = (pop.u * fw.tax_wedge + pop.w * fw.underpay_gain) * pop.wage_bill() * w.extraction
+    working = pop.status == 0  # a suspended company earns nothing
+    gain = (pop.u * fw.tax_wedge + pop.w * fw.underpay_gain) * pop.wage_bill() * w.extraction * working
     profit = np.bincount(pop.owner[owned], weights=gain[owned], minlength=n)[:n] / 1e6 * months / 12.0
     nfirms = np.bincount(pop.owner[owned], minlength=n)[:n]
     act = t.active_mask()
     t.capacity[:n] += np.where(act, w.reinvest * profit - w.capacity_cost_mnok_year * nfirms * months / 12.0, 0.0)
     m.pop.heat[owned] *= 1.0 - w.heat_decay_month * months
-    quiet = (m.env.now - t.t_last_sanction[:n]) > 180.0
+    quiet = (m.env.now - t.t_last_sanction[:n]) > w.impunity_days
     t.intent[:n] = np.where(act & quiet, t.intent[:n] + w.intent_impunity_rise * months * (1.0 - t.intent[:n]), t.intent[:n])
     # Exhausted actors with no companies give up.
     for aid in np.flatnonzero(act & (t.capacity[:n] <= 0) & (nfirms == 0)):
@@ -294,6 +297,6 @@ def _displacement(m: AkrimModel, act: np.ndarray) -> None:
         here = risk[s * nreg + r]
         cand_cells = np.concatenate([risk_sectors * nreg + r, s * nreg + np.arange(nreg)])
         best = int(cand_cells[np.argmin(risk[cand_cells])])
-        if here - risk[best] > w.displacement_threshold and rng.random() < 0.5:
+        if here - risk[best] > w.displacement_threshold and rng.random() < w.p_displace_month:
             t.focus_sector[aid], t.focus_region[aid] = best // nreg, best % nreg
             m.log.add(m.env.now, "displacement", region=best % nreg, sector=best // nreg, actor=int(aid), value=float(here - risk[best]))

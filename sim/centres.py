@@ -126,7 +126,11 @@ class Centre(mesa.Agent):
         ready = [(f.score, aid) for aid, f in self.files.items()
                  if f.state == ANALYSED and m.actor_list[aid].is_active]
         ready.sort(reverse=True)
-        for _, aid in ready[: self.lever.priorities_per_meeting]:
+        # The leader group's attention is a capacity like any other: scaled with the population,
+        # with stochastic rounding so a 1:10 run prioritises a tenth as many actors on average.
+        k = self.lever.priorities_per_meeting * m.scale
+        k = int(k) + int(m.streams.get(f"centre.{self.name}.attention").random() < k - int(k))
+        for _, aid in ready[:k]:
             self.prioritise(aid)
 
     def prioritise(self, aid: int) -> None:
@@ -160,7 +164,7 @@ class Centre(mesa.Agent):
         m = self.model
         yield from self.team.intake()
         yield m.env.timeout(self.lever.dur_control)
-        if m.pop.firm_id[b] != fid:
+        if m.pop.firm_id[b] != fid or m.pop.status[b] != 0:  # gone, or standing still under a stop order
             m.log.add(m.env.now, "control_target_gone", region=self.region, firm=fid, actor=aid, agency="centre")
             return
         f = self.files.get(aid)
@@ -168,7 +172,7 @@ class Centre(mesa.Agent):
 
     def _reopen(self, aid: int, f: ActorFile):
         """After follow-up, the file collects again; the actor can be re-prioritised later."""
-        yield self.model.env.timeout(180.0)
+        yield self.model.env.timeout(self.model.policy.centres.dur_follow_up)
         f.state = COLLECTING
         f.evidence = 0.0
 

@@ -23,8 +23,11 @@ every week it drifts towards the observed control rate among peers (sector x reg
 amplified by ``detect_amplifier`` and, when suspension decisions are published, by
 ``publication_boost`` (seed 003, measure 22).
 
-Random draws are per region (streams ``firms.<purpose>.<region>``) and their number never
-depends on the state, so a lever touching one region leaves other regions' firms' luck alone.
+Random draws are per region (streams ``firms.<purpose>.<region>``). Reviews, exits, entries and
+resizes draw a number of values that never depends on the model state, so a lever touching one
+region leaves other regions' firms' luck alone. Workplaces released by threat actors pass to
+entrants drawn from a separate stream (``firms.takeover.<region>``), whose use does depend on
+what happens to actors.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.population import ACTIVE, COMPLIANT, CRIMINAL, OPPORTUNISTIC
+from sim.units import WEEK_YEARS
 
 if TYPE_CHECKING:
     from sim.model import AkrimModel
@@ -69,9 +73,9 @@ def compliance_weekly(m: AkrimModel) -> None:
     pub = 1.0 + fw.publication_boost * float(m.policy.sanctions.publish_suspensions)
     target = np.minimum(1.0, fw.detect_amplifier * m.insp_rate_cell[pop.cell] * pub)
     pop.p_hat += (fw.learn_peer * (target - pop.p_hat)).astype(np.float32)
-    evading = (pop.u > 0.05).astype(np.float64)
+    evading = (pop.u > fw.evader_threshold).astype(np.float64)
     m.peer_evading = np.bincount(pop.cell, weights=evading, minlength=pop.n_cells) / m.cell_n_blocks
-    p_review = fw.rate_review_year / 52.0
+    p_review = fw.rate_review_year * WEEK_YEARS
     due = []
     for r, blocks in enumerate(m.region_blocks):
         draws = m.streams.get(f"firms.review.{m.tables.regions[r]}").random(blocks.size)
@@ -101,8 +105,8 @@ def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
     b = np.atleast_1d(np.asarray(b, dtype=np.int64))
     if b.size == 0:
         return
-    if r is None:
-        r = np.stack([m.streams.get(f"firms.entry.{m.tables.regions[pop.region[x]]}").random(3) for x in b])
+    if r is None:  # a takeover outside the weekly churn (an actor's company released): own stream
+        r = np.stack([m.streams.get(f"firms.takeover.{m.tables.regions[pop.region[x]]}").random(3) for x in b])
     r = np.asarray(r).reshape(b.size, 3)
     p_opp = np.minimum(0.95, m.cfg.world.population.p_opportunistic * m.tables.evasion_propensity[pop.sector[b]])
     pop.new_occupant(b, int(m.env.now), np.where(r[:, 0] < p_opp, OPPORTUNISTIC, COMPLIANT).astype(np.int8))
@@ -116,8 +120,8 @@ def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
 def firms_weekly(m: AkrimModel) -> None:
     """Ordinary exit and entry (the workplace passes to an entrant) and growth (hire/shed one)."""
     pop, fw = m.pop, m.cfg.world.firms
-    p_exit = fw.rate_exit_year / 52.0
-    lam_resize = fw.rate_resize_year / 52.0
+    p_exit = fw.rate_exit_year * WEEK_YEARS
+    lam_resize = fw.rate_resize_year * WEEK_YEARS
     exits_all, entry_all = [], []
     for r, blocks in enumerate(m.region_blocks):
         name = m.tables.regions[r]

@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.population import ACTIVE, CRIMINAL
 from sim.sanctions import apply_sanctions
+from sim.units import WEEK_YEARS
 
 if TYPE_CHECKING:
     from sim.model import AkrimModel
@@ -44,7 +45,7 @@ class Inspections:
     def _risk_weights(self) -> np.ndarray:
         if self._risk_cdf is None:
             pop = self.m.pop
-            vis = np.where(pop.owner >= 0, self.m.cfg.world.actors.firm_visibility, 1.0)
+            vis = np.where(pop.owner >= 0, self.m.cfg.world.actors.firm_visibility, 1.0)  # front companies look ordinary
             w = self.m.sector_priority[pop.sector] * np.power(pop.size, self.m.policy.nli.size_exponent) * vis
             self._risk_cdf = np.cumsum(w)
         return self._risk_cdf
@@ -54,7 +55,7 @@ class Inspections:
         m = self.m
         nli = m.policy.nli
         rng = m.streams.get("nli.count")
-        lam = nli.n_inspectors * nli.inspections_per_inspector * m.scale / 52.0
+        lam = nli.n_inspectors * nli.inspections_per_inspector * m.scale * WEEK_YEARS
         n = rng.poisson(lam)
         weights = np.array([nli.w_random, nli.w_risk_based, nli.w_intelligence_led], dtype=float)
         n_rand, n_risk, n_intel = rng.multinomial(n, weights / weights.sum())
@@ -63,13 +64,16 @@ class Inspections:
         cdf = self._risk_weights()
         r = m.streams.get("nli.risk").random(n_risk)
         targets.append(np.searchsorted(cdf, r * cdf[-1], side="right").clip(0, pop.n - 1))
+        # Intelligence-led: distinct flagged firms, most-flagged first in expectation (weighted
+        # sampling without replacement via exponential keys); any shortfall goes risk-based.
         flagged = np.flatnonzero(pop.flag_nli > 0)
         r = m.streams.get("nli.intel").random(n_intel)
-        if flagged.size:
-            fc = np.cumsum(pop.flag_nli[flagged])
-            targets.append(flagged[np.searchsorted(fc, r * fc[-1], side="right").clip(0, flagged.size - 1)])
-        else:
-            targets.append(np.searchsorted(cdf, r * cdf[-1], side="right").clip(0, pop.n - 1))
+        k = min(n_intel, flagged.size)
+        if k:
+            keys = -np.log(m.streams.get("nli.intel_keys").random(flagged.size)) / pop.flag_nli[flagged]
+            targets.append(flagged[np.argpartition(keys, k - 1)[:k]])
+        if n_intel > k:
+            targets.append(np.searchsorted(cdf, r[k:] * cdf[-1], side="right").clip(0, pop.n - 1))
         b = np.unique(np.concatenate(targets))
         self.inspect_many(b[pop.status[b] == ACTIVE], joint=False)
 
@@ -102,14 +106,15 @@ class Inspections:
         cam = np.zeros(b.size)
         if owned.any():
             ob, oa = b[owned], aid[owned]
-            pop.heat[ob] += 0.5
+            pop.heat[ob] += m.cfg.world.actors.heat_per_inspection
             m.ta.nli_linked[oa] = True
             np.add.at(self.week_actor_counts, pop.cell[ob], 1.0)
-            cam[owned] = m.ta.camouflage[oa] * (0.5 if joint else 1.0)
+            cam[owned] = m.ta.camouflage[oa] * (det.joint_camouflage_factor if joint else 1.0)
         mult = det.joint_detect_mult if joint else 1.0
         r = self.rng.random((3, b.size))
-        p_und = np.minimum(1.0, det.p_detect_undeclared * mult * np.minimum(1.0, 3.0 * pop.u[b])) * (1.0 - cam)
-        p_under = np.minimum(1.0, det.p_detect_underpay * mult * np.minimum(1.0, 3.0 * pop.w[b])) * (1.0 - cam)
+        sat = det.detect_saturation
+        p_und = np.minimum(1.0, det.p_detect_undeclared * mult * np.minimum(1.0, sat * pop.u[b])) * (1.0 - cam)
+        p_under = np.minimum(1.0, det.p_detect_underpay * mult * np.minimum(1.0, sat * pop.w[b])) * (1.0 - cam)
         found_und, found_under = r[0] < p_und, r[1] < p_under
         viol = found_und | found_under | (r[2] < det.p_other_violation)
         if not viol.any():

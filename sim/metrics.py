@@ -29,10 +29,12 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("tax_reassessed_nok", "nok", "rs", "tax reassessed incl. surcharge, NOK"),
     ("assets_seized_nok", "nok", "rs", "assets seized or confiscated, NOK"),
     ("police_reports", "flow", "rs", "cases reported to the police by any agency"),
-    ("police_reports_nli", "flow", "rs", "cases reported to the police by the NLI (ordinary inspections and NLI's share of joint controls)"),
+    ("police_reports_nli", "flow", "rs", "cases reported to the police by the NLI after its ordinary inspections (joint-control reports count as the centre's)"),
     ("cases_against_ta", "flow", "rs", "police cases opened against threat actors"),
     ("convictions", "flow", "rs", "cases ending in conviction"),
     ("cases_dropped_evidence", "flow", "rs", "cases dropped because of the evidence"),
+    ("convictions_ta", "flow", "rs", "convictions in cases against threat actors (seed 001 counts these)"),
+    ("cases_dropped_evidence_ta", "flow", "rs", "cases against threat actors dropped because of the evidence"),
     ("case_days_mean", "mean", "", "mean days from police report to outcome, cases ending in the year"),
     ("active_threat_actors", "stock", "rs", "threat actors active (not incarcerated or desisted) at year end"),
     ("ta_capacity_total", "stock", "r", "total capacity of active actors at year end, MNOK"),
@@ -132,11 +134,10 @@ class Metrics:
     def _finish(self, flows: np.ndarray, num: np.ndarray, den: np.ndarray) -> np.ndarray:
         out = flows.copy()
         ratio_kpis = [k for k in KPI_NAMES if KPI_KIND[k] in ("share", "mean", "level")]
-        for name in ratio_kpis:
+        for name in ratio_kpis:  # no observation in a year (or cell) -> NaN, never 0
             k = self.idx[name]
-            if np.any(den[..., k]):
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    out[..., k] = np.where(den[..., k] > 0, num[..., k] / den[..., k], np.nan)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[..., k] = np.where(den[..., k] > 0, num[..., k] / den[..., k], np.nan)
         for name in KPI_NAMES:
             if KPI_KIND[name] in SCALED:
                 out[..., self.idx[name]] /= self.scale

@@ -35,16 +35,19 @@ from sim.police import Police
 from sim.population import ACTIVE, CRIMINAL, SUSPENDED, Population
 from sim.rng import Streams
 from sim.signals import Signals
+from sim.units import WEEK_YEARS
 from sim.workers import workers_weekly
 
 
-def expected_sanction_index(s: SanctionsPolicy) -> float:
-    """Expected penalty of a serious finding in a common unit (used relative to the default mix)."""
-    return (s.p_fine * s.nok_fine_mean / 1e5 + 2.0 * s.p_suspension + 5.0 * s.p_report_nli
-            + s.p_tax_reassess_nli * (1.0 + s.tax_surcharge) + 0.4 * s.p_coercive_fine)
+def expected_sanction_index(s: SanctionsPolicy, fw: Any) -> float:
+    """Expected penalty of a serious finding in a common unit, weights ``fw.w_*`` (world.firms).
 
-
-_E_DEFAULT = expected_sanction_index(SanctionsPolicy())
+    The model uses it relative to the schema's default sanction mix, so ``sanction_multiple``
+    keeps its meaning when the weights change.
+    """
+    return (fw.w_fine * s.p_fine * s.nok_fine_mean / 1e5 + fw.w_suspension * s.p_suspension
+            + fw.w_report * s.p_report_nli + fw.w_reassessment * s.p_tax_reassess_nli * (1.0 + s.tax_surcharge)
+            + fw.w_coercive * s.p_coercive_fine)
 
 
 @dataclass
@@ -142,7 +145,7 @@ class AkrimModel(mesa.Model):
         rng = self.streams.get("actors.init")
         for _ in range(int(round(cfg.world.actors.n_initial * self.scale))):
             actors_mod.spawn_actor(self, rng, initial=True)
-        self.pop.aggregate(cfg.world.workers.tip_dependence)
+        self.pop.aggregate()
         self.datacollector = mesa.DataCollector(model_reporters={
             "day": lambda m: m.env.now,
             "undeclared_share": lambda m: m.undeclared_share_now(),
@@ -222,7 +225,9 @@ class AkrimModel(mesa.Model):
     def _calendar(self) -> None:
         today = self.today
         changed = False
-        for i, iv in enumerate(self.policy.interventions):
+        order = sorted(range(len(self.policy.interventions)), key=lambda j: self.date_of(self.policy.interventions[j].start))
+        for i in order:
+            iv = self.policy.interventions[i]
             if i not in self._applied and self.date_of(iv.start) <= today:
                 self._applied.add(i)
                 keys = apply_intervention(self.policy, iv)
@@ -260,7 +265,9 @@ class AkrimModel(mesa.Model):
             if c.is_open:
                 c.refresh_capacity()
         self.police.refresh_capacity()
-        self.expected_sanction = self.cfg.world.firms.sanction_multiple * expected_sanction_index(self.policy.sanctions) / _E_DEFAULT
+        fw = self.cfg.world.firms
+        e0 = expected_sanction_index(SanctionsPolicy(), fw)
+        self.expected_sanction = fw.sanction_multiple * expected_sanction_index(self.policy.sanctions, fw) / max(e0, 1e-12)
         self.inspections.invalidate_weights()
 
     # ------------------------------------------------------------------ hooks used by submodels
@@ -294,11 +301,11 @@ class AkrimModel(mesa.Model):
     # ------------------------------------------------------------------ observation
     def _observe(self, new_month: bool, new_year: bool) -> None:
         pop, cfg = self.pop, self.cfg
-        alpha = 1.0 / 26.0  # memory of about half a year
+        alpha = 1.0 / cfg.world.firms.memory_weeks
         ins = self.inspections
-        self.insp_rate_cell += alpha * (ins.week_counts / self.cell_n_blocks * 52.0 - self.insp_rate_cell)
+        self.insp_rate_cell += alpha * (ins.week_counts / self.cell_n_blocks / WEEK_YEARS - self.insp_rate_cell)
         n_actor_firms = np.bincount(pop.cell[pop.owner >= 0], minlength=pop.n_cells)
-        rate_a = ins.week_actor_counts / np.maximum(n_actor_firms, 1) * 52.0
+        rate_a = ins.week_actor_counts / np.maximum(n_actor_firms, 1) / WEEK_YEARS
         self.actor_ctrl_rate_cell += alpha * (rate_a - self.actor_ctrl_rate_cell)
         self.cell_risk = self.insp_rate_cell + self.actor_ctrl_rate_cell
         ins.week_counts[:] = 0.0
@@ -307,7 +314,7 @@ class AkrimModel(mesa.Model):
         self.metrics.add(y, "enforcement_cost_nok", value=self.enforcement_cost_year() * 7.0 / 365.0)
         if new_month and self._last_month >= 0:
             yprev = max(0, min(bisect.bisect_right(self.year_start, self.env.now - 1) - 1, len(self.years) - 1))
-            pop.aggregate(cfg.world.workers.tip_dependence)
+            pop.aggregate()
             self._accrue_crime_cost(yprev)
             self._monthly_kpis(yprev)
             self.inspections.invalidate_weights()
@@ -322,7 +329,7 @@ class AkrimModel(mesa.Model):
         for c in self.centres:
             if c.is_open:
                 lv = c.lever
-                fte += 4 * lv.staff_per_agency + lv.analysts + 2 * lv.inspection_teams
+                fte += 4 * lv.staff_per_agency + lv.analysts + lv.staff_per_team * lv.inspection_teams
         if self.ntaes.started:
             fte += p.ntaes.staff
         cost = fte * self.cfg.world.costs.nok_per_fte_year
@@ -410,7 +417,7 @@ class AkrimModel(mesa.Model):
     def finish(self) -> RunResult:
         """Close the last month and year and assemble the results."""
         y = len(self.years) - 1
-        self.pop.aggregate(self.cfg.world.workers.tip_dependence)
+        self.pop.aggregate()
         self._accrue_crime_cost(y)
         if self._last_month >= 0:
             self._monthly_kpis(y)

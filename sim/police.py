@@ -53,9 +53,9 @@ class Police(mesa.Agent):
             m.ta.under_investigation[aid] += 1  # open cases against the actor
             m.signals.send("police_to_centre", region, b, fid, aid, 1.0)
         self.open_cases += 1
-        m.env.process(self._case(region, sector, fid, aid, len(agencies)))
+        m.env.process(self._case(b, region, sector, fid, aid, len(agencies)))
 
-    def _case(self, region: int, sector: int, fid: int, aid: int, n_agencies: int):
+    def _case(self, b: int, region: int, sector: int, fid: int, aid: int, n_agencies: int):
         m = self.model
         j = m.cfg.world.justice
         t0 = m.env.now
@@ -76,15 +76,22 @@ class Police(mesa.Agent):
             m.ta.under_investigation[aid] = max(0, m.ta.under_investigation[aid] - 1)
         if r[0] < p_conv:
             m.metrics.add(y, "convictions", region, sector)
+            if aid >= 0:
+                m.metrics.add(y, "convictions_ta", region, sector)
             m.log.add(m.env.now, "conviction", region, sector, fid, aid, agency="police", value=m.env.now - t0)
             if aid >= 0 and m.ta.status[aid] == ACTIVE:
                 a = m.actor_list[aid]
+                sentence = float(rng.lognormal(np.log(j.dur_sentence_mean) - 0.18, 0.6))
                 if r[1] < m.policy.sanctions.p_ban_on_conviction:
                     impose_ban(m, a)
-                    m.ta.ban_until[aid] += j.dur_sentence_mean
-                incarcerate(m, a, float(rng.lognormal(np.log(j.dur_sentence_mean) - 0.18, 0.6)))
+                    m.ta.ban_until[aid] += sentence  # the ban runs after the sentence
+                incarcerate(m, a, sentence)
+            elif aid < 0 and b >= 0 and m.pop.firm_id[b] == fid:
+                m.ordinary_entrant(b)  # the convicted owner's firm closes; an entrant takes over
         elif r[0] < p_conv + p_drop:
             m.metrics.add(y, "cases_dropped_evidence", region, sector)
+            if aid >= 0:
+                m.metrics.add(y, "cases_dropped_evidence_ta", region, sector)
             m.log.add(m.env.now, "dropped_evidence", region, sector, fid, aid, agency="police", value=m.env.now - t0)
         else:
             m.log.add(m.env.now, "case_other_outcome", region, sector, fid, aid, agency="police", value=m.env.now - t0)

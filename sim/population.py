@@ -146,18 +146,19 @@ class Population:
         sec = self.sector[wk.block[idx]]
         n = idx.size
         r = rng.random((4, n), dtype=np.float32)
-        posted = r[0] < self.t.posted_share[sec]
-        migrant = posted | (r[1] < self.t.migrant_share[sec] - self.t.posted_share[sec])
+        ps, ms = self.t.posted_share[sec], self.t.migrant_share[sec]
+        posted = r[0] < ps
+        migrant = posted | (r[1] < (ms - ps) / np.maximum(1.0 - ps, 1e-9))  # P(migrant) = migrant_share
         vmean = np.where(migrant, ww.vulnerability_migrant, ww.vulnerability_native)
         amean = np.where(migrant, ww.awareness_migrant, ww.awareness_native)
-        vuln = np.clip(vmean + 0.25 * (r[2] - 0.5), 0, 1).astype(np.float32)
-        aware = np.clip(amean + 0.3 * (r[3] - 0.5), 0, 1).astype(np.float32)
-        if informed > 0:
-            aware = np.where(migrant & (rng.random(n) < informed), np.minimum(1, aware + 0.3), aware)
+        vuln = np.clip(vmean + ww.vulnerability_spread * (r[2] - 0.5), 0, 1).astype(np.float32)
+        aware = np.clip(amean + ww.awareness_spread * (r[3] - 0.5), 0, 1).astype(np.float32)
+        told = rng.random(n) < informed  # drawn even when nobody is informed: fixed draw count
+        aware = np.where(migrant & told, np.minimum(1, aware + 0.3), aware)
         wk.posted[idx], wk.migrant[idx] = posted, migrant
         wk.vuln[idx], wk.aware[idx] = vuln, aware.astype(np.float32)
         # Vulnerable workers sit low in the evasion order: exploited first.
-        wk.q[idx] = (rng.random(n, dtype=np.float32) * (1.0 - 0.6 * vuln)).astype(np.float32)
+        wk.q[idx] = (rng.random(n, dtype=np.float32) * (1.0 - ww.q_vulnerability * vuln)).astype(np.float32)
 
     def turnover(self, idx: np.ndarray, rng: np.random.Generator, informed: float = 0.0) -> None:
         """Replace the holders of slots ``idx`` (job turnover)."""
@@ -168,11 +169,12 @@ class Population:
         """Boolean mask of employed slots (rank below the firm's size)."""
         return self.workers.rank < np.repeat(self.size, self.cap)
 
-    def aggregate(self, dependence: float = 0.6) -> None:
+    def aggregate(self) -> None:
         """Recompute per-workplace worker aggregates (undeclared, underpaid, exploited, tips).
 
         Suspended workplaces count no active workers while suspended.
         """
+        dependence = self.world.workers.tip_dependence
         wk = self.workers
         size_eff = np.where(self.status == SUSPENDED, 0, self.size)
         active = wk.rank < np.repeat(size_eff, self.cap)
@@ -188,8 +190,9 @@ class Population:
         tipw = np.where(expl, wk.aware * (1.0 - dependence * wk.vuln), 0.0).astype(np.float32)
         self.tip_w = np.add.reduceat(tipw, st, dtype=np.float32)
 
-    def aggregate_blocks(self, blocks: np.ndarray, dependence: float = 0.6) -> None:
+    def aggregate_blocks(self, blocks: np.ndarray) -> None:
         """Recompute aggregates for some workplaces only (after an order, an entry, ...)."""
+        dependence = self.world.workers.tip_dependence
         b = np.unique(np.asarray(blocks, dtype=np.int64))
         if b.size == 0:
             return

@@ -41,11 +41,11 @@ def _felt(m: AkrimModel, aid: int, b: int, mnok: float) -> None:
     """A threat actor feels a sanction: capacity, intent, heat."""
     if aid < 0:
         return
-    t = m.ta
+    t, w = m.ta, m.cfg.world.actors
     t.capacity[aid] -= mnok
-    t.intent[aid] -= m.cfg.world.actors.intent_sanction_drop * t.intent[aid]
+    t.intent[aid] -= w.intent_sanction_drop * t.intent[aid]
     t.t_last_sanction[aid] = m.env.now
-    m.pop.heat[b] += 1.0
+    m.pop.heat[b] += w.heat_per_sanction
 
 
 def apply_sanctions(m: AkrimModel, b: int, joint: bool, found_und: bool, found_under: bool,
@@ -88,18 +88,19 @@ def apply_sanctions(m: AkrimModel, b: int, joint: bool, found_und: bool, found_u
     if found_und and pop.status[b] == ACTIVE and r[3] < min(1.0, p_susp):
         suspend(m, b, fid)
         log("suspension", pol.dur_suspension, "nli")
-        _felt(m, aid, b, 0.1)
+        _felt(m, aid, b, m.cfg.world.actors.felt_suspension_mnok)
         if pol.publish_suspensions:
             log("publication", 0.0, "nli")
-            _felt(m, aid, b, 0.2)
+            _felt(m, aid, b, m.cfg.world.actors.felt_publication_mnok)
     p_tax = pol.p_tax_reassess_joint if joint else pol.p_tax_reassess_nli
     if found_und and r[4] < p_tax:
         nok = float(pop.u[b]) * float(pop.wage_bill(b)) * wf.tax_wedge * pol.lookback_years * (1.0 + pol.tax_surcharge)
         m.metrics.add(y, "tax_reassessed_nok", region, sector, nok)
-        pop.liab[b] += 0.7 * nok
+        collected = wf.tax_collected_share
+        pop.liab[b] += (1.0 - collected) * nok
         log("tax_reassessment", nok, "tax")
-        _felt(m, aid, b, 0.3 * nok / 1e6)
-    p_claw = pol.p_clawback * (1.0 if (joint or "nav" in agencies) else 0.3)
+        _felt(m, aid, b, collected * nok / 1e6)
+    p_claw = pol.p_clawback * (1.0 if (joint or "nav" in agencies) else pol.p_nav_informed_nli)
     if found_und and pop.n_und[b] > 0 and r[5] < p_claw:
         n_ben = rng.binomial(int(pop.n_und[b]), ww.p_benefit_while_undeclared)
         if n_ben > 0:
@@ -111,7 +112,7 @@ def apply_sanctions(m: AkrimModel, b: int, joint: bool, found_und: bool, found_u
         m.metrics.add(y, "assets_seized_nok", region, sector, mnok * 1e6)
         log("asset_seizure", mnok * 1e6, "police")
         _felt(m, aid, b, mnok)
-    p_report = pol.p_report_joint if joint else pol.p_report_nli * (3.0 if aid >= 0 else 1.0)
+    p_report = pol.p_report_joint if joint else pol.p_report_nli * (pol.report_actor_mult if aid >= 0 else 1.0)
     if r[7] < p_report:
         m.police.report(b, source="centre" if joint else "nli", agencies=agencies | ({"nli", "tax"} if joint else {"nli"}))
     if m.approval_active[sector] and r[8] < pol.p_withdraw_approval:
@@ -148,6 +149,7 @@ def remediate(m: AkrimModel, b: int, fid: int) -> None:
     pop = m.pop
     if pop.firm_id[b] != fid:
         return  # the firm has gone (bankrupt, phoenix): nothing is remediated
+    pop.aggregate_blocks(np.array([b]))  # today's workforce, not last month's
     before = int(pop.n_expl[b])
     keep = 1.0 - m.cfg.world.firms.remediation_effect * (0.5 if pop.ftype[b] == CRIMINAL else 1.0)
     pop.u[b] *= keep

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.units import WEEK_YEARS
+
 if TYPE_CHECKING:
     from sim.actors import ThreatActor
     from sim.model import AkrimModel
@@ -47,11 +49,14 @@ class Signals:
     def send(self, pair: str, region: int, block: int, fid: int, aid: int, weight: float = 1.0) -> None:
         """Share one signal along ``pair`` (e.g. ``"tax_to_centre"``); deliver later or lose it."""
         m = self.m
-        ln = self.link(region, pair)
         src, dst = pair.split("_to_")
+        if dst == "centre" and not m.centres[region].is_open:
+            return  # no centre in the region: nothing to share with
+        ln = self.link(region, pair)
         r = self.share_rng.random(2)
         if r[0] >= ln.completeness:
             m.metrics.add(m.year_idx, "signals_lost", region)
+            m.log.add(m.env.now, "signal_lost", region=region, firm=fid, actor=aid, agency=src)
             return
         delay = ln.latency_days * m.policy.sharing.latency_multiplier * (0.5 + r[1])  # uniform on [0.5, 1.5] x mean
         weight *= 0.5 ** (delay / m.cfg.world.detection.evidence_half_life_days)  # stale on arrival
@@ -114,22 +119,21 @@ class Signals:
         cam[owned] = m.ta.camouflage[pop.owner[owned]]
         hide = np.where(active, 1.0 - cam, 0.0)
         rng_r = m.streams.get("signals.report")
-        for b in self._sparse(det.rate_tax_signal_year / 52.0 * pop.u * hide, "signals.tax"):
+        for b in self._sparse(det.rate_tax_signal_year * WEEK_YEARS * pop.u * hide, "signals.tax"):
             self.about_firm("tax", int(b))
             if pop.owner[b] >= 0 and rng_r.random() < det.p_report_agency_signal:
                 m.police.report(int(b), source="tax", agencies={"tax"})
-        nav_rate = det.rate_nav_signal_year / 52.0 * np.minimum(1.0, pop.n_und * ww.p_benefit_while_undeclared) * hide
+        nav_rate = det.rate_nav_signal_year * WEEK_YEARS * np.minimum(1.0, pop.n_und * ww.p_benefit_while_undeclared) * hide
         for b in self._sparse(nav_rate, "signals.nav"):
             self.about_firm("nav", int(b))
         # Police intelligence on active actors (about the actor, through one of its companies).
         rng = m.streams.get("signals.police")
         act = np.flatnonzero(m.ta.active_mask())
-        hits = act[rng.random(act.size) < det.rate_police_signal_year / 52.0]
+        hits = act[rng.random(act.size) < det.rate_police_signal_year * WEEK_YEARS]
         for aid in hits:
             a = m.actor_list[aid]
             if a.firms:
-                b = min(a.firms)
-                self.send("police_to_centre", int(pop.region[b]), b, int(pop.firm_id[b]), int(aid))
+                self.about_firm("police", min(a.firms))
         self._tips()
         self._posted_register()
         self._cross_border()
@@ -138,7 +142,7 @@ class Signals:
         """Exploited workers tip the NLI, directly or through a union (seed 003 measure 5)."""
         m = self.m
         pop, ww = m.pop, m.cfg.world.workers
-        rate = np.where(pop.status == 0, pop.tip_w, 0.0) * ww.rate_tip_year / 52.0
+        rate = np.where(pop.status == 0, pop.tip_w, 0.0) * ww.rate_tip_year * WEEK_YEARS
         rng = m.streams.get("workers.tip_route")
         for b in self._sparse(rate, "workers.tips"):
             b = int(b)
@@ -163,7 +167,7 @@ class Signals:
         m = self.m
         pop, sh = m.pop, m.policy.sharing
         rate = pop.n_posted * (0.2 + pop.u)
-        rate = rate * (sh.rate_posted_register_checks_year * m.scale / 52.0) / max(float(rate.sum()), 1e-9)
+        rate = rate * (sh.rate_posted_register_checks_year * m.scale * WEEK_YEARS) / max(float(rate.sum()), 1e-9)
         delay = 2.0 if sh.posted_register_direct_nli else sh.posted_register_latency_days
         for b in self._sparse(rate, "signals.posted_register"):
             m.schedule(delay, self._to_nli, int(b), int(pop.firm_id[b]), 1.0 + 2.0 * float(pop.u[b] > 0.2))
@@ -179,10 +183,11 @@ class Signals:
         total = float(w.sum())
         if total <= 0:
             return
-        rate = w * (sh.cross_border_exchanges_year * m.scale / 52.0) / total
+        rate = w * (sh.cross_border_exchanges_year * m.scale * WEEK_YEARS) / total
         for b in self._sparse(rate, "signals.cross_border"):
             m.log.add(m.env.now, "cross_border_exchange", region=int(pop.region[b]), sector=int(pop.sector[b]), firm=int(pop.firm_id[b]), agency="foreign")
             m.schedule(sh.cross_border_latency_days, self._to_nli, int(b), int(pop.firm_id[b]), 2.0)
-        rate_j = w * (sh.cross_border_joint_inspections_year * m.scale / 52.0) / total
+        rate_j = w * (sh.cross_border_joint_inspections_year * m.scale * WEEK_YEARS) / total
         for b in self._sparse(rate_j, "signals.cross_border_joint"):
-            m.inspections.inspect(int(b), joint=False, agencies={"nli", "foreign"})
+            if pop.status[b] == 0:
+                m.inspections.inspect(int(b), joint=False, agencies={"nli", "foreign"})

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.units import WEEK_YEARS
+
 if TYPE_CHECKING:
     from sim.model import AkrimModel
 
@@ -26,17 +28,17 @@ def workers_weekly(m: AkrimModel) -> None:
     pop, ww = m.pop, m.cfg.world.workers
     wk = pop.workers
     rng = m.streams.get("workers.turnover")
-    k = rng.binomial(wk.n, ww.rate_turnover_year / 52.0)
+    k = rng.binomial(wk.n, ww.rate_turnover_year * WEEK_YEARS)
     pop.turnover(rng.integers(0, wk.n, k), rng, informed=m.p_informed_at_hire)
     if m.campaign_active:
         c = m.policy.campaigns
         rng = m.streams.get("workers.campaign")
-        k = rng.binomial(wk.n, c.reach_year / 52.0)
+        k = rng.binomial(wk.n, c.reach_year * WEEK_YEARS)
         idx = rng.integers(0, wk.n, k)
         idx = idx[wk.migrant[idx]]
         wk.aware[idx] = np.minimum(1.0, wk.aware[idx] + c.boost)
     # Decay (sparse): a few workers each week lose a step of awareness.
     rng = m.streams.get("workers.decay")
-    k = rng.binomial(wk.n, ww.awareness_decay_year / 52.0)
+    k = rng.binomial(wk.n, ww.awareness_decay_year * WEEK_YEARS)
     idx = rng.integers(0, wk.n, k)
     wk.aware[idx] *= 0.7

@@ -17,6 +17,7 @@ AGENCY_LINKS = (
     "nli_to_centre", "tax_to_centre", "nav_to_centre", "police_to_centre",
     "tax_to_nli", "nav_to_nli", "police_to_nli",
 )
+NLI_LINKS = ("tax_to_nli", "nav_to_nli", "police_to_nli")  # the only links where there is no centre
 
 
 @dataclass
@@ -43,6 +44,7 @@ class CentrePolicy:
     controls_per_team_year: float = nonneg(50.0, doc="joint controls one team carries out a year")
     dur_control: float = nonneg(2.0, doc="days one joint control takes")
     staff_per_agency: float = nonneg(5.0, doc="staff from each of the four agencies (for costs)")
+    staff_per_team: float = nonneg(2.0, "seed 000: inspections by at least two agencies", "staff in one inspection team (for costs)")
     priorities_per_meeting: int = param(2, 0, 50, doc="actors a leader group can newly prioritise at one meeting")
 
 
@@ -60,6 +62,7 @@ class CentresPolicy:
     """The centres and their shared rhythm."""
 
     dur_meeting_interval: float = param(14.0, 1.0, 365.0, "seed 000: leader-group meetings twice a month")
+    dur_follow_up: float = nonneg(180.0, "seed 002 (TA10: feedback informs later analyses); length assumption", "days a prioritised actor's file stays in follow-up before it collects evidence again")
     by_region: dict[str, CentrePolicy] = field(default_factory=_default_centres)
 
 
@@ -67,8 +70,8 @@ class CentresPolicy:
 class Link:
     """Sharing one agency's signals with a partner: delay and the chance it is shared at all."""
 
-    latency_days: float = nonneg(30.0)
-    completeness: float = prob(0.8)
+    latency_days: float = nonneg(30.0, doc="mean days from an agency's signal to its arrival at the partner")
+    completeness: float = prob(0.8, doc="chance a signal is shared at all")
 
 
 def _links(lat: dict[str, float], comp: dict[str, float]) -> dict[str, Link]:
@@ -91,12 +94,11 @@ def _after_regulation() -> dict[str, Link]:  # seed 002/003 m.31: regulation of 
     return _links(lat, comp)
 
 
-def _no_centre() -> dict[str, Link]:  # agencies working separately, before a region's centre opens
-    lat = {"nli_to_centre": 60, "tax_to_centre": 240, "nav_to_centre": 240, "police_to_centre": 180,
-           "tax_to_nli": 240, "nav_to_nli": 240, "police_to_nli": 180}
-    comp = {"nli_to_centre": 0.3, "tax_to_centre": 0.15, "nav_to_centre": 0.1, "police_to_centre": 0.2,
-            "tax_to_nli": 0.15, "nav_to_nli": 0.1, "police_to_nli": 0.2}
-    return _links(lat, comp)
+def _no_centre() -> dict[str, Link]:
+    """Agencies working separately in a region without a centre: only agency-to-NLI links exist."""
+    lat = {"tax_to_nli": 240, "nav_to_nli": 240, "police_to_nli": 180}
+    comp = {"tax_to_nli": 0.15, "nav_to_nli": 0.1, "police_to_nli": 0.2}
+    return {k: Link(latency_days=lat[k], completeness=comp[k]) for k in NLI_LINKS}
 
 
 @dataclass
@@ -124,12 +126,12 @@ class SanctionsPolicy:
     p_order: float = prob(0.85, doc="order to rectify, given any violation")
     dur_order_delay: float = nonneg(42.0, doc="days until an order's measures are in place")
     p_fine: float = prob(0.06, "seed 002: NOK 19M fines in 2024 (probability assumption)", "fine given a pay/undeclared violation")
-    nok_fine_mean: float = nonneg(150_000.0)
+    nok_fine_mean: float = nonneg(150_000.0, doc="mean administrative fine, NOK")
     p_coercive_fine: float = prob(0.2, doc="daily coercive fine, given an order that is not complied with")
     nok_coercive_fine: float = nonneg(40_000.0, doc="mean total of a coercive fine")
     p_suspension: float = prob(0.04, doc="stop order given a serious violation (undeclared work found)")
     p_suspension_actor_mult: float = nonneg(3.0, doc="multiplier when the firm belongs to a prioritised actor")
-    dur_suspension: float = nonneg(30.0)
+    dur_suspension: float = nonneg(30.0, doc="days a stop order lasts")
     publish_suspensions: bool = False  # seed 003, measure 22 (pilot)
     p_withdraw_approval: float = prob(0.5, "seed 003, measure 23", "withdrawal of approval given a serious violation in an approval-scheme sector")
     p_tax_reassess_joint: float = prob(0.6, doc="tax reassessment given undeclared work found in a joint control")
@@ -140,9 +142,11 @@ class SanctionsPolicy:
     p_seizure: float = prob(0.25, doc="asset seizure in a joint control of a prioritised actor")
     seizure_share: float = prob(0.3, doc="share of the actor's capacity seized")
     p_report_nli: float = prob(0.05, "seed 002: ~100 NLI police reports in 2024 (probability assumption)", "NLI police report given a serious violation")
+    report_actor_mult: float = nonneg(3.0, doc="multiplier on the NLI's police-report chance when the firm is a threat actor's company")
+    p_nav_informed_nli: float = prob(0.3, doc="chance NAV follows up an ordinary NLI finding of undeclared work (claw-back)")
     p_report_joint: float = prob(0.35, doc="police report given a serious violation in a joint control")
     p_ban_on_conviction: float = prob(0.5, doc="business ban imposed with a conviction")
-    p_ban_after_phoenix: float = prob(0.0, "seed 003, measure 10 (bankruptcy abuse)", "ban when a planned bankruptcy of a known actor is detected")
+    p_ban_after_phoenix: float = prob(0.0, "assumption (seed 003 m.10 announces a commission on bankruptcy abuse; bans are a candidate measure)", "ban when a planned bankruptcy of a known actor is detected")
     dur_ban: float = nonneg(730.0, doc="days a business ban lasts")
 
 
@@ -159,20 +163,20 @@ class PolicePolicy:
 class CampaignPolicy:
     """Worker awareness campaigns (seed 003, measures 14-15)."""
 
-    know_your_rights_from: str | None = date_field("2015-01-01", "seed 003, measure 14 (campaign continued)")
+    know_your_rights_from: str | None = date_field("2015-01-01", "assumption (seed 003 m.14: the campaign exists and 'is to be continued'; start year assumed)")
     reach_year: float = prob(0.10, doc="share of migrant workers reached per year")
     boost: float = prob(0.3, doc="rise in awareness of a reached worker")
     id_check_info_from: str | None = date_field(None, "seed 003, measure 15")
     p_id_check_info: float = prob(0.5, doc="share of new migrant hires informed at the ID check")
-    nok_cost_year: float = nonneg(10_000_000.0)
+    nok_cost_year: float = nonneg(10_000_000.0, doc="cost of the campaign per year while it runs, NOK")
 
 
 @dataclass
 class ConsumerPolicy:
     """Buyer and consumer pressure: approval schemes, Norgesmodellen (seed 003 m.18-23)."""
 
-    approval_cleaning_from: str | None = date_field("2012-09-01", "seed 003, measure 23")
-    approval_car_valeting_from: str | None = date_field("2021-07-01", "seed 003, measure 23 ('recently introduced')")
+    approval_cleaning_from: str | None = date_field("2012-09-01", "assumption (date of the scheme as publicly known; seed 003 m.23 names the scheme)")
+    approval_car_valeting_from: str | None = date_field("2021-07-01", "assumption (seed 003 m.23: 'recently introduced' in 2022)")
     approval_temp_agencies_from: str | None = date_field(None, "seed 003, measure 23 (proposed)")
     norgesmodellen_from: str | None = date_field(None, "seed 003 (construction and cleaning first)")
     norgesmodellen_sectors: list[str] = field(default_factory=lambda: ["construction", "cleaning"])

@@ -12,7 +12,7 @@ import datetime as _dt
 import math
 from typing import Any
 
-from sim.config.policy import AGENCY_LINKS, REGIONS
+from sim.config.policy import AGENCY_LINKS, NLI_LINKS, REGIONS
 
 SECTORS_ALLOWED: tuple[str, ...] = (
     "construction", "cleaning", "hospitality", "transport", "car_valeting",
@@ -87,12 +87,13 @@ def _check_names(cfg: Any) -> None:
             raise ConfigError(f"policy.centres.by_region.{region}", region, f"one of {', '.join(REGIONS)}")
     for regime in ("before", "after", "no_centre"):
         links = getattr(pol.sharing, regime)
+        need = NLI_LINKS if regime == "no_centre" else AGENCY_LINKS
         for k in links:
-            if k not in AGENCY_LINKS:
-                raise ConfigError(f"policy.sharing.{regime}.{k}", k, f"one of {', '.join(AGENCY_LINKS)}")
-        for k in AGENCY_LINKS:
+            if k not in need:
+                raise ConfigError(f"policy.sharing.{regime}.{k}", k, f"one of {', '.join(need)}")
+        for k in need:
             if k not in links:
-                raise ConfigError(f"policy.sharing.{regime}", sorted(links), f"every link of {', '.join(AGENCY_LINKS)}")
+                raise ConfigError(f"policy.sharing.{regime}", sorted(links), f"every link of {', '.join(need)}")
     for s in pol.consumers.norgesmodellen_sectors:
         if s not in SECTORS_ALLOWED:
             raise ConfigError("policy.consumers.norgesmodellen_sectors", s, f"sectors among {', '.join(SECTORS_ALLOWED)}")
