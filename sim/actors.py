@@ -33,11 +33,21 @@ class ActorTable:
     """Struct-of-arrays for the actors' numeric state (grows by doubling)."""
 
     FIELDS = {
-        "capacity": np.float64, "capacity_year_start": np.float64, "intent": np.float64,
-        "camouflage": np.float64, "status": np.int8, "ban_until": np.float64,
-        "under_investigation": np.int32, "record": np.int32, "bankrupt_role": np.bool_,
-        "nli_linked": np.bool_, "n_phoenix": np.int32, "t_last_sanction": np.float64,
-        "home_region": np.int8, "focus_sector": np.int8, "focus_region": np.int8,
+        "capacity": np.float64,
+        "capacity_year_start": np.float64,
+        "intent": np.float64,
+        "camouflage": np.float64,
+        "status": np.int8,
+        "ban_until": np.float64,
+        "under_investigation": np.int32,
+        "record": np.int32,
+        "bankrupt_role": np.bool_,
+        "nli_linked": np.bool_,
+        "n_phoenix": np.int32,
+        "t_last_sanction": np.float64,
+        "home_region": np.int8,
+        "focus_sector": np.int8,
+        "focus_region": np.int8,
         "n_firms": np.int32,
     }
 
@@ -63,8 +73,9 @@ class ActorTable:
 
 
 def _field(name: str):
-    return property(lambda self: getattr(self.model.ta, name)[self.aid],
-                    lambda self, v: getattr(self.model.ta, name).__setitem__(self.aid, v))
+    return property(
+        lambda self: getattr(self.model.ta, name)[self.aid], lambda self, v: getattr(self.model.ta, name).__setitem__(self.aid, v)
+    )
 
 
 class ThreatActor(mesa.Agent):
@@ -134,7 +145,9 @@ def spawn_actor(m: AkrimModel, rng: np.random.Generator, initial: bool) -> Threa
     t.focus_sector[aid] = rng.choice(len(m.tables.sectors), p=m.actor_sector_weights)
     n_comp = 1 + rng.poisson(max(w.companies_mean - 1.0, 0.0))
     for k in range(min(n_comp, w.max_companies)):
-        sector = t.focus_sector[aid] if k == 0 or rng.random() < w.p_same_sector else rng.choice(len(m.tables.sectors), p=m.actor_sector_weights)
+        sector = (
+            t.focus_sector[aid] if k == 0 or rng.random() < w.p_same_sector else rng.choice(len(m.tables.sectors), p=m.actor_sector_weights)
+        )
         open_company(m, a, int(sector), int(t.focus_region[aid]), rng, log=not initial)
     if not initial:
         m.log.add(m.env.now, "actor_new", region=int(t.home_region[aid]), actor=aid)

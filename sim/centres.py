@@ -123,8 +123,7 @@ class Centre(mesa.Agent):
         """A leader-group meeting: prioritise the top analysed actors and plan joint controls."""
         m = self.model
         self.n_meetings += 1
-        ready = [(f.score, aid) for aid, f in self.files.items()
-                 if f.state == ANALYSED and m.actor_list[aid].is_active]
+        ready = [(f.score, aid) for aid, f in self.files.items() if f.state == ANALYSED and m.actor_list[aid].is_active]
         ready.sort(reverse=True)
         # The leader group's attention is a capacity like any other: scaled with the population,
         # with stochastic rounding so a 1:10 run prioritises a tenth as many actors on average.

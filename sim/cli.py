@@ -75,8 +75,9 @@ def _run_task(dcfg) -> None:
         print(f"akrim: error: {exc}", file=sys.stderr)
         sys.exit(2)
     outdir = Path(HydraConfig.get().runtime.output_dir)
-    print(f"akrim run: policy={cfg.policy.name} world={cfg.world.name} seed={cfg.seed} scale={cfg.scale:g} "
-          f"{cfg.start}-{cfg.end}", flush=True)
+    print(
+        f"akrim run: policy={cfg.policy.name} world={cfg.world.name} seed={cfg.seed} scale={cfg.scale:g} {cfg.start}-{cfg.end}", flush=True
+    )
     res = run_config(cfg, outdir)
     if cfg.output.summary:
         print()

@@ -120,8 +120,9 @@ class Inspections:
         if not viol.any():
             return
         m.metrics.add_arrays(y, "violations_found", region[viol], sector[viol], ones[viol])
-        m.log.extend(m.env.now, "violation", region[viol], sector[viol], fid[viol], aid[viol], who,
-                     found_und[viol] + 2.0 * found_under[viol])
+        m.log.extend(
+            m.env.now, "violation", region[viol], sector[viol], fid[viol], aid[viol], who, found_und[viol] + 2.0 * found_under[viol]
+        )
         crim = pop.ftype[b] == CRIMINAL
         for i in np.flatnonzero(viol):
             bi = int(b[i])
@@ -129,5 +130,12 @@ class Inspections:
                 continue  # an earlier sanction in this batch replaced the firm
             if aid[i] >= 0 and (found_und[i] or found_under[i]):
                 m.signals.about_firm("nli", bi, 1.0)  # the finding is shared with the centre
-            apply_sanctions(m, bi, joint=joint, found_und=bool(found_und[i]), found_under=bool(found_under[i]),
-                            agencies=agencies or {"nli"}, prioritised=prioritised and bool(crim[i]))
+            apply_sanctions(
+                m,
+                bi,
+                joint=joint,
+                found_und=bool(found_und[i]),
+                found_under=bool(found_under[i]),
+                agencies=agencies or {"nli"},
+                prioritised=prioritised and bool(crim[i]),
+            )

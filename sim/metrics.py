@@ -29,7 +29,12 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("tax_reassessed_nok", "nok", "rs", "tax reassessed incl. surcharge, NOK"),
     ("assets_seized_nok", "nok", "rs", "assets seized or confiscated, NOK"),
     ("police_reports", "flow", "rs", "cases reported to the police by any agency"),
-    ("police_reports_nli", "flow", "rs", "cases reported to the police by the NLI after its ordinary inspections (joint-control reports count as the centre's)"),
+    (
+        "police_reports_nli",
+        "flow",
+        "rs",
+        "cases reported to the police by the NLI after its ordinary inspections (joint-control reports count as the centre's)",
+    ),
     ("cases_against_ta", "flow", "rs", "police cases opened against threat actors"),
     ("convictions", "flow", "rs", "cases ending in conviction"),
     ("cases_dropped_evidence", "flow", "rs", "cases dropped because of the evidence"),
@@ -44,12 +49,27 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("ta_bankruptcy_role_share", "share", "", "share of active actors who have led a company into bankruptcy"),
     ("companies_per_ta", "mean", "", "active companies per active threat actor at year end"),
     ("phoenix_bankruptcies", "flow", "rs", "planned (phoenix) bankruptcies"),
-    ("undeclared_work_share", "share", "rs", "share of employees in the risk sectors (sectors.csv risk_sector) working wholly or partly undeclared, mean of monthly observations"),
+    (
+        "undeclared_work_share",
+        "share",
+        "rs",
+        "share of employees in the risk sectors (sectors.csv risk_sector) working wholly or partly undeclared, mean of monthly observations",
+    ),
     ("exploited_workers", "level", "rs", "employees undeclared or underpaid, mean of monthly observations"),
-    ("workers_remediated", "flow", "rs", "employees of the enterprises that implemented measures restoring workers' conditions after an inspection (as seed 002 counts them)"),
+    (
+        "workers_remediated",
+        "flow",
+        "rs",
+        "employees of the enterprises that implemented measures restoring workers' conditions after an inspection (as seed 002 counts them)",
+    ),
     ("enterprises_remediated", "flow", "rs", "enterprises that implemented measures after an inspection"),
     ("tips", "flow", "rs", "tips from workers reaching the NLI (directly or via a union)"),
-    ("crime_cost_nok", "nok", "rs", "cost of work-related crime: evaded tax and contributions, wage theft, wrongful benefits, phoenix losses and harm, NOK"),
+    (
+        "crime_cost_nok",
+        "nok",
+        "rs",
+        "cost of work-related crime: evaded tax and contributions, wage theft, wrongful benefits, phoenix losses and harm, NOK",
+    ),
     ("enforcement_cost_nok", "cost", "", "cost of enforcement: NLI inspectors, centre staff, police investigators, NTAES, campaigns, NOK"),
     # Beyond SPEC 5: diagnostics used by tests and reports.
     ("actors_prioritised", "flow", "r", "threat actors newly prioritised by a leader group"),
@@ -108,9 +128,17 @@ class Metrics:
         np.add.at(self.reg[y, :, k], region, value)
         np.add.at(self.sec[y, :, k], sector, value)
 
-    def ratio(self, y: int, name: str, num: float, den: float,
-              num_r: np.ndarray | None = None, den_r: np.ndarray | None = None,
-              num_s: np.ndarray | None = None, den_s: np.ndarray | None = None) -> None:
+    def ratio(
+        self,
+        y: int,
+        name: str,
+        num: float,
+        den: float,
+        num_r: np.ndarray | None = None,
+        den_r: np.ndarray | None = None,
+        num_s: np.ndarray | None = None,
+        den_s: np.ndarray | None = None,
+    ) -> None:
         """Accumulate numerator and denominator of a share/mean/level KPI."""
         k = self.idx[name]
         self.num[y, k] += num
@@ -158,10 +186,12 @@ class Metrics:
         vals = self._finish(flows, num, den)
         ny, ng, _ = vals.shape
         cols = [k for k in KPI_NAMES if allowed in KPI_BREAKDOWN[k]]
-        df = pd.DataFrame({
-            "year": np.repeat(self.years, ng),
-            label: np.tile(np.array(names, dtype=object), ny),
-        })
+        df = pd.DataFrame(
+            {
+                "year": np.repeat(self.years, ng),
+                label: np.tile(np.array(names, dtype=object), ny),
+            }
+        )
         for k in cols:
             df[k] = vals[:, :, self.idx[k]].ravel()
         return df

@@ -45,9 +45,13 @@ def expected_sanction_index(s: SanctionsPolicy, fw: Any) -> float:
     The model uses it relative to the schema's default sanction mix, so ``sanction_multiple``
     keeps its meaning when the weights change.
     """
-    return (fw.w_fine * s.p_fine * s.nok_fine_mean / 1e5 + fw.w_suspension * s.p_suspension
-            + fw.w_report * s.p_report_nli + fw.w_reassessment * s.p_tax_reassess_nli * (1.0 + s.tax_surcharge)
-            + fw.w_coercive * s.p_coercive_fine)
+    return (
+        fw.w_fine * s.p_fine * s.nok_fine_mean / 1e5
+        + fw.w_suspension * s.p_suspension
+        + fw.w_report * s.p_report_nli
+        + fw.w_reassessment * s.p_tax_reassess_nli * (1.0 + s.tax_surcharge)
+        + fw.w_coercive * s.p_coercive_fine
+    )
 
 
 @dataclass
@@ -146,13 +150,15 @@ class AkrimModel(mesa.Model):
         for _ in range(int(round(cfg.world.actors.n_initial * self.scale))):
             actors_mod.spawn_actor(self, rng, initial=True)
         self.pop.aggregate()
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "day": lambda m: m.env.now,
-            "undeclared_share": lambda m: m.undeclared_share_now(),
-            "exploited_workers": lambda m: float(m.pop.n_expl.sum()) / m.scale,
-            "active_threat_actors": lambda m: float(m.ta.active_mask().sum()) / m.scale,
-            "perceived_detection": lambda m: float(m.pop.p_hat.mean()),
-        })
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "day": lambda m: m.env.now,
+                "undeclared_share": lambda m: m.undeclared_share_now(),
+                "exploited_workers": lambda m: float(m.pop.n_expl.sum()) / m.scale,
+                "active_threat_actors": lambda m: float(m.ta.active_mask().sum()) / m.scale,
+                "perceived_detection": lambda m: float(m.pop.p_hat.mean()),
+            }
+        )
         self.env.process(self._clock())
 
     # ------------------------------------------------------------------ time helpers
@@ -246,15 +252,21 @@ class AkrimModel(mesa.Model):
             self.ntaes.start()
         con, camp = self.policy.consumers, self.policy.campaigns
         tb = self.tables
-        for name, start in (("cleaning", con.approval_cleaning_from), ("car_valeting", con.approval_car_valeting_from),
-                            ("temp_agencies", con.approval_temp_agencies_from)):
+        for name, start in (
+            ("cleaning", con.approval_cleaning_from),
+            ("car_valeting", con.approval_car_valeting_from),
+            ("temp_agencies", con.approval_temp_agencies_from),
+        ):
             self.approval_active[tb.sector_index(name)] = self.date_of(start) <= today
         norges = np.zeros(len(tb.sectors), dtype=bool)
         if self.date_of(con.norgesmodellen_from) <= today:
             norges[[tb.sector_index(s) for s in con.norgesmodellen_sectors]] = True
         sens = tb.consumer_sensitivity
-        self.pressure = sens * (con.approval_pressure * self.approval_active + con.procurement_pressure * norges
-                                + con.publication_pressure * float(self.policy.sanctions.publish_suspensions))
+        self.pressure = sens * (
+            con.approval_pressure * self.approval_active
+            + con.procurement_pressure * norges
+            + con.publication_pressure * float(self.policy.sanctions.publish_suspensions)
+        )
         self.campaign_active = self.date_of(camp.know_your_rights_from) <= today
         self.p_informed_at_hire = camp.p_id_check_info if self.date_of(camp.id_check_info_from) <= today else 0.0
         if changed or self.week == 0:
@@ -342,9 +354,12 @@ class AkrimModel(mesa.Model):
         days = self.env.now - self._last_cost_day
         self._last_cost_day = self.env.now
         wage = self.tables.wage[pop.sector]
-        per_year = (pop.n_und * wage * fw.tax_wedge + pop.n_under * wage * fw.underpay_gain
-                    + pop.n_und * ww.p_benefit_while_undeclared * ww.benefit_nok_month * 12.0
-                    + pop.n_expl * cw.exploitation_harm_nok_year)
+        per_year = (
+            pop.n_und * wage * fw.tax_wedge
+            + pop.n_under * wage * fw.underpay_gain
+            + pop.n_und * ww.p_benefit_while_undeclared * ww.benefit_nok_month * 12.0
+            + pop.n_expl * cw.exploitation_harm_nok_year
+        )
         cost = per_year * days / 365.0
         self.metrics.nat[y, self.metrics.idx["crime_cost_nok"]] += cost.sum()
         k = self.metrics.idx["crime_cost_nok"]
@@ -358,15 +373,28 @@ class AkrimModel(mesa.Model):
         emp = np.where(pop.status == SUSPENDED, 0, pop.size).astype(float)
         und_r = np.where(risk, pop.n_und, 0).astype(float)
         emp_r = np.where(risk, emp, 0.0)
-        mt.ratio(y, "undeclared_work_share", und_r.sum(), emp_r.sum(),
-                 np.bincount(pop.region, und_r, nr), np.bincount(pop.region, emp_r, nr),
-                 np.bincount(pop.sector, pop.n_und.astype(float), ns), np.bincount(pop.sector, emp, ns))
+        mt.ratio(
+            y,
+            "undeclared_work_share",
+            und_r.sum(),
+            emp_r.sum(),
+            np.bincount(pop.region, und_r, nr),
+            np.bincount(pop.region, emp_r, nr),
+            np.bincount(pop.sector, pop.n_und.astype(float), ns),
+            np.bincount(pop.sector, emp, ns),
+        )
         ones_r, ones_s = np.ones(nr), np.ones(ns)
-        mt.ratio(y, "exploited_workers", float(pop.n_expl.sum()), 1.0,
-                 np.bincount(pop.region, pop.n_expl.astype(float), nr), ones_r,
-                 np.bincount(pop.sector, pop.n_expl.astype(float), ns), ones_s)
-        mt.ratio(y, "workers_employed", emp.sum(), 1.0, np.bincount(pop.region, emp, nr), ones_r,
-                 np.bincount(pop.sector, emp, ns), ones_s)
+        mt.ratio(
+            y,
+            "exploited_workers",
+            float(pop.n_expl.sum()),
+            1.0,
+            np.bincount(pop.region, pop.n_expl.astype(float), nr),
+            ones_r,
+            np.bincount(pop.sector, pop.n_expl.astype(float), ns),
+            ones_s,
+        )
+        mt.ratio(y, "workers_employed", emp.sum(), 1.0, np.bincount(pop.region, emp, nr), ones_r, np.bincount(pop.sector, emp, ns), ones_s)
 
     def _year_end(self, y: int) -> None:
         """Year-end stocks and shares for year index ``y``."""
@@ -377,22 +405,33 @@ class AkrimModel(mesa.Model):
         act = t.active_mask()
         n_act = int(act.sum())
         home = t.home_region[: t.n][act]
-        mt.set_stock(y, "active_threat_actors", n_act, by_r=np.bincount(home, minlength=nr),
-                     by_s=np.bincount(t.focus_sector[: t.n][act], minlength=ns))
+        mt.set_stock(
+            y,
+            "active_threat_actors",
+            n_act,
+            by_r=np.bincount(home, minlength=nr),
+            by_s=np.bincount(t.focus_sector[: t.n][act], minlength=ns),
+        )
         cap = np.maximum(t.capacity[: t.n][act], 0.0)
         mt.set_stock(y, "ta_capacity_total", cap.sum(), by_r=np.bincount(home, weights=cap, minlength=nr))
         den = max(n_act, 1)
-        for name, mask in (("ta_capacity_reduced_share", t.capacity[: t.n] < t.capacity_year_start[: t.n]),
-                           ("ta_linked_to_inspected_share", t.nli_linked[: t.n]),
-                           ("ta_previously_reported_share", t.record[: t.n] > 0),
-                           ("ta_bankruptcy_role_share", t.bankrupt_role[: t.n])):
+        for name, mask in (
+            ("ta_capacity_reduced_share", t.capacity[: t.n] < t.capacity_year_start[: t.n]),
+            ("ta_linked_to_inspected_share", t.nli_linked[: t.n]),
+            ("ta_previously_reported_share", t.record[: t.n] > 0),
+            ("ta_bankruptcy_role_share", t.bankrupt_role[: t.n]),
+        ):
             mt.ratio(y, name, float((mask & act).sum()), float(den))
         owned = (pop.owner >= 0) & (pop.ftype == CRIMINAL)
         mt.ratio(y, "companies_per_ta", float(owned.sum()), float(den))
         active_firms = pop.status == ACTIVE
-        mt.set_stock(y, "employers_active", float(active_firms.sum()),
-                     by_r=np.bincount(pop.region[active_firms], minlength=nr),
-                     by_s=np.bincount(pop.sector[active_firms], minlength=ns))
+        mt.set_stock(
+            y,
+            "employers_active",
+            float(active_firms.sum()),
+            by_r=np.bincount(pop.region[active_firms], minlength=nr),
+            by_s=np.bincount(pop.sector[active_firms], minlength=ns),
+        )
         opp = pop.ftype == 1
         mt.ratio(y, "perceived_detection_mean", float(pop.p_hat[opp].sum()), float(max(opp.sum(), 1)))
         t.capacity_year_start[: t.n] = t.capacity[: t.n]
@@ -404,8 +443,14 @@ class AkrimModel(mesa.Model):
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=int(np.ceil(self.end_day / 7.0)), unit="wk", desc=f"{self.cfg.policy.name} {self.years[0]}-{self.years[-1]}",
-                       leave=False, dynamic_ncols=True, disable=None)
+            bar = tqdm(
+                total=int(np.ceil(self.end_day / 7.0)),
+                unit="wk",
+                desc=f"{self.cfg.policy.name} {self.years[0]}-{self.years[-1]}",
+                leave=False,
+                dynamic_ncols=True,
+                disable=None,
+            )
         while self.env.now < self.end_day:
             self.env.run(until=min(self.env.now + 7.0, self.end_day))
             if bar is not None:

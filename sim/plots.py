@@ -11,12 +11,40 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 PANELS = (
-    ("Inspections and controls per year", (("inspections_nli", "ordinary NLI inspections", 1.0), ("inspections_joint", "joint centre controls", 1.0)), "count"),
-    ("Police and courts per year", (("police_reports", "reports to the police", 1.0), ("cases_against_ta", "cases against threat actors", 1.0), ("convictions", "convictions", 1.0)), "count"),
+    (
+        "Inspections and controls per year",
+        (("inspections_nli", "ordinary NLI inspections", 1.0), ("inspections_joint", "joint centre controls", 1.0)),
+        "count",
+    ),
+    (
+        "Police and courts per year",
+        (
+            ("police_reports", "reports to the police", 1.0),
+            ("cases_against_ta", "cases against threat actors", 1.0),
+            ("convictions", "convictions", 1.0),
+        ),
+        "count",
+    ),
     ("Undeclared work", (("undeclared_work_share", "share of employees in risk sectors, %", 100.0),), "%"),
-    ("Threat actors", (("active_threat_actors", "active threat actors", 1.0), ("phoenix_bankruptcies", "planned (phoenix) bankruptcies / year", 1.0)), "count"),
-    ("Money recovered or imposed, million NOK / year", (("fines_nok", "NLI fines", 1e-6), ("wrongful_benefits_nok", "wrongful benefits found", 1e-6), ("assets_seized_nok", "assets seized", 1e-6)), "MNOK"),
-    ("Cost to society vs cost of enforcement, billion NOK / year", (("crime_cost_nok", "cost of work-related crime", 1e-9), ("enforcement_cost_nok", "cost of enforcement", 1e-9)), "bn NOK"),
+    (
+        "Threat actors",
+        (("active_threat_actors", "active threat actors", 1.0), ("phoenix_bankruptcies", "planned (phoenix) bankruptcies / year", 1.0)),
+        "count",
+    ),
+    (
+        "Money recovered or imposed, million NOK / year",
+        (
+            ("fines_nok", "NLI fines", 1e-6),
+            ("wrongful_benefits_nok", "wrongful benefits found", 1e-6),
+            ("assets_seized_nok", "assets seized", 1e-6),
+        ),
+        "MNOK",
+    ),
+    (
+        "Cost to society vs cost of enforcement, billion NOK / year",
+        (("crime_cost_nok", "cost of work-related crime", 1e-9), ("enforcement_cost_nok", "cost of enforcement", 1e-9)),
+        "bn NOK",
+    ),
 )
 
 
@@ -42,7 +70,10 @@ def overview(annual: Any, cfg: Any, path: Path) -> None:
             ax.set_ylim(bottom=0)
         ax.legend(fontsize=8, loc="best", frameon=False)
     note = "dotted line: information-sharing regulation in force" if reg_year else "no information-sharing regulation"
-    fig.suptitle(f"A-krim simulator - policy '{cfg.policy.name}', world '{cfg.world.name}', "
-                 f"population scale {cfg.scale:g}, seed {cfg.seed}  ({note}; national totals at 1:1)", fontsize=11)
+    fig.suptitle(
+        f"A-krim simulator - policy '{cfg.policy.name}', world '{cfg.world.name}', "
+        f"population scale {cfg.scale:g}, seed {cfg.seed}  ({note}; national totals at 1:1)",
+        fontsize=11,
+    )
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)

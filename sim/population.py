@@ -132,9 +132,12 @@ class Population:
         block = np.repeat(np.arange(self.n, dtype=np.int32), self.cap)
         rank = (np.arange(ns, dtype=np.int64) - np.repeat(self.start, self.cap)).astype(np.int32)
         wk = Workers(
-            block=block, rank=rank,
-            migrant=np.zeros(ns, dtype=bool), posted=np.zeros(ns, dtype=bool),
-            vuln=np.zeros(ns, dtype=np.float32), aware=np.zeros(ns, dtype=np.float32),
+            block=block,
+            rank=rank,
+            migrant=np.zeros(ns, dtype=bool),
+            posted=np.zeros(ns, dtype=bool),
+            vuln=np.zeros(ns, dtype=np.float32),
+            aware=np.zeros(ns, dtype=np.float32),
             q=np.zeros(ns, dtype=np.float32),
         )
         self._hire(wk, np.arange(ns), rng)

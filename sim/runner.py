@@ -48,8 +48,9 @@ def code_version() -> str:
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
         if sha.returncode == 0:
-            dirty = subprocess.run(["git", "status", "--porcelain", "--", "sim", "scenarios"], cwd=here.parent,
-                                   capture_output=True, text=True, timeout=5).stdout.strip()
+            dirty = subprocess.run(
+                ["git", "status", "--porcelain", "--", "sim", "scenarios"], cwd=here.parent, capture_output=True, text=True, timeout=5
+            ).stdout.strip()
             return f"{sim.__version__}+g{sha.stdout.strip()}{'.dirty' if dirty else ''}"
     except (OSError, subprocess.SubprocessError):
         pass
@@ -88,12 +89,20 @@ def write_outputs(res: RunResult, cfg: Any, outdir: Path, wall: float) -> None:
     if res.events is not None:
         _atomic(outdir / "events.parquet", lambda p: res.events.to_parquet(p, index=False))
     info = {
-        "seed": cfg.seed, "scale": cfg.scale, "start": cfg.start, "end": cfg.end,
-        "policy": cfg.policy.name, "world": cfg.world.name,
-        "code_version": code_version(), "wall_seconds": round(wall, 2),
+        "seed": cfg.seed,
+        "scale": cfg.scale,
+        "start": cfg.start,
+        "end": cfg.end,
+        "policy": cfg.policy.name,
+        "world": cfg.world.name,
+        "code_version": code_version(),
+        "wall_seconds": round(wall, 2),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
-        "mesa": mesa.__version__, "simpy": simpy.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "mesa": mesa.__version__,
+        "simpy": simpy.__version__,
         "random_streams": res.streams_used,
     }
     _atomic(outdir / "run_info.json", lambda p: p.write_text(json.dumps(info, indent=2)))

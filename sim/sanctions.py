@@ -48,8 +48,7 @@ def _felt(m: AkrimModel, aid: int, b: int, mnok: float) -> None:
     m.pop.heat[b] += w.heat_per_sanction
 
 
-def apply_sanctions(m: AkrimModel, b: int, joint: bool, found_und: bool, found_under: bool,
-                    agencies: set[str], prioritised: bool) -> None:
+def apply_sanctions(m: AkrimModel, b: int, joint: bool, found_und: bool, found_under: bool, agencies: set[str], prioritised: bool) -> None:
     """Draw and apply the sanctions for one finding in workplace ``b``."""
     pol, wf, ww = m.policy.sanctions, m.cfg.world.firms, m.cfg.world.workers
     pop = m.pop

@@ -149,7 +149,9 @@ class Signals:
             r = rng.random(2)
             if r[0] < ww.p_tip_union:
                 if r[1] < ww.p_union_forward:
-                    m.schedule(ww.dur_union_forward * 2 * r[1] / max(ww.p_union_forward, 1e-9), self._tip_arrives, b, int(pop.firm_id[b]), "union")
+                    m.schedule(
+                        ww.dur_union_forward * 2 * r[1] / max(ww.p_union_forward, 1e-9), self._tip_arrives, b, int(pop.firm_id[b]), "union"
+                    )
             else:
                 self._tip_arrives(b, int(pop.firm_id[b]), "nli")
 
@@ -157,8 +159,15 @@ class Signals:
         m = self.m
         pop = m.pop
         m.metrics.add(m.year_idx, "tips", int(pop.region[b]), int(pop.sector[b]))
-        m.log.add(m.env.now, "tip", region=int(pop.region[b]), sector=int(pop.sector[b]), firm=fid,
-                  actor=int(pop.owner[b]) if pop.firm_id[b] == fid else -1, agency=route)
+        m.log.add(
+            m.env.now,
+            "tip",
+            region=int(pop.region[b]),
+            sector=int(pop.sector[b]),
+            firm=fid,
+            actor=int(pop.owner[b]) if pop.firm_id[b] == fid else -1,
+            agency=route,
+        )
         if pop.firm_id[b] == fid:
             self.about_firm("nli", b, 1.0)
 
@@ -185,7 +194,14 @@ class Signals:
             return
         rate = w * (sh.cross_border_exchanges_year * m.scale * WEEK_YEARS) / total
         for b in self._sparse(rate, "signals.cross_border"):
-            m.log.add(m.env.now, "cross_border_exchange", region=int(pop.region[b]), sector=int(pop.sector[b]), firm=int(pop.firm_id[b]), agency="foreign")
+            m.log.add(
+                m.env.now,
+                "cross_border_exchange",
+                region=int(pop.region[b]),
+                sector=int(pop.sector[b]),
+                firm=int(pop.firm_id[b]),
+                agency="foreign",
+            )
             m.schedule(sh.cross_border_latency_days, self._to_nli, int(b), int(pop.firm_id[b]), 2.0)
         rate_j = w * (sh.cross_border_joint_inspections_year * m.scale * WEEK_YEARS) / total
         for b in self._sparse(rate_j, "signals.cross_border_joint"):

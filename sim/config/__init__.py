@@ -20,8 +20,15 @@ from sim.config.validate import ConfigError, apply_intervention, to_object, vali
 from sim.config.world import WorldConfig
 
 __all__ = [
-    "AkrimConfig", "OutputConfig", "ConfigError", "register", "load_config", "validate",
-    "to_object", "apply_intervention", "SCENARIOS_DIR",
+    "AkrimConfig",
+    "OutputConfig",
+    "ConfigError",
+    "register",
+    "load_config",
+    "validate",
+    "to_object",
+    "apply_intervention",
+    "SCENARIOS_DIR",
 ]
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
@@ -143,8 +150,9 @@ def load_config(overrides: list[str] | None = None, config_dir: Path | None = No
         for ov in rest:
             k, v = ov.split("=", 1)
             try:
-                OmegaConf.update(dcfg, k, OmegaConf.create({"v": v} if v == "" else f"v: {v}")["v"]
-                                 if v not in ("null", "~") else None, merge=True)
+                OmegaConf.update(
+                    dcfg, k, OmegaConf.create({"v": v} if v == "" else f"v: {v}")["v"] if v not in ("null", "~") else None, merge=True
+                )
             except OmegaConfBaseException as exc:
                 raise ConfigError(k, v, str(exc).splitlines()[0]) from None
             except Exception as exc:  # YAML that cannot be parsed

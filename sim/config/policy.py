@@ -14,8 +14,13 @@ from sim.config.fields import date_field, nonneg, param, prob, sub
 
 REGIONS = ("oslo", "bergen", "stavanger", "kristiansand", "trondheim", "tonsberg", "bodo", "alta")
 AGENCY_LINKS = (
-    "nli_to_centre", "tax_to_centre", "nav_to_centre", "police_to_centre",
-    "tax_to_nli", "nav_to_nli", "police_to_nli",
+    "nli_to_centre",
+    "tax_to_centre",
+    "nav_to_centre",
+    "police_to_centre",
+    "tax_to_nli",
+    "nav_to_nli",
+    "police_to_nli",
 )
 NLI_LINKS = ("tax_to_nli", "nav_to_nli", "police_to_nli")  # the only links where there is no centre
 
@@ -50,9 +55,14 @@ class CentrePolicy:
 
 def _default_centres() -> dict[str, CentrePolicy]:
     opens = {  # SPEC 2.1 (KPMG 2022 as reported; Alta: seed 003, measure 31)
-        "oslo": "2014-01-01", "bergen": "2014-01-01", "stavanger": "2014-01-01",
-        "kristiansand": "2015-01-01", "trondheim": "2015-01-01", "tonsberg": "2017-01-01",
-        "bodo": "2017-01-01", "alta": "2022-09-01",
+        "oslo": "2014-01-01",
+        "bergen": "2014-01-01",
+        "stavanger": "2014-01-01",
+        "kristiansand": "2015-01-01",
+        "trondheim": "2015-01-01",
+        "tonsberg": "2017-01-01",
+        "bodo": "2017-01-01",
+        "alta": "2022-09-01",
     }
     return {r: CentrePolicy(open=d) for r, d in opens.items()}
 
@@ -62,7 +72,11 @@ class CentresPolicy:
     """The centres and their shared rhythm."""
 
     dur_meeting_interval: float = param(14.0, 1.0, 365.0, "seed 000: leader-group meetings twice a month")
-    dur_follow_up: float = nonneg(180.0, "seed 002 (TA10: feedback informs later analyses); length assumption", "days a prioritised actor's file stays in follow-up before it collects evidence again")
+    dur_follow_up: float = nonneg(
+        180.0,
+        "seed 002 (TA10: feedback informs later analyses); length assumption",
+        "days a prioritised actor's file stays in follow-up before it collects evidence again",
+    )
     by_region: dict[str, CentrePolicy] = field(default_factory=_default_centres)
 
 
@@ -79,18 +93,46 @@ def _links(lat: dict[str, float], comp: dict[str, float]) -> dict[str, Link]:
 
 
 def _before_regulation() -> dict[str, Link]:  # seed 002: before June 2022 sharing slow and partial
-    lat = {"nli_to_centre": 30, "tax_to_centre": 120, "nav_to_centre": 120, "police_to_centre": 90,
-           "tax_to_nli": 180, "nav_to_nli": 180, "police_to_nli": 120}
-    comp = {"nli_to_centre": 0.8, "tax_to_centre": 0.45, "nav_to_centre": 0.4, "police_to_centre": 0.5,
-            "tax_to_nli": 0.25, "nav_to_nli": 0.2, "police_to_nli": 0.3}
+    lat = {
+        "nli_to_centre": 30,
+        "tax_to_centre": 120,
+        "nav_to_centre": 120,
+        "police_to_centre": 90,
+        "tax_to_nli": 180,
+        "nav_to_nli": 180,
+        "police_to_nli": 120,
+    }
+    comp = {
+        "nli_to_centre": 0.8,
+        "tax_to_centre": 0.45,
+        "nav_to_centre": 0.4,
+        "police_to_centre": 0.5,
+        "tax_to_nli": 0.25,
+        "nav_to_nli": 0.2,
+        "police_to_nli": 0.3,
+    }
     return _links(lat, comp)
 
 
 def _after_regulation() -> dict[str, Link]:  # seed 002/003 m.31: regulation of June 2022
-    lat = {"nli_to_centre": 14, "tax_to_centre": 30, "nav_to_centre": 30, "police_to_centre": 30,
-           "tax_to_nli": 45, "nav_to_nli": 45, "police_to_nli": 45}
-    comp = {"nli_to_centre": 0.9, "tax_to_centre": 0.8, "nav_to_centre": 0.75, "police_to_centre": 0.8,
-            "tax_to_nli": 0.6, "nav_to_nli": 0.5, "police_to_nli": 0.6}
+    lat = {
+        "nli_to_centre": 14,
+        "tax_to_centre": 30,
+        "nav_to_centre": 30,
+        "police_to_centre": 30,
+        "tax_to_nli": 45,
+        "nav_to_nli": 45,
+        "police_to_nli": 45,
+    }
+    comp = {
+        "nli_to_centre": 0.9,
+        "tax_to_centre": 0.8,
+        "nav_to_centre": 0.75,
+        "police_to_centre": 0.8,
+        "tax_to_nli": 0.6,
+        "nav_to_nli": 0.5,
+        "police_to_nli": 0.6,
+    }
     return _links(lat, comp)
 
 
@@ -133,7 +175,9 @@ class SanctionsPolicy:
     p_suspension_actor_mult: float = nonneg(3.0, doc="multiplier when the firm belongs to a prioritised actor")
     dur_suspension: float = nonneg(30.0, doc="days a stop order lasts")
     publish_suspensions: bool = False  # seed 003, measure 22 (pilot)
-    p_withdraw_approval: float = prob(0.5, "seed 003, measure 23", "withdrawal of approval given a serious violation in an approval-scheme sector")
+    p_withdraw_approval: float = prob(
+        0.5, "seed 003, measure 23", "withdrawal of approval given a serious violation in an approval-scheme sector"
+    )
     p_tax_reassess_joint: float = prob(0.6, doc="tax reassessment given undeclared work found in a joint control")
     p_tax_reassess_nli: float = prob(0.1, doc="same, after an ordinary NLI inspection (Tax informed)")
     tax_surcharge: float = param(0.4, 0.0, 2.0, doc="surcharge on reassessed tax")
@@ -141,12 +185,18 @@ class SanctionsPolicy:
     p_clawback: float = prob(0.5, doc="NAV claw-back given undeclared workers on benefits are found")
     p_seizure: float = prob(0.25, doc="asset seizure in a joint control of a prioritised actor")
     seizure_share: float = prob(0.3, doc="share of the actor's capacity seized")
-    p_report_nli: float = prob(0.05, "seed 002: ~100 NLI police reports in 2024 (probability assumption)", "NLI police report given a serious violation")
+    p_report_nli: float = prob(
+        0.05, "seed 002: ~100 NLI police reports in 2024 (probability assumption)", "NLI police report given a serious violation"
+    )
     report_actor_mult: float = nonneg(3.0, doc="multiplier on the NLI's police-report chance when the firm is a threat actor's company")
     p_nav_informed_nli: float = prob(0.3, doc="chance NAV follows up an ordinary NLI finding of undeclared work (claw-back)")
     p_report_joint: float = prob(0.35, doc="police report given a serious violation in a joint control")
     p_ban_on_conviction: float = prob(0.5, doc="business ban imposed with a conviction")
-    p_ban_after_phoenix: float = prob(0.0, "assumption (seed 003 m.10 announces a commission on bankruptcy abuse; bans are a candidate measure)", "ban when a planned bankruptcy of a known actor is detected")
+    p_ban_after_phoenix: float = prob(
+        0.0,
+        "assumption (seed 003 m.10 announces a commission on bankruptcy abuse; bans are a candidate measure)",
+        "ban when a planned bankruptcy of a known actor is detected",
+    )
     dur_ban: float = nonneg(730.0, doc="days a business ban lasts")
 
 
@@ -156,14 +206,22 @@ class PolicePolicy:
 
     n_investigators: float = nonneg(80.0, doc="investigators on work-related crime (1:1)")
     cases_per_investigator_year: float = nonneg(6.0, doc="cases one investigator can take on a year")
-    case_time_factor: float = param(1.0, 0.05, 10.0, "seed 003, measure 32 (quick and noticeable sanctions)", "multiplies investigation and prosecution time (below 1 = faster)")
+    case_time_factor: float = param(
+        1.0,
+        0.05,
+        10.0,
+        "seed 003, measure 32 (quick and noticeable sanctions)",
+        "multiplies investigation and prosecution time (below 1 = faster)",
+    )
 
 
 @dataclass
 class CampaignPolicy:
     """Worker awareness campaigns (seed 003, measures 14-15)."""
 
-    know_your_rights_from: str | None = date_field("2015-01-01", "assumption (seed 003 m.14: the campaign exists and 'is to be continued'; start year assumed)")
+    know_your_rights_from: str | None = date_field(
+        "2015-01-01", "assumption (seed 003 m.14: the campaign exists and 'is to be continued'; start year assumed)"
+    )
     reach_year: float = prob(0.10, doc="share of migrant workers reached per year")
     boost: float = prob(0.3, doc="rise in awareness of a reached worker")
     id_check_info_from: str | None = date_field(None, "seed 003, measure 15")
@@ -175,7 +233,9 @@ class CampaignPolicy:
 class ConsumerPolicy:
     """Buyer and consumer pressure: approval schemes, Norgesmodellen (seed 003 m.18-23)."""
 
-    approval_cleaning_from: str | None = date_field("2012-09-01", "assumption (date of the scheme as publicly known; seed 003 m.23 names the scheme)")
+    approval_cleaning_from: str | None = date_field(
+        "2012-09-01", "assumption (date of the scheme as publicly known; seed 003 m.23 names the scheme)"
+    )
     approval_car_valeting_from: str | None = date_field("2021-07-01", "assumption (seed 003 m.23: 'recently introduced' in 2022)")
     approval_temp_agencies_from: str | None = date_field(None, "seed 003, measure 23 (proposed)")
     norgesmodellen_from: str | None = date_field(None, "seed 003 (construction and cleaning first)")

@@ -15,8 +15,15 @@ from typing import Any
 from sim.config.policy import AGENCY_LINKS, NLI_LINKS, REGIONS
 
 SECTORS_ALLOWED: tuple[str, ...] = (
-    "construction", "cleaning", "hospitality", "transport", "car_valeting",
-    "agriculture", "fisheries", "temp_agencies", "other",
+    "construction",
+    "cleaning",
+    "hospitality",
+    "transport",
+    "car_valeting",
+    "agriculture",
+    "fisheries",
+    "temp_agencies",
+    "other",
 )
 
 
@@ -113,9 +120,7 @@ def _resolve(root: Any, dotted: str, where: str) -> tuple[Any, str]:
         else:
             raise ConfigError(where, dotted, f"a lever key under policy (no '{'.'.join(parts[: i + 1])}')")
     last = parts[-1]
-    ok = (isinstance(obj, dict) and last in obj) or (
-        dataclasses.is_dataclass(obj) and last in {f.name for f in dataclasses.fields(obj)}
-    )
+    ok = (isinstance(obj, dict) and last in obj) or (dataclasses.is_dataclass(obj) and last in {f.name for f in dataclasses.fields(obj)})
     if not ok or last in ("interventions", "name", "description", "source"):
         raise ConfigError(where, dotted, "a lever key under policy, e.g. nli.n_inspectors")
     return obj, last

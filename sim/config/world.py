@@ -31,7 +31,11 @@ class FirmWorld:
     rate_exit_year: float = param(0.08, 0.0, 1.0, doc="annual exit hazard of an ordinary firm; its job block goes to an entrant")
     rate_resize_year: float = param(0.5, 0.0, 52.0, doc="annual rate at which a firm hires or sheds one worker")
     rate_review_year: float = param(4.0, 0.0, 52.0, doc="how often a firm revisits its compliance choice, per year")
-    tax_wedge: float = prob(0.40, "assumption: income tax + employer NI contributions on a wage", "tax and social-security share of the wage bill saved by undeclared work")
+    tax_wedge: float = prob(
+        0.40,
+        "assumption: income tax + employer NI contributions on a wage",
+        "tax and social-security share of the wage bill saved by undeclared work",
+    )
     underpay_gain: float = prob(0.30, doc="share of the wage withheld from an underpaid worker")
     u_max_opportunistic: float = prob(0.45, doc="highest undeclared share an opportunistic firm chooses")
     u_max_criminal: float = prob(0.85, doc="highest undeclared share of a threat actor's firm")
@@ -48,7 +52,9 @@ class FirmWorld:
     p_hat_initial: float = prob(0.13, doc="initial perceived annual detection probability")
     learn_own: float = prob(0.5, doc="jump of perceived detection towards 1 after an own inspection")
     learn_peer: float = prob(0.02, doc="weekly pull of perceived detection towards the observed peer rate")
-    publication_boost: float = param(0.5, 0.0, 10.0, "seed 003, measure 22 (assumption on size)", "extra weight on peers' inspections when decisions are published")
+    publication_boost: float = param(
+        0.5, 0.0, 10.0, "seed 003, measure 22 (assumption on size)", "extra weight on peers' inspections when decisions are published"
+    )
     remediation_effect: float = prob(0.8, doc="share of evasion removed when an order is complied with")
     evader_threshold: float = prob(0.05, doc="undeclared share above which a peer counts as an evader (peer norm)")
     memory_weeks: float = param(26.0, 1.0, 520.0, doc="memory of observed control rates (exponential smoothing), weeks")
@@ -75,15 +81,29 @@ class ActorWorld:
     capacity_cost_mnok_year: float = nonneg(0.4, doc="upkeep of capacity per company and year, MNOK")
     rate_open_year: float = nonneg(0.5, doc="company registrations per actor-year at reference capacity")
     max_companies: int = nonneg(8, doc="most companies one actor runs at once")
-    rate_phoenix_year: float = nonneg(0.10, "seed 001: 45% had a leading role in a bankrupt firm (rate assumption)", "planned bankruptcies per company-year")
+    rate_phoenix_year: float = nonneg(
+        0.10, "seed 001: 45% had a leading role in a bankrupt firm (rate assumption)", "planned bankruptcies per company-year"
+    )
     phoenix_heat_mult: float = nonneg(6.0, doc="multiplier on the phoenix hazard when a company has been inspected or sanctioned")
-    displacement_threshold: float = param(0.10, 0.0, 1.0, "seeds 001, 003 (threshold assumption)", "perceived-risk gap that makes an actor move sector")
+    displacement_threshold: float = param(
+        0.10, 0.0, 1.0, "seeds 001, 003 (threshold assumption)", "perceived-risk gap that makes an actor move sector"
+    )
     camouflage_mean: float = prob(0.4, "seed 001: law-abiding facade (size assumption)")
-    p_front_man: float = prob(0.8, "seed 001 (facilitators, facade); share assumption", "chance a planned bankruptcy is run through a front man, leaving no leading role on the actor's record")
+    p_front_man: float = prob(
+        0.8,
+        "seed 001 (facilitators, facade); share assumption",
+        "chance a planned bankruptcy is run through a front man, leaving no leading role on the actor's record",
+    )
     heat_decay_month: float = prob(0.15, doc="monthly fading of a company's 'heat' (inspections and sanctions felt)")
-    firm_visibility: float = param(0.2, 0.0, 1.0, doc="risk-based targeting weight of an actor's front company relative to an ordinary firm of its sector and size")
+    firm_visibility: float = param(
+        0.2, 0.0, 1.0, doc="risk-based targeting weight of an actor's front company relative to an ordinary firm of its sector and size"
+    )
     rate_desist_year: float = nonneg(0.10, doc="desistance hazard of an actor with no intent left (scaled by 1 - intent)")
-    p_same_sector: float = prob(0.6, "seed 001: actors run companies in several sectors (share assumption)", "chance an actor's further company is in its focus sector")
+    p_same_sector: float = prob(
+        0.6,
+        "seed 001: actors run companies in several sectors (share assumption)",
+        "chance an actor's further company is in its focus sector",
+    )
     capacity_min_open_mnok: float = nonneg(0.5, doc="capacity an actor needs to register a company, MNOK")
     impunity_days: float = nonneg(180.0, doc="days without a sanction after which intent starts to rise again")
     p_displace_month: float = prob(0.5, doc="monthly chance an actor acts on a displacement motive")
@@ -107,7 +127,9 @@ class WorkerWorld:
     rate_turnover_year: float = param(0.25, 0.0, 5.0, doc="annual replacement of a job's holder")
     awareness_migrant: float = prob(0.3, doc="mean awareness of rights of a newly arrived migrant")
     awareness_native: float = prob(0.75, doc="mean awareness of rights of a non-migrant worker")
-    vulnerability_migrant: float = prob(0.6, "seed 003 (migrant workers especially vulnerable); level assumption", "mean vulnerability of a migrant worker")
+    vulnerability_migrant: float = prob(
+        0.6, "seed 003 (migrant workers especially vulnerable); level assumption", "mean vulnerability of a migrant worker"
+    )
     vulnerability_native: float = prob(0.2, doc="mean vulnerability of a non-migrant worker")
     vulnerability_spread: float = prob(0.25, doc="width of the uniform spread of vulnerability around its mean")
     awareness_spread: float = prob(0.3, doc="width of the uniform spread of awareness around its mean")
@@ -132,12 +154,16 @@ class DetectionWorld:
     detect_saturation: float = nonneg(3.0, doc="detection grows linearly with the evading share up to 1/this, then saturates")
     joint_camouflage_factor: float = prob(0.5, doc="share of an actor's camouflage that still works against a joint control")
     p_other_violation: float = prob(0.35, doc="chance of some other (HSE) violation in any inspected firm")
-    joint_detect_mult: float = param(1.4, 1.0, 5.0, "seed 000/001: joint controls combine agencies' tools", "detection multiplier for joint controls")
+    joint_detect_mult: float = param(
+        1.4, 1.0, 5.0, "seed 000/001: joint controls combine agencies' tools", "detection multiplier for joint controls"
+    )
     rate_tax_signal_year: float = nonneg(0.8, doc="tax/register anomaly signals per year from a fully evading firm")
     rate_nav_signal_year: float = nonneg(0.3, doc="benefit-anomaly signals per year from a fully evading firm")
     rate_police_signal_year: float = nonneg(0.2, doc="crime-report signals per year per active threat actor")
     evidence_threshold: float = nonneg(2.0, doc="evidence score at which a centre opens an analysis of an actor")
-    evidence_half_life_days: float = param(180.0, 1.0, 1e6, doc="a signal's worth halves for every this many days it spends in transit (stale intelligence)")
+    evidence_half_life_days: float = param(
+        180.0, 1.0, 1e6, doc="a signal's worth halves for every this many days it spends in transit (stale intelligence)"
+    )
     p_link_successor: float = prob(0.5, doc="chance a tax register signal links a phoenix successor to its actor")
     p_report_agency_signal: float = prob(0.02, doc="chance a Tax signal about an actor's company becomes a police report by Tax")
 
