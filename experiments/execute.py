@@ -18,11 +18,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from experiments.runs import RunSpec, key_of, resolve, run_spec_safe
+from experiments.runs import RunSpec, run_spec_safe, spec_key
 from experiments.store import ResultStore
 
 
@@ -55,8 +56,10 @@ def make_client(address: str | None = None, n_workers: int | None = None):
 
     if address:
         return Client(address)
-    cluster = LocalCluster(n_workers=n_workers or default_workers(), threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+    with warnings.catch_warnings():  # "Port 8787 is already in use" when another cluster runs here
+        warnings.filterwarnings("ignore", message=r"Port \d+ is already in use")
+        cluster = LocalCluster(n_workers=n_workers or default_workers(), threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
     return Client(cluster)
 
 
@@ -65,7 +68,7 @@ def plan(specs: Iterable[RunSpec], store: ResultStore) -> tuple[list[tuple[str, 
     done = store.done_keys()
     todo, keys, seen = [], [], set()
     for spec in specs:
-        k = key_of(resolve(spec))
+        k = spec_key(spec)
         keys.append(k)
         if k in done or k in seen:
             continue
@@ -84,7 +87,7 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
     summ = ExecSummary(total=len(set(keys)), skipped=len(set(keys)) - len(todo), keys=keys)
     t0 = time.perf_counter()
     bar = tqdm(total=len(todo), desc=desc, unit="run", disable=not progress, dynamic_ncols=True)
-    bar.set_postfix(done=0, failed=0, skipped=summ.skipped)
+    bar.set_postfix(done=0, failed=0, remaining=len(todo), skipped=summ.skipped)
 
     def record(k: str, spec: RunSpec, status: str, rec: Any, err: str | None) -> None:
         if status == "ok":
@@ -95,7 +98,7 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
             summ.failed += 1
             summ.failed_keys.append(k)
         bar.update(1)
-        bar.set_postfix(done=summ.done, failed=summ.failed, skipped=summ.skipped)
+        bar.set_postfix(done=summ.done, failed=summ.failed, remaining=len(todo) - summ.done - summ.failed, skipped=summ.skipped)
 
     try:
         if not todo:
@@ -111,7 +114,7 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
             try:
                 futs = {client.submit(run_spec_safe, spec, key=f"akrim-run-{k}", pure=False): (k, spec) for k, spec in todo}
                 for fut in as_completed(futs):
-                    k, spec = futs[fut]
+                    k, spec = futs.pop(fut)  # drop our reference: the result is freed once stored
                     try:
                         status, rec, err = fut.result()
                     except Exception as exc:  # e.g. KilledWorker after the allowed retries

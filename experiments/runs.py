@@ -8,10 +8,16 @@ never recomputed. The code version is recorded with every result but is not part
 
 ``run_spec`` runs one spec in the current process and returns its record: the annual table with
 provenance columns. It is what Dask workers execute.
+
+A spec names its ``model``: ``"akrim"`` (the simulator, the default) or one of the test models
+of ``experiments.testmodels`` (``ishigami``, ``probe``). Test models go through exactly the same
+resolve / key / run / store path, so the experiment machinery can be checked against functions
+with known answers.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -24,15 +30,25 @@ PROVENANCE = ("run_key", "seed", "scale", "policy", "world", "code_version", "wa
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run: Hydra overrides and descriptive tags (tags do not change the key)."""
+    """One run: Hydra overrides and descriptive tags (tags do not change the key).
+
+    ``model`` is ``"akrim"`` for the simulator or the name of a test model
+    (``experiments.testmodels.MODELS``).
+    """
 
     overrides: tuple[str, ...]
     tags: tuple[tuple[str, Any], ...] = field(default=())
+    model: str = "akrim"
 
     @classmethod
     def make(cls, overrides: list[str] | tuple[str, ...], **tags: Any) -> RunSpec:
         """Build a spec; ``tags`` become columns of the result record."""
         return cls(tuple(overrides), tuple(sorted(tags.items())))
+
+    @classmethod
+    def for_model(cls, model: str, overrides: list[str] | tuple[str, ...], **tags: Any) -> RunSpec:
+        """Build a spec for ``model`` (``"akrim"`` or a test model name)."""
+        return cls(tuple(overrides), tuple(sorted(tags.items())), model)
 
     @property
     def tag_dict(self) -> dict[str, Any]:
@@ -44,6 +60,10 @@ def resolve(spec: RunSpec) -> Any:
     """Compose and validate the configuration of ``spec`` (raises ConfigError on bad input)."""
     from sim.config import load_config
 
+    if spec.model != "akrim":
+        from experiments.testmodels import get_model
+
+        return get_model(spec.model).resolve(spec.overrides)
     return load_config([*spec.overrides, "output.progress=false", "output.plot=false", "output.events=false", "output.summary=false"])
 
 
@@ -62,31 +82,57 @@ def key_of(cfg: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+_KEYS: dict[RunSpec, str] = {}
+
+
 def spec_key(spec: RunSpec) -> str:
-    """Key of a spec (resolves its configuration)."""
-    return key_of(resolve(spec))
+    """Key of a spec (resolves its configuration; remembered per process, so asking twice is free)."""
+    try:
+        k = _KEYS.get(spec)
+    except TypeError:  # a tag value that cannot be hashed (e.g. a list): no caching
+        return key_of(resolve(spec))
+    if k is None:
+        if len(_KEYS) > 200_000:  # bound the memory of very long sessions
+            _KEYS.clear()
+        k = _KEYS[spec] = key_of(resolve(spec))
+    return k
+
+
+@functools.lru_cache(maxsize=1)
+def _code_version() -> str:
+    """The code version, computed once per process (it asks git, which is slow per run)."""
+    from sim.runner import code_version
+
+    return code_version()
 
 
 def run_spec(spec: RunSpec) -> Any:
     """Run ``spec`` here and return its record (a pandas DataFrame, one row per year).
 
-    Columns: the annual KPIs, then the spec's tags, then ``PROVENANCE``.
+    Columns: the annual KPIs (for a test model: its outputs), then the spec's tags, then
+    ``PROVENANCE``. Test models record their name as ``policy`` and ``world`` (so they sit in a
+    partition of their own) and NaN as ``scale``.
     """
-    from sim.model import AkrimModel
-    from sim.runner import code_version
-
     cfg = resolve(spec)
     t0 = time.perf_counter()
-    res = AkrimModel(cfg).run()
-    df = res.annual.copy()
+    if spec.model == "akrim":
+        from sim.model import AkrimModel
+
+        df = AkrimModel(cfg).run().annual.copy()
+        scale, policy, world = cfg.scale, cfg.policy.name, cfg.world.name
+    else:
+        from experiments.testmodels import get_model
+
+        df = get_model(spec.model).run(cfg)
+        scale, policy, world = float("nan"), spec.model, spec.model
     for k, v in spec.tags:
         df[k] = v
     df["run_key"] = key_of(cfg)
     df["seed"] = cfg.seed
-    df["scale"] = cfg.scale
-    df["policy"] = cfg.policy.name
-    df["world"] = cfg.world.name
-    df["code_version"] = code_version()
+    df["scale"] = scale
+    df["policy"] = policy
+    df["world"] = world
+    df["code_version"] = _code_version()
     df["wall_s"] = time.perf_counter() - t0
     df["config_json"] = json.dumps(config_dict(cfg), sort_keys=True, default=str)
     return df

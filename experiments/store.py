@@ -4,7 +4,7 @@ Layout::
 
     <root>/policy=<name>/<run_key>.parquet    one finished run (annual rows + tags + provenance)
     <root>/_failed/<run_key>.json              a run that raised: its spec and traceback
-    <root>/_meta/*.json                        what the experiment was (written by its command)
+    <root>/_meta/*.json, *.parquet             what the experiment was (written by its command)
 
 A file appears only when complete (written to a temporary name, then renamed), so a killed job
 leaves either a whole result or none. ``done_keys()`` is what makes every experiment resumable.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,8 @@ class ResultStore:
     def put_failure(self, key: str, spec: Any, error: str) -> Path:
         """Record a run that raised (kept until the run succeeds)."""
         path = self.root / "_failed" / f"{key}.json"
-        body = {"run_key": key, "overrides": list(spec.overrides), "tags": dict(spec.tags), "error": error}
+        body = {"run_key": key, "model": getattr(spec, "model", "akrim"), "overrides": list(spec.overrides),
+                "tags": dict(spec.tags), "error": error}
         self._atomic_write(path, lambda p: p.write_text(json.dumps(body, indent=2, default=str)))
         return path
 
@@ -69,7 +71,45 @@ class ResultStore:
         self._atomic_write(path, lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
         return path
 
+    def put_table(self, name: str, table: Any) -> Path:
+        """Write a pandas DataFrame describing the experiment (``_meta/<name>.parquet``)."""
+        path = self.root / "_meta" / f"{_safe(name)}.parquet"
+        self._atomic_write(path, lambda p: table.to_parquet(p, index=False))
+        return path
+
+    def clean_tmp(self, older_than_s: float = 900.0) -> int:
+        """Delete temporary files left by writers that were killed mid-write; return how many.
+
+        Only files older than ``older_than_s`` go (a live writer renames its file within
+        milliseconds), so a store shared with a running job is safe to clean.
+        """
+        now, n = time.time(), 0
+        for p in self.root.glob("**/.*.tmp"):
+            try:
+                if now - p.stat().st_mtime > older_than_s:
+                    p.unlink()
+                    n += 1
+            except FileNotFoundError:  # renamed or removed meanwhile
+                pass
+        return n
+
     # ------------------------------------------------------------------ reading
+    def meta(self, name: str) -> dict[str, Any] | None:
+        """The JSON description ``_meta/<name>.json`` (None if absent)."""
+        path = self.root / "_meta" / f"{_safe(name)}.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def meta_table(self, name: str):
+        """The table ``_meta/<name>.parquet`` as a DataFrame (None if absent)."""
+        import pandas as pd
+
+        path = self.root / "_meta" / f"{_safe(name)}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
+    def meta_names(self) -> list[str]:
+        """Names of the JSON descriptions in ``_meta/``."""
+        return sorted(p.stem for p in (self.root / "_meta").glob("*.json"))
+
     def done_keys(self) -> set[str]:
         """Keys of finished runs."""
         return {p.stem for p in self.root.glob("policy=*/*.parquet")}
