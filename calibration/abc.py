@@ -1,0 +1,261 @@
+"""ABC-SMC with pyabc: a resumable fit of the world parameters to the fit targets.
+
+``fit(settings)`` creates or continues an ABC-SMC run whose history lives in SQLite
+(``sqlite:///<db>``). Generations are sampled one at a time (``ABCSMC.run`` with one population
+per call), which is exactly how a stopped calibration continues: pyabc reloads the last complete
+population from the history and proposes the next generation from it. So
+
+* ``generations`` is the *total* number of generations wanted in the history: a run that stopped
+  after 3 of 6 (killed, out of time, ``hours=`` reached) and is started again with the same
+  settings samples generations 4 to 6; one that has all 6 does nothing but re-read them;
+* a generation interrupted half-way is lost (pyabc writes a population when it is complete) and
+  is sampled again;
+* a history created with other priors, targets or scale is refused (its settings are stored in
+  the history's metadata and compared), so a resumed fit never mixes two problems.
+
+Simulations go to a Dask cluster through ``pyabc.sampler.DaskDistributedSampler``: a LocalCluster
+(one single-threaded worker process per core) by default, an existing scheduler when ``address``
+is given; ``address="none"`` samples in this process (tests, debugging).
+
+Epsilon: pyabc's median epsilon (each generation accepts runs closer than the median distance of
+the previous one; the first threshold comes from a prior sample). Transition: the multivariate
+normal kernel. Sampling stops early when the acceptance rate falls below ``min_acceptance``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from calibration.distance import TargetDistance
+from calibration.params import Prior, to_distribution
+from calibration.targets import Target, by_role, last_year
+
+log = logging.getLogger("akrim.calibrate")
+
+
+class CalibrationError(RuntimeError):
+    """A calibration that cannot start or continue (the message says why and what to do)."""
+
+
+@dataclass
+class Budget:
+    """How much a calibration may compute."""
+
+    populations: int  # particles per generation
+    generations: int  # generations in the history when done
+    scale: float  # population scale of the fit runs
+    predictive: int  # posterior predictive runs (to the last validation year)
+    min_acceptance: float = 0.01  # stop when a generation accepts fewer than this share of runs
+
+
+# Wall times on the development machine are in calibration/README.md (they depend on the load).
+BUDGETS: dict[str, Budget] = {
+    "small": Budget(populations=10, generations=2, scale=0.01, predictive=10),
+    "medium": Budget(populations=40, generations=4, scale=0.05, predictive=40),
+    "full": Budget(populations=200, generations=8, scale=0.05, predictive=200),
+}
+
+
+@dataclass
+class FitSettings:
+    """Everything a fit needs (the command line builds it from ``key=value`` arguments)."""
+
+    db: Path
+    priors: list[Prior]
+    targets: list[Target]
+    budget: Budget
+    address: str | None = None
+    workers: int | None = None
+    hours: float | None = None  # stop after the generation that would run past this wall time
+    base: tuple[str, ...] = ()  # extra Hydra overrides of every run (e.g. a policy)
+    simulator: Callable[[dict[str, float]], dict[str, float]] | None = None  # default: the model
+    progress: Callable[[str], None] = field(default=print)
+
+    @property
+    def fit_targets(self) -> list[Target]:
+        """Targets that enter the distance."""
+        return by_role(self.targets, "fit")
+
+    def signature(self) -> dict[str, Any]:
+        """What must not change between a run and its continuation."""
+        return {
+            "priors": [asdict(p) | {"why": ""} for p in self.priors],
+            "fit_targets": [{"id": t.id, "value": t.value, "lo": t.lo, "hi": t.hi, "tolerance": t.tolerance,
+                             "years": list(t.years), "kpi": list(t.kpi), "stat": t.stat} for t in self.fit_targets],
+            "scale": self.budget.scale,
+            "populations": self.budget.populations,
+            "base": list(self.base),
+            "simulator": "model" if self.simulator is None else getattr(self.simulator, "__name__", type(self.simulator).__name__),
+        }
+
+
+def signature_hash(sig: dict[str, Any]) -> str:
+    """Short hash of a settings signature."""
+    return hashlib.sha256(json.dumps(sig, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@dataclass
+class FitResult:
+    """Where the history is and what this call did."""
+
+    db: Path
+    run_id: int
+    generations: int  # complete generations in the history
+    new_generations: int  # sampled by this call
+    resumed: bool
+    wall_s: float
+    stopped_because: str
+    history: Any = None
+
+
+def _sampler(settings: FitSettings):
+    """``(sampler, close)``: pyabc's Dask sampler on our client, or a single-core sampler."""
+    if settings.address == "none":
+        from pyabc.sampler import SingleCoreSampler
+
+        return SingleCoreSampler(), lambda: None
+    from pyabc.sampler import DaskDistributedSampler
+
+    from experiments.execute import make_client
+
+    client = make_client(settings.address, settings.workers)
+    own_cluster = settings.address is None
+
+    def close() -> None:
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if own_cluster and cluster is not None:
+            cluster.close()
+
+    return DaskDistributedSampler(dask_client=client, batch_size=1), close
+
+
+def _existing_run(db: Path) -> tuple[int, dict[str, Any]] | None:
+    """``(run_id, metadata)`` of the last ABC run stored in ``db``, or None for a new database."""
+    if not db.is_file() or db.stat().st_size == 0:
+        return None
+    from pyabc import History
+
+    h = History(f"sqlite:///{db}")
+    runs = h.all_runs()
+    if not runs:
+        return None
+    run = runs[-1]
+    h.id = run.id
+    try:  # pyabc stores meta_info as str(dict)
+        meta = ast.literal_eval(run.json_parameters) if run.json_parameters else {}
+    except (SyntaxError, ValueError):
+        meta = {}
+    return int(run.id), meta
+
+
+def _population_size(h) -> int:
+    return int(h.max_t + 1) if h.max_t is not None and h.max_t >= 0 else 0
+
+
+def build_abc(settings: FitSettings, sampler) -> Any:
+    """The pyabc ABCSMC object of ``settings`` (same construction for a new run and a resumed one)."""
+    import pyabc
+
+    from calibration.simulate import Simulator
+
+    fit = settings.fit_targets
+    if not fit:
+        raise CalibrationError("the targets file has no fit targets")
+    model = settings.simulator or Simulator(targets=fit, scale=settings.budget.scale, end=last_year(fit),
+                                            base=settings.base, priors=settings.priors)
+    return pyabc.ABCSMC(
+        models=model,
+        parameter_priors=to_distribution(settings.priors),
+        distance_function=TargetDistance(fit),
+        population_size=settings.budget.populations,
+        sampler=sampler,
+        eps=pyabc.MedianEpsilon(),
+    )
+
+
+def fit(settings: FitSettings) -> FitResult:
+    """Create or continue the ABC-SMC run in ``settings.db`` until it has ``budget.generations``."""
+    t_start = time.perf_counter()
+    db = Path(settings.db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    sig = settings.signature()
+    sig_h = signature_hash(sig)
+    existing = _existing_run(db)
+    if existing is not None:
+        run_id, meta = existing
+        if meta.get("signature_hash") != sig_h:
+            raise CalibrationError(
+                f"{db} holds a calibration with other settings (priors, fit targets, scale, population size or "
+                f"policy differ: stored {meta.get('signature_hash')}, now {sig_h}). Continue it with its own "
+                f"settings, or start a new one with another db=PATH (or fresh=true to delete this history).")
+    sampler, close = _sampler(settings)
+    try:
+        dist = TargetDistance(settings.fit_targets)
+        abc = build_abc(settings, sampler)
+        if existing is None:
+            h = abc.new(f"sqlite:///{db}", dist.observed(),
+                        meta_info={"signature_hash": sig_h, "signature": json.dumps(sig, default=str)})
+            run_id, resumed = int(h.id), False
+            settings.progress(f"new calibration: history {db} (run {run_id}), {len(settings.priors)} parameters, "
+                              f"{len(settings.fit_targets)} fit targets, {settings.budget.populations} particles/generation")
+        else:
+            h = abc.load(f"sqlite:///{db}", run_id)
+            resumed = True
+            settings.progress(f"resuming calibration: history {db} (run {run_id}) has {_population_size(h)} "
+                              f"complete generation(s) of {settings.budget.generations}")
+        done0 = _population_size(h)
+        target = settings.budget.generations
+        stopped = "generations reached"
+        last_gen_s = 0.0
+        while _population_size(h) < target:
+            gen = _population_size(h)
+            elapsed = time.perf_counter() - t_start
+            if settings.hours is not None and elapsed + last_gen_s > settings.hours * 3600:
+                stopped = f"time limit hours={settings.hours:g} (the next generation would not finish in time)"
+                break
+            if gen > done0:
+                # Every generation after the first of this call starts from the history, exactly as
+                # a restarted calibration does (a reused ABCSMC object would keep a stale epsilon).
+                abc = build_abc(settings, sampler)
+                h = abc.load(f"sqlite:///{db}", run_id)
+            t0 = time.perf_counter()
+            h = abc.run(max_nr_populations=1, min_acceptance_rate=settings.budget.min_acceptance)
+            last_gen_s = time.perf_counter() - t0
+            if _population_size(h) == gen:
+                stopped = "pyabc stopped without a new generation (acceptance rate below min_acceptance)"
+                break
+            pops = h.get_all_populations()
+            row = pops[pops["t"] == gen].iloc[0]
+            n_sim = int(row["samples"])
+            acc = settings.budget.populations / n_sim if n_sim else float("nan")
+            left = (f"; about {last_gen_s * (target - gen - 1) / 60:.0f} min left at this pace" if gen + 1 < target else "")
+            settings.progress(f"generation {gen + 1}/{target}: epsilon {row['epsilon']:.3g}, {n_sim} runs, "
+                              f"acceptance {acc:.1%}, {last_gen_s:.0f} s{left}")
+            if acc < settings.budget.min_acceptance:
+                stopped = f"acceptance rate {acc:.2%} below min_acceptance={settings.budget.min_acceptance:g}"
+                break
+        n = _population_size(h)
+        return FitResult(db=db, run_id=run_id, generations=n, new_generations=n - done0, resumed=resumed,
+                         wall_s=time.perf_counter() - t_start, stopped_because=stopped, history=h)
+    finally:
+        close()
+
+
+def history_summary(h) -> Any:
+    """Per generation: epsilon, runs, acceptance rate (pandas DataFrame)."""
+    pops = h.get_all_populations()
+    pops = pops[pops["t"] >= 0].copy()
+    pops["generation"] = pops["t"] + 1
+    n = h.get_nr_particles_per_population()
+    pops["particles"] = [int(n.get(t, 0)) for t in pops["t"]]
+    pops["acceptance"] = pops["particles"] / pops["samples"].where(pops["samples"] > 0)
+    return pops[["generation", "epsilon", "samples", "particles", "acceptance", "population_end_time"]]
