@@ -1,0 +1,196 @@
+"""Figures of a comparison, as PNG bytes for embedding in the report (matplotlib, Agg).
+
+* ``forest``: the effect of every scenario on each headline KPI over the effects window, as a
+  percentage of the reference, with its 95% interval (filled = distinguishable from noise).
+* ``timeseries``: one KPI over the years - left the level in each scenario (mean over
+  replicates; the reference with the 95% interval of its mean), right the paired difference
+  from the reference (band = 95% interval), with the effects window shaded.
+* ``cost_plane``: extra enforcement cost against the change in crime cost, with the break-even
+  line: scenarios below it save more crime cost than they cost.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+
+from experiments.effects import KPI_KIND, KPI_MEANING, Comparison, t_interval
+
+REF_COLOUR = "#222222"
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f")
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 10, "axes.titleweight": "bold"}
+    )
+    return plt
+
+
+def png(fig) -> bytes:
+    """Render and close a figure; return PNG bytes."""
+    plt = _plt()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def colours(scenarios: list[str]) -> dict[str, str]:
+    """A fixed colour per scenario (the reference in near-black)."""
+    out = {scenarios[0]: REF_COLOUR}
+    out.update({s: PALETTE[i % len(PALETTE)] for i, s in enumerate(scenarios[1:])})
+    return out
+
+
+def kpi_title(kpi: str) -> str:
+    """A readable axis title: the KPI's name and its meaning, shortened."""
+    meaning = KPI_MEANING.get(kpi, "")
+    meaning = meaning.split(":")[0].split(" (")[0]
+    return f"{kpi}\n{meaning[:70]}"
+
+
+def forest(comp: Comparison, kpis: list[str]) -> bytes:
+    """Forest plot: relative effect (%) with 95% interval, one panel per KPI."""
+    plt = _plt()
+    h = comp.horizon()
+    kpis = [k for k in kpis if k in set(h["kpi"])]
+    ncol = 2
+    nrow = int(np.ceil(len(kpis) / ncol))
+    others = comp.others
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 0.35 * len(others) * nrow + 1.2 * nrow), squeeze=False)
+    col = colours(comp.scenarios)
+    for ax, k in zip(axes.flat, kpis):
+        r = h[h["kpi"] == k].set_index("scenario").reindex(others)
+        y = np.arange(len(others))[::-1]
+        for yi, s in zip(y, others):
+            row = r.loc[s]
+            m, lo, hi = (100 * row[c] for c in ("rel_diff", "rel_ci_low", "rel_ci_high"))
+            if not np.isfinite(m):
+                ax.text(0, yi, "  n/a (reference is 0)", va="center", fontsize=8, color="#777")
+                continue
+            filled = bool(row["distinguishable"])
+            ax.plot([lo, hi], [yi, yi], color=col[s], lw=2)
+            ax.plot([m], [yi], "o", ms=7, color=col[s], mfc=col[s] if filled else "white", mew=1.6)
+        ax.axvline(0, color="#888", lw=1, ls="--")
+        ax.set_yticks(y, others)
+        ax.set_title(kpi_title(k), loc="left", fontsize=9)
+        ax.set_xlabel(f"% change vs {comp.reference}, {comp.window[0]}-{comp.window[1]}")
+        ax.grid(axis="x", color="#eee")
+    for ax in list(axes.flat)[len(kpis) :]:
+        ax.set_visible(False)
+    fig.suptitle(
+        "Effects with 95% intervals (filled: distinguishable from noise; hollow: not)", x=0.01, ha="left", fontsize=11, fontweight="bold"
+    )
+    fig.tight_layout()
+    return png(fig)
+
+
+def _band(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per year (columns = replicates): mean and 95% t-interval of the mean."""
+    stats_ = [t_interval(values.loc[y].to_numpy()) for y in values.index]
+    return (np.array([s[1] for s in stats_]), np.array([s[3] for s in stats_]), np.array([s[4] for s in stats_]))
+
+
+def _yformat(ax, kind: str) -> None:
+    """Readable y ticks: NOK in millions or billions, shares in %, counts with separators."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    def nok(v, _):
+        return f"{v / 1e9:,.1f}bn" if abs(v) >= 1e9 else f"{v / 1e6:,.0f}M"
+
+    fmt = {"nok": nok, "cost": nok, "share": lambda v, _: f"{100 * v:.1f}%"}.get(
+        kind, lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}"
+    )
+    ax.yaxis.set_major_formatter(FuncFormatter(fmt))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def timeseries(comp: Comparison, kpi: str) -> bytes:
+    """Level per scenario and paired difference from the reference over the years, with bands.
+
+    Left: the reference's mean level with its 95% band (grey) and each scenario's mean level.
+    Right: each scenario's paired difference from the reference with its 95% band.
+    """
+    plt = _plt()
+    runs = comp.runs
+    kind = KPI_KIND.get(kpi, "")
+    col = colours(comp.scenarios)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4))
+    ref = runs[runs["scenario"] == comp.reference].pivot(index="year", columns="replicate", values=kpi)
+    m, lo, hi = _band(ref)
+    ax1.fill_between(
+        ref.index,
+        np.where(np.isfinite(lo), lo, m),
+        np.where(np.isfinite(hi), hi, m),
+        color="#999",
+        alpha=0.25,
+        lw=0,
+        label=f"{comp.reference}: 95% band",
+    )
+    for s in comp.others:
+        v = runs[runs["scenario"] == s].pivot(index="year", columns="replicate", values=kpi)
+        ax1.plot(v.index, v.mean(axis=1), color=col[s], lw=1.6, label=s)
+        d = v - ref.reindex(index=v.index, columns=v.columns)
+        dm, dlo, dhi = _band(d)
+        ax2.plot(d.index, dm, color=col[s], lw=1.6)
+        ax2.fill_between(d.index, np.where(np.isfinite(dlo), dlo, dm), np.where(np.isfinite(dhi), dhi, dm), color=col[s], alpha=0.2, lw=0)
+    ax1.plot(ref.index, m, color=REF_COLOUR, lw=1.6, ls=(0, (4, 2)), label=comp.reference, zorder=5)
+    ax2.axhline(0, color=REF_COLOUR, lw=1, ls=(0, (4, 2)))
+    for ax in (ax1, ax2):
+        ax.axvspan(comp.window[0] - 0.5, comp.window[1] + 0.5, color="#f6f1dc", zorder=-5, lw=0)
+        ax.grid(color="#e8e8e8")
+        ax.set_xlabel("year (shaded: effects window)")
+        _yformat(ax, kind)
+    ax1.set_title(f"{kpi}: level", loc="left")
+    ax2.set_title(f"{kpi}: difference from {comp.reference} (paired, 95% band)", loc="left")
+    handles, labels = ax1.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False, bbox_to_anchor=(0.5, -0.1))
+    fig.tight_layout()
+    return png(fig)
+
+
+def cost_plane(comp: Comparison) -> bytes:
+    """Extra enforcement cost vs change in crime cost (MNOK over the window), break-even line."""
+    plt = _plt()
+    c = comp.cost
+    col = colours(comp.scenarios)
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    x = c["extra_enforcement_nok"].to_numpy() / 1e6
+    y = c["crime_cost_change_nok"].to_numpy() / 1e6
+    lo = c["crime_cost_change_low"].to_numpy() / 1e6
+    hi = c["crime_cost_change_high"].to_numpy() / 1e6
+    span = max(np.nanmax(np.abs(np.r_[x, lo, hi, 1.0])), 1.0) * 1.15
+    line = np.linspace(-span, span, 2)
+    ax.fill_between(line, -line, -span * 3, color="#e8f4e8", lw=0, zorder=-5)
+    ax.plot(line, -line, color="#2a7a2a", lw=1, ls="--")
+    ax.text(
+        0.98,
+        0.04,
+        "below the dashed line: crime cost falls by more than enforcement costs",
+        transform=ax.transAxes,
+        ha="right",
+        fontsize=8,
+        color="#2a7a2a",
+    )
+    ax.axhline(0, color="#999", lw=0.8)
+    ax.axvline(0, color="#999", lw=0.8)
+    for xi, yi, low, high, s in zip(x, y, lo, hi, c["scenario"]):
+        err = np.array([[yi - low], [high - yi]]) if np.isfinite(low) else None
+        ax.errorbar([xi], [yi], yerr=err, fmt="o", color=col[s], ms=7, capsize=3, lw=1.6)
+        ax.annotate(s, (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=8, color=col[s])
+    ax.set_xlim(min(-0.05 * span, np.nanmin(x) - 0.1 * span), max(np.nanmax(x) + 0.25 * span, 0.05 * span))
+    ax.set_ylim(-span, span)
+    ax.set_xlabel(f"extra enforcement cost, MNOK, {comp.window[0]}-{comp.window[1]}")
+    ax.set_ylabel("change in cost of work-related crime, MNOK")
+    ax.set_title(f"Cost-effectiveness against {comp.reference} (95% intervals)", loc="left")
+    ax.grid(color="#eee")
+    fig.tight_layout()
+    return png(fig)

@@ -1,0 +1,93 @@
+"""Worlds for a comparison: the default world, or draws from the calibration posterior.
+
+The calibration (issue 3) writes ``calibration/posterior/posterior_sample.csv``: one row per
+accepted particle, one column per world parameter by its full dotted key (``world.firms.beta``)
+and an optional ``weight`` column. A comparison draws one row per replicate, by weight, with a
+generator seeded from the comparison seed, and gives replicate ``r`` of **every** scenario the
+same row: scenarios then differ in their levers only, while the replicates span what we do not
+know about the world as well as chance.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.config import SCENARIOS_DIR
+from sim.rng import stable_hash
+
+DEFAULT_SAMPLE = SCENARIOS_DIR.parent / "calibration" / "posterior" / "posterior_sample.csv"
+OFF = ("false", "no", "off", "0", "none", "default")
+
+
+class PosteriorError(ValueError):
+    """A posterior option or sample file that cannot be used (names the file, column or value)."""
+
+
+def resolve_option(value: str) -> Path | None:
+    """The sample file a ``posterior=`` option means, or ``None`` for the default world.
+
+    ``auto`` (the default) uses ``calibration/posterior/posterior_sample.csv`` when it exists;
+    ``true`` requires it; ``false`` uses the default world; anything else is a path to a CSV.
+    """
+    v = str(value).strip()
+    if v.lower() in OFF:
+        return None
+    if v.lower() == "auto":
+        return DEFAULT_SAMPLE if DEFAULT_SAMPLE.is_file() else None
+    path = DEFAULT_SAMPLE if v.lower() in ("true", "yes", "on", "1") else Path(v)
+    if not path.is_file():
+        raise PosteriorError(f"posterior = {value!r}: no such file {path} (allowed: auto, false, true, or a path to a CSV sample)")
+    return path
+
+
+def load_sample(path: Path) -> tuple[Any, np.ndarray]:
+    """Read and check a posterior sample; return (parameter table, normalised weights).
+
+    Raises:
+        PosteriorError: a column that is not a ``world.`` key, a value that is not a finite
+            number, a negative weight, or an empty file.
+    """
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(path)
+    except Exception as exc:  # unreadable or not CSV
+        raise PosteriorError(f"posterior sample {path}: cannot read it as CSV ({type(exc).__name__}: {exc})") from None
+    if df.empty:
+        raise PosteriorError(f"posterior sample {path}: no rows")
+    w = df.pop("weight").to_numpy(dtype=float) if "weight" in df.columns else np.ones(len(df))
+    if not len(df.columns):
+        raise PosteriorError(f"posterior sample {path}: no parameter columns (expected full keys such as world.firms.beta)")
+    for col in df.columns:
+        if not str(col).startswith("world."):
+            raise PosteriorError(
+                f"posterior sample {path}: column {col!r} is not a world parameter key "
+                "(allowed: full dotted keys starting with 'world.', and 'weight')"
+            )
+        vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(vals))
+        if len(bad):
+            raise PosteriorError(
+                f"posterior sample {path}: {col} = {df[col].iloc[bad[0]]!r} in row {bad[0] + 1} (allowed: a finite number)"
+            )
+        df[col] = vals
+    if np.any(~np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise PosteriorError(f"posterior sample {path}: weight must be finite, >= 0 and not all 0")
+    return df, w / w.sum()
+
+
+def draw(path: Path, n: int, seed: int) -> list[dict[str, float]]:
+    """Draw ``n`` parameter sets (rows, by weight, with replacement), reproducibly from ``seed``."""
+    df, w = load_sample(path)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), stable_hash("compare.posterior")]))
+    rows = rng.choice(len(df), size=n, replace=True, p=w)
+    return [{c: float(df[c].iloc[i]) for c in df.columns} for i in rows]
+
+
+def as_overrides(world: dict[str, float]) -> list[str]:
+    """Hydra overrides for one drawn world (values written exactly)."""
+    return [f"{k}={v!r}" if math.isfinite(v) else f"{k}={v}" for k, v in world.items()]

@@ -1,0 +1,462 @@
+"""The outputs of a comparison: effects tables and a self-contained HTML report.
+
+``write_outputs`` writes into the comparison folder:
+
+* ``effects.csv`` / ``effects.parquet``: one row per scenario x KPI x period (each year, and the
+  effects window), columns ``experiments.effects.EFFECT_COLUMNS``;
+* ``cost_effectiveness.csv``: one row per scenario;
+* ``comparison.json``: the command, options, replicate seeds, worlds and run counts;
+* ``report.html``: one file, no network needed (figures are embedded PNGs, styles inline):
+  a plain-language summary, headline effects, cost-effectiveness, time series, a forest plot,
+  every KPI, the scenarios, the assumptions with their sources, and how to reproduce it.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments import figures
+from experiments.effects import HEADLINE, KPI_MEANING, Comparison
+
+TABLE_KPIS = ("exploited_workers", "undeclared_work_share", "crime_cost_nok", "enforcement_cost_nok", "active_threat_actors", "convictions")
+PLOT_KPIS = (
+    "exploited_workers",
+    "undeclared_work_share",
+    "crime_cost_nok",
+    "enforcement_cost_nok",
+    "active_threat_actors",
+    "cases_against_ta",
+)
+esc = html.escape
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def fmt(x: float, kind: str, signed: bool = True) -> str:
+    """A number as a reader wants it: NOK in millions, shares in percentage points, counts whole."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    sign = "+" if signed else ""
+    if kind in ("nok", "cost"):
+        return f"NOK {x / 1e6:{sign},.1f}M"
+    if kind == "share":
+        return f"{100 * x:{sign}.2f} pp" if signed else f"{100 * x:.1f}%"
+    if abs(x) >= 100 or kind in ("flow", "stock", "level"):
+        return f"{x:{sign},.0f}"
+    return f"{x:{sign},.2f}"
+
+
+def fmt_rel(x: float) -> str:
+    """A relative change as a signed percentage."""
+    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:+.1f}%"
+
+
+def _img(data: bytes, alt: str) -> str:
+    b64 = base64.b64encode(data).decode("ascii")
+    return f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{b64}"><figcaption>{esc(alt)}</figcaption></figure>'
+
+
+def _table(header: list[str], rows: list[list[str]], cls: str = "") -> str:
+    th = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _cell(r: pd.Series) -> str:
+    kind = r["kind"]
+    main = f"{fmt(r['diff_mean'], kind)} <span class=rel>({fmt_rel(r['rel_diff'])})</span>"
+    ci = f"[{fmt(r['ci_low'], kind)}, {fmt(r['ci_high'], kind)}]"
+    cls = "sig" if r["distinguishable"] else "ns"
+    return f'<span class="{cls}">{main}<br><small>{ci}</small></span>'
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def _window_phrase(comp: Comparison) -> str:
+    return f"{comp.window[0]}–{comp.window[1]}"
+
+
+def _names(items: list[str]) -> str:
+    items = [f"‘{s}’" for s in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def summary_paragraph(comp: Comparison, scale: float, posterior_file: Path | None) -> str:
+    """One paragraph a minister's adviser can read: what was compared, what works, how sure."""
+    h = comp.horizon()
+    ew = h[h["kpi"] == "exploited_workers"].set_index("scenario")
+    cc = h[h["kpi"] == "crime_cost_nok"].set_index("scenario")
+    ce = comp.cost.set_index("scenario")
+    world = (
+        f"worlds drawn from the calibration posterior ({posterior_file.name})"
+        if posterior_file
+        else "the model's default world (not yet calibrated to the reported figures)"
+    )
+    n = len(comp.complete_reps)
+    parts = [
+        f"We compared {len(comp.others)} policy scenario{'s' if len(comp.others) > 1 else ''} with ‘{comp.reference}’ "
+        f"over {_window_phrase(comp)}, running each on the same {n} simulated histories of the Norwegian labour "
+        f"market so that differences come from the policy and not from chance ({world}; population scale "
+        f"1:{1 / scale:,.0f}, results scaled to the whole country)."
+    ]
+    down = ew[(ew["ci_high"] < 0)].sort_values("diff_mean")
+    up = ew[(ew["ci_low"] > 0)].sort_values("diff_mean", ascending=False)
+    unclear = [s for s in comp.others if s not in down.index and s not in up.index]
+    for s, r in down.iterrows():
+        txt = (
+            f"‘{s}’ lowers the number of exploited workers by about {abs(r['diff_mean']):,.0f} at any time "
+            f"({fmt_rel(r['rel_diff'])}; 95% interval {abs(r['ci_high']):,.0f} to {abs(r['ci_low']):,.0f})"
+        )
+        c = cc.loc[s]
+        if c["distinguishable"]:
+            verb = "lowers" if c["diff_mean"] < 0 else "raises"
+            txt += f" and {verb} the cost of work-related crime by NOK {abs(c['diff_mean']) / 1e6:,.0f} million over the period"
+        e = ce.loc[s]
+        if e["extra_enforcement_nok"] > 1.0:
+            txt += f", for NOK {e['extra_enforcement_nok'] / 1e6:,.0f} million of extra enforcement"
+            if c["distinguishable"] and c["diff_mean"] < 0:
+                txt += f" (NOK {-e['crime_cost_change_per_nok']:,.1f} of crime cost avoided per NOK spent)"
+        elif e["extra_enforcement_nok"] < -1.0:
+            txt += f", while saving NOK {-e['extra_enforcement_nok'] / 1e6:,.0f} million of enforcement cost"
+        else:
+            txt += " at no extra enforcement cost in the model"
+        parts.append(txt + ".")
+    for s, r in up.iterrows():
+        parts.append(
+            f"‘{s}’ raises the number of exploited workers by about {r['diff_mean']:,.0f} "
+            f"({fmt_rel(r['rel_diff'])}; 95% interval {r['ci_low']:,.0f} to {r['ci_high']:,.0f})."
+        )
+    if unclear:
+        parts.append(f"For {_names(unclear)} the effect on exploited workers cannot be told apart from chance with {n} replicates.")
+    parts.append("These are model results under the assumptions listed below: they indicate direction and relative size, not a forecast.")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------- configuration
+
+
+def _leaves(obj: Any, prefix: str = "", meta: dict | None = None):
+    """(dotted key, value, field metadata) for every leaf of a config dataclass tree."""
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            yield from _leaves(getattr(obj, f.name), f"{prefix}{f.name}.", dict(f.metadata))
+    elif isinstance(obj, dict) and obj and all(dataclasses.is_dataclass(v) for v in obj.values()):
+        for k, v in obj.items():
+            yield from _leaves(v, f"{prefix}{k}.", meta)
+    else:
+        yield prefix[:-1], obj, meta or {}
+
+
+def field_meta(root: Any, dotted: str) -> dict:
+    """Metadata (``src``, ``doc``, bounds) of the field at ``dotted`` under ``root``."""
+    for key, _, meta in _leaves(root):
+        if key == dotted:
+            return meta
+    return {}
+
+
+def _val(v: Any) -> str:
+    return "never (null)" if v is None else str(v)
+
+
+def lever_changes(ref: Any, scen: Any) -> list[dict[str, str]]:
+    """How a scenario's levers differ from the reference's (fixed values and dated interventions)."""
+    skip = {"name", "description", "source", "interventions"}
+    every = {k: v for k, v, _ in _leaves(ref.policy)}
+    a = {k: v for k, v in every.items() if k.split(".")[0] not in skip}
+    rows = []
+    for key, v, meta in _leaves(scen.policy):
+        if key.split(".")[0] in skip or a.get(key) == v:
+            continue
+        rows.append(
+            {
+                "lever": f"policy.{key}",
+                "reference": _val(a.get(key)),
+                "scenario": _val(v),
+                "when": "whole run",
+                "source": meta.get("src", ""),
+                "doc": meta.get("doc", ""),
+            }
+        )
+    ref_ivs = [dataclasses.asdict(iv) for iv in ref.policy.interventions]
+    for iv in scen.policy.interventions:
+        if dataclasses.asdict(iv) in ref_ivs:
+            continue
+        for op, items in (("=", iv.set), ("×", iv.multiply)):
+            for key, val in items.items():
+                meta = field_meta(ref.policy, key)
+                base = every.get(key)
+                new = val if op == "=" else (base * val if isinstance(base, (int, float)) else val)
+                rows.append(
+                    {
+                        "lever": f"policy.{key}",
+                        "reference": _val(base),
+                        "scenario": f"{op} {val} → {new:g}" if op == "×" else f"{val}",
+                        "when": f"from {iv.start}",
+                        "source": meta.get("src", ""),
+                        "doc": meta.get("doc", ""),
+                    }
+                )
+    return rows
+
+
+def scenario_info(name: str) -> dict[str, str]:
+    """Name, description and source of a scenario (a package joins its parts)."""
+    import yaml
+
+    from sim.config import SCENARIOS_DIR
+
+    parts = [yaml.safe_load((SCENARIOS_DIR / "policy" / f"{p}.yaml").read_text(encoding="utf-8")) for p in name.split("+")]
+    return {
+        "name": name,
+        "description": " + ".join(str(p.get("description", "")) for p in parts),
+        "source": "; ".join(str(p.get("source", "")) for p in parts),
+    }
+
+
+# ---------------------------------------------------------------------------- sections
+
+
+def _headline_table(comp: Comparison) -> str:
+    h = comp.horizon()
+    header = ["scenario"] + [f"<span title='{esc(KPI_MEANING[k])}'>{k}</span>" for k in TABLE_KPIS]
+    rows = []
+    for s in comp.others:
+        row = [f"<b>{esc(s)}</b>"]
+        for k in TABLE_KPIS:
+            r = h[(h["kpi"] == k) & (h["scenario"] == s)]
+            row.append(_cell(r.iloc[0]) if len(r) else "n/a")
+        rows.append(row)
+    return _table(header, rows, "effects")
+
+
+def _all_kpis_table(comp: Comparison) -> str:
+    h = comp.horizon()
+    header = ["KPI", "kind", f"{esc(comp.reference)} (mean)"] + [esc(s) for s in comp.others]
+    rows = []
+    for k in dict.fromkeys(h["kpi"]):
+        hk = h[h["kpi"] == k].set_index("scenario")
+        first = hk.iloc[0]
+        row = [
+            f"<span title='{esc(KPI_MEANING.get(k, ''))}'>{k}</span>",
+            first["kind"],
+            fmt(first["ref_mean"], first["kind"], signed=False),
+        ]
+        row += [
+            _cell(hk.loc[s])
+            + (
+                " <span class=holm title='also distinguishable after Holm adjustment over KPIs'>H</span>"
+                if bool(hk.loc[s]["distinguishable_holm"])
+                else ""
+            )
+            for s in comp.others
+        ]
+        rows.append(row)
+    return _table(header, rows, "effects small")
+
+
+def _cost_table(comp: Comparison) -> str:
+    header = [
+        "scenario",
+        "extra enforcement cost",
+        "change in crime cost [95%]",
+        "crime cost change per NOK spent [95%]",
+        "change in exploited worker-years [95%]",
+        "per NOK 1M spent [95%]",
+        "net change, crime + enforcement [95%]",
+        "note",
+    ]
+    rows = []
+    for _, c in comp.cost.iterrows():
+
+        def rng(m, lo, hi, kind, scale=1.0):
+            return f"{fmt(m * scale, kind)}<br><small>[{fmt(lo * scale, kind)}, {fmt(hi * scale, kind)}]</small>"
+
+        rows.append(
+            [
+                f"<b>{esc(c['scenario'])}</b>",
+                fmt(c["extra_enforcement_nok"], "nok"),
+                rng(c["crime_cost_change_nok"], c["crime_cost_change_low"], c["crime_cost_change_high"], "nok"),
+                rng(c["crime_cost_change_per_nok"], c["crime_cost_per_nok_low"], c["crime_cost_per_nok_high"], "mean"),
+                rng(c["exploited_worker_years_change"], c["exploited_change_low"], c["exploited_change_high"], "flow"),
+                rng(c["exploited_change_per_mnok"], c["exploited_per_mnok_low"], c["exploited_per_mnok_high"], "mean"),
+                rng(c["net_cost_change_nok"], c["net_cost_change_low"], c["net_cost_change_high"], "nok"),
+                esc(c["note"] + ("; enforcement cost varies across replicates" if c["enforcement_cost_varies"] else "")),
+            ]
+        )
+    return _table(header, rows, "effects")
+
+
+def _assumptions(comp: Comparison, cfgs: dict[str, Any], plan: Any) -> str:
+    ref = cfgs[comp.reference]
+    out = ["<h3>What each scenario changes (levers only)</h3>"]
+    for s in comp.others:
+        rows = [
+            [f"<code>{esc(r['lever'])}</code>", esc(r["reference"]), esc(r["scenario"]), esc(r["when"]), esc(r["source"]), esc(r["doc"])]
+            for r in lever_changes(ref, cfgs[s])
+        ]
+        out.append(
+            f"<h4>{esc(s)}</h4>"
+            + (
+                _table(["lever", comp.reference, s, "when", "source", "meaning"], rows, "small")
+                if rows
+                else "<p>No lever differs from the reference.</p>"
+            )
+        )
+    world_rows = []
+    drawn = set(plan.worlds[0]) if plan.worlds and plan.worlds[0] else set()
+    for key, v, meta in _leaves(ref.world):
+        full = f"world.{key}"
+        if full in drawn:
+            vals = np.array([w[full] for w in plan.worlds])
+            shown = f"posterior draws: {vals.min():.4g} to {vals.max():.4g} (median {np.median(vals):.4g})"
+        else:
+            shown = str(v)
+        world_rows.append([f"<code>{esc(full)}</code>", esc(shown), esc(str(meta.get("src", ""))), esc(str(meta.get("doc", "")))])
+    out.append("<h3>The world (uncertain parameters, the same in every scenario)</h3>")
+    out.append(
+        f"<details><summary>{len(world_rows)} world parameters with their values and sources</summary>"
+        + _table(["parameter", "value", "source", "meaning"], world_rows, "small")
+        + "</details>"
+    )
+    return "\n".join(out)
+
+
+METHOD = """<ul>
+<li>Every scenario runs on the same replicate seeds (spawned with <code>numpy.random.SeedSequence</code>
+from the comparison seed); each random decision in the model draws from its own named stream, so a
+policy change does not reshuffle unrelated draws (common random numbers). Replicate <i>r</i> of every
+scenario also uses the same world.</li>
+<li>The effect in replicate <i>r</i> is the paired difference <i>scenario<sub>r</sub> − reference<sub>r</sub></i>.
+Intervals are 95% t-intervals of the mean paired difference over replicates (mean ± t<sub>0.975,n−1</sub> · sd/√n).
+An effect is <b>distinguishable from noise</b> when its interval excludes zero; with many KPIs about one in twenty
+such verdicts can be due to chance, so the full table also marks (H) those that survive a Holm adjustment over the KPIs
+of each scenario.</li>
+<li>Over the effects window, counts and money are summed over the years; shares, stocks, levels and means are averaged
+over the years. The window starts in the first year in which any scenario's outputs differ from the reference's
+(unless <code>from=</code> is given) and ends with the runs.</li>
+<li>Cost-effectiveness divides the change in crime cost and in exploited worker-years by the extra enforcement cost,
+which follows from the levers (staff × cost per FTE, campaigns) and is the same in every replicate. Measures whose cost
+the model does not count (e.g. register access, approval schemes, cross-border cooperation) show no extra cost.</li>
+<li>Model outputs are national totals at 1:1 computed from a population at the stated scale; small scales add noise.</li>
+</ul>"""
+
+CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1d1d1d;max-width:1180px;
+margin:0 auto;padding:24px 28px 60px;line-height:1.45;background:#fff}
+h1{font-size:1.7em;margin-bottom:.1em} h2{border-bottom:2px solid #e3e3e3;padding-bottom:.2em;margin-top:1.8em}
+.sub{color:#666;margin-top:0} #summary{font-size:1.08em;background:#f6f8fb;border-left:4px solid #1f77b4;padding:14px 18px}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.9em;width:100%}
+th,td{border-bottom:1px solid #e6e6e6;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#fafafa;font-weight:600} table.small{font-size:.8em}
+.sig{color:#0b4f8a;font-weight:600} .ns{color:#777} .rel{font-weight:400} small{color:#666}
+.holm{font-size:.7em;background:#0b4f8a;color:#fff;border-radius:3px;padding:0 3px}
+figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee} figcaption{color:#666;font-size:.85em}
+code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em} pre{background:#f7f7f7;padding:10px;overflow-x:auto}
+details{margin:.6em 0} summary{cursor:pointer;color:#0b4f8a}
+.legend{font-size:.85em;color:#555}
+"""
+
+
+def render(comp: Comparison, o: Any, plan: Any, meta: dict[str, Any], cfgs: dict[str, Any]) -> str:
+    """The whole report as one HTML string (figures embedded)."""
+    from sim.runner import code_version
+
+    scale = cfgs[comp.reference].scale
+    figs = [
+        _img(
+            figures.forest(comp, list(HEADLINE)),
+            "Forest plot: effect on each headline KPI over the effects window, % of the reference, with 95% intervals",
+        )
+    ]
+    figs += [
+        _img(figures.timeseries(comp, k), f"{k} over time: level per scenario and paired difference from {comp.reference}")
+        for k in PLOT_KPIS
+        if k in comp.runs.columns
+    ]
+    figs.append(_img(figures.cost_plane(comp), "Cost-effectiveness: extra enforcement cost against change in crime cost"))
+    scen_rows = [[f"<b>{esc(i['name'])}</b>", esc(i["description"]), esc(i["source"])] for i in (scenario_info(s) for s in comp.scenarios)]
+    world_txt = (
+        f"posterior sample <code>{esc(str(plan.posterior_file))}</code> (replicate r of every scenario uses draw r)"
+        if plan.posterior_file
+        else "default world (<code>posterior=false</code> or no posterior sample found)"
+    )
+    repro = "\n".join(
+        [
+            f"# {meta['runs_total']} runs; store {meta['store']}",
+            o.command(),
+            "",
+            "# replicate seeds: " + ", ".join(str(s) for s in plan.seeds),
+            *[f"# {s}: akrim run {' '.join(spec.overrides)}" for s, spec in zip(comp.scenarios, plan.specs)],
+        ]
+    )
+    ref_json = json.dumps(dataclasses.asdict(cfgs[comp.reference]), indent=1, default=str)
+    n_figs = len(figs)
+    body = f"""
+<h1>Policy comparison: {esc(", ".join(comp.others))} against {esc(comp.reference)}</h1>
+<p class=sub>A-krim simulator {esc(code_version())} · {dt.datetime.now():%Y-%m-%d %H:%M} · effects window
+{_window_phrase(comp)} · {len(comp.complete_reps)} paired replicates · population scale {scale:g} · {world_txt}</p>
+<h2>Summary</h2>
+<p id=summary>{esc(summary_paragraph(comp, scale, plan.posterior_file))}</p>
+<h2>Headline effects, {_window_phrase(comp)}</h2>
+<p class=legend>Difference from {esc(comp.reference)} (relative change), 95% interval below. <span class=sig>Blue</span>:
+distinguishable from noise; <span class=ns>grey</span>: not. Counts and NOK are totals over the window; exploited
+workers, shares (pp = percentage points) and actors are averages over its years.</p>
+{_headline_table(comp)}
+<h2>Cost-effectiveness</h2>
+{_cost_table(comp)}
+<h2>Figures</h2>
+{"".join(figs)}
+<h2>Every KPI</h2>
+<details><summary>All KPIs of SPEC 5 over the window (per-year effects are in effects.csv)</summary>{_all_kpis_table(comp)}</details>
+<h2>Scenarios</h2>
+{_table(["scenario", "what it does", "source"], scen_rows)}
+<h2>Assumptions and their sources</h2>
+<h3>Method</h3>
+{METHOD}
+{_assumptions(comp, cfgs, plan)}
+<h2>Reproduce</h2>
+<pre>{esc(repro)}</pre>
+<details><summary>Resolved configuration of the reference, replicate 0</summary><pre>{esc(ref_json)}</pre></details>
+"""
+    return (
+        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+        f"<meta name=akrim-figures content='{n_figs}'><title>A-krim comparison: {esc(', '.join(comp.scenarios))}</title>"
+        f"<style>{CSS}</style></head><body>{body}</body></html>"
+    )
+
+
+def write_outputs(comp: Comparison, o: Any, plan: Any, meta: dict[str, Any], out: Path) -> dict[str, Path]:
+    """Write effects tables, metadata and the report into ``out``; return their paths."""
+    from experiments.runs import resolve
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "effects_csv": out / "effects.csv",
+        "effects_parquet": out / "effects.parquet",
+        "cost": out / "cost_effectiveness.csv",
+        "meta": out / "comparison.json",
+        "report": out / "report.html",
+    }
+    comp.effects.to_csv(paths["effects_csv"], index=False)
+    comp.effects.to_parquet(paths["effects_parquet"], index=False)
+    comp.cost.to_csv(paths["cost"], index=False)
+    meta = {**meta, "effects_window": list(comp.window), "window_auto": comp.window_auto, "complete_replicates": comp.complete_reps}
+    paths["meta"].write_text(json.dumps(meta, indent=2, default=str))
+    cfgs = {s: resolve(spec) for s, spec in zip(comp.scenarios, plan.specs)}
+    tmp = paths["report"].with_suffix(".html.tmp")
+    tmp.write_text(render(comp, o, plan, meta, cfgs), encoding="utf-8")
+    tmp.replace(paths["report"])
+    return paths
