@@ -1,0 +1,200 @@
+"""The live levers on the workshop page: what each reads from and writes to the running policy.
+
+Every lever here is a lever of ``sim.config.policy`` (SPEC 4.7); the page changes them between
+weekly steps, then calls the model's ``_levers_changed()`` so capacities, the expected sanction
+and targeting weights follow at once. ``read_levers`` reads them back from the policy, so a
+scenario's dated interventions show on the page when they come into force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sim.config.policy import REGIONS
+from sim.workshop.feed import REGION_LABELS
+
+HISTORY_REGULATION = "2022-06-01"  # seed 002: the regulation came into force in June 2022
+
+# Targeting strategies (SPEC 4.5): shares of ordinary NLI inspections chosen at random, by sector
+# risk and from intelligence. "mixed" is the schema default; "intelligence-led" is the split of
+# scenarios/policy/intelligence_led.yaml.
+TARGETING: dict[str, tuple[float, float, float]] = {
+    "mixed": (0.2, 0.7, 0.1),
+    "random": (1.0, 0.0, 0.0),
+    "risk-based": (0.0, 1.0, 0.0),
+    "intelligence-led": (0.1, 0.3, 0.6),
+}
+REGULATION_CHOICES = ("June 2022 (history)", "in force now", "never")
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A numeric lever: key, label, range, step and the policy field it maps to (for the docs)."""
+
+    key: str
+    label: str
+    lo: float
+    hi: float
+    step: float
+    field: str
+
+
+SLIDERS: tuple[Slider, ...] = (
+    Slider("n_inspectors", "NLI inspectors (ordinary inspections, ~70 each a year)", 0, 800, 5, "nli.n_inspectors"),
+    Slider("analysts", "Analysts per centre", 0, 20, 1, "centres.by_region.*.analysts"),
+    Slider("inspection_teams", "Joint inspection teams per centre", 0, 10, 0.5, "centres.by_region.*.inspection_teams"),
+    Slider("latency_multiplier", "Sharing delay (x today's latency)", 0.1, 3.0, 0.1, "sharing.latency_multiplier"),
+    Slider("p_fine", "Fine after a pay/undeclared violation (probability)", 0.0, 0.5, 0.01, "sanctions.p_fine"),
+    Slider("p_suspension", "Stop order after undeclared work found (probability)", 0.0, 0.3, 0.01, "sanctions.p_suspension"),
+    Slider("p_report_nli", "NLI police report after a serious violation (probability)", 0.0, 0.3, 0.01, "sanctions.p_report_nli"),
+    Slider("campaign_reach", "'Know your rights' campaign: migrant workers reached a year", 0.0, 0.8, 0.05, "campaigns.reach_year"),
+)
+SLIDER = {s.key: s for s in SLIDERS}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "targeting": tuple(TARGETING),
+    "regulation": REGULATION_CHOICES,
+    "new_centre": ("none", *REGIONS),
+}
+
+
+def _other_region(extra: str | None) -> str:
+    return next(r for r in REGIONS if r != extra)
+
+
+def read_levers(m: Any) -> dict[str, Any]:
+    """The current value of every live lever of model ``m``."""
+    p = m.policy
+    extra = getattr(m, "extra_centre", None) if getattr(m, "extra_centre_doubled", False) else None
+    ref = p.centres.by_region[_other_region(extra)]
+    w = (p.nli.w_random, p.nli.w_risk_based, p.nli.w_intelligence_led)
+    total = sum(w) or 1.0
+    targeting = next((k for k, v in TARGETING.items() if all(abs(a / total - b) < 1e-6 for a, b in zip(v, w))), "custom")
+    reg = p.sharing.regulation
+    if reg is None:
+        regulation = "never"
+    elif str(reg) == HISTORY_REGULATION:
+        regulation = REGULATION_CHOICES[0]
+    else:
+        regulation = f"from {reg}"
+    return {
+        "n_inspectors": float(p.nli.n_inspectors),
+        "analysts": float(ref.analysts),
+        "inspection_teams": float(ref.inspection_teams),
+        "latency_multiplier": float(p.sharing.latency_multiplier),
+        "p_fine": float(p.sanctions.p_fine),
+        "p_suspension": float(p.sanctions.p_suspension),
+        "p_report_nli": float(p.sanctions.p_report_nli),
+        "campaign_reach": float(p.campaigns.reach_year),
+        "targeting": targeting,
+        "regulation": regulation,
+        "new_centre": getattr(m, "extra_centre", None) or "none",
+    }
+
+
+def _check(key: str, value: Any) -> Any:
+    if key in SLIDER:
+        s = SLIDER[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (s.lo <= float(value) <= s.hi):
+            raise ValueError(f"lever {key} = {value!r}: allowed a number in [{s.lo:g}, {s.hi:g}]")
+        return float(value)
+    if key in CHOICES:
+        if value not in CHOICES[key]:
+            raise ValueError(f"lever {key} = {value!r}: allowed one of {', '.join(CHOICES[key])}")
+        return value
+    raise ValueError(f"unknown lever {key!r}; known: {', '.join([*SLIDER, *CHOICES])}")
+
+
+def _set_extra_centre(m: Any, region: str) -> None:
+    """A new centre: a second centre's staff in ``region`` (as scenarios/policy/new_centre.yaml).
+
+    If the region's centre has not opened yet, the new centre opens it from today instead; that
+    cannot be undone during a run (Reset does), so choosing another region later only moves the
+    doubled staff, never closes a centre.
+    """
+    by = m.policy.centres.by_region
+    old = m.extra_centre
+    if old == region or (old is None and region == "none"):
+        return
+    if old is not None and getattr(m, "extra_centre_doubled", False):
+        lv = by[old]
+        lv.analysts /= 2.0
+        lv.inspection_teams /= 2.0
+        lv.staff_per_agency /= 2.0
+        lv.priorities_per_meeting = max(int(lv.priorities_per_meeting) // 2, 1)
+    m.extra_centre, m.extra_centre_doubled = None, False
+    if region == "none":
+        return
+    m.extra_centre = region
+    centre = next(c for c in m.centres if c.name == region)
+    if not centre.is_open:
+        by[region].open = m.today.isoformat()  # the policy calendar opens it now
+        return
+    lv = by[region]
+    lv.analysts *= 2.0
+    lv.inspection_teams *= 2.0
+    lv.staff_per_agency *= 2.0
+    lv.priorities_per_meeting = int(lv.priorities_per_meeting) * 2
+    m.extra_centre_doubled = True
+
+
+def set_lever(m: Any, key: str, value: Any) -> str:
+    """Set live lever ``key`` of model ``m`` to ``value``; return a one-line description for the feed.
+
+    Raises:
+        ValueError: unknown lever or a value outside its range (the message names both).
+    """
+    value = _check(key, value)
+    p = m.policy
+    lock = getattr(m, "lock", None)
+    with lock if lock is not None else _NoLock():
+        if key == "n_inspectors":
+            p.nli.n_inspectors = value
+        elif key in ("analysts", "inspection_teams"):
+            for r, lv in p.centres.by_region.items():
+                doubled = r == getattr(m, "extra_centre", None) and getattr(m, "extra_centre_doubled", False)
+                setattr(lv, key, value * (2.0 if doubled else 1.0))
+        elif key == "latency_multiplier":
+            p.sharing.latency_multiplier = value
+        elif key in ("p_fine", "p_suspension", "p_report_nli"):
+            setattr(p.sanctions, key, value)
+        elif key == "campaign_reach":
+            p.campaigns.reach_year = value
+            start = p.campaigns.know_your_rights_from
+            if value > 0 and (start is None or dt.date.fromisoformat(str(start)) > m.today):
+                p.campaigns.know_your_rights_from = m.today.isoformat()
+        elif key == "targeting":
+            p.nli.w_random, p.nli.w_risk_based, p.nli.w_intelligence_led = TARGETING[value]
+        elif key == "regulation":
+            p.sharing.regulation = {REGULATION_CHOICES[0]: HISTORY_REGULATION, REGULATION_CHOICES[1]: m.today.isoformat(),
+                                    REGULATION_CHOICES[2]: None}[value]
+        elif key == "new_centre":
+            _set_extra_centre(m, value)
+        m._calendar()  # dates take effect now (regulation, campaign, a centre opening)
+        m._levers_changed()
+    return describe(key, value)
+
+
+def describe(key: str, value: Any) -> str:
+    """Plain-language description of a lever change, for the feed."""
+    if key in SLIDER:
+        label = SLIDER[key].label.split(" (")[0]
+        shown = f"{value:.0%}" if key.startswith("p_") or key == "campaign_reach" else f"{value:g}"
+        return f"Lever changed: {label} = {shown}."
+    if key == "targeting":
+        r, k, i = TARGETING[value]
+        return f"Lever changed: NLI targeting {value} ({r:.0%} random, {k:.0%} by sector risk, {i:.0%} from intelligence)."
+    if key == "regulation":
+        return f"Lever changed: information-sharing regulation {value}."
+    if value == "none":
+        return "Lever changed: no extra centre."
+    return f"Lever changed: a new centre's staff in the {REGION_LABELS[value]} region."
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

@@ -1,0 +1,421 @@
+"""The workshop page: Solara components around Mesa 3.3's SolaraViz model controller.
+
+Layout (for a projector): a sidebar with the run controls (Mesa's ``ModelController``: Reset,
+play/pause, Step), the scenario and seed, and the live levers; two tabs, *Live* (headline KPIs
+with the baseline behind them, the feed, the region map, the actor networks) and *Policy game*.
+
+Why not the whole ``SolaraViz`` page: its frame is a developer's tool (a draggable grid of
+cards under "Page 0 / Page 1" tabs, render-interval and threading switches, model parameters
+applied only on Reset). The workshop reuses its parts that fit - ``ModelController`` (the play
+loop that steps the model and redraws) and ``update_counter`` / ``force_update`` (the redraw
+signal every view listens to) - inside a layout a room can read, with levers that act on the
+running model between weeks.
+
+Settings come from the ``AKRIM_WORKSHOP`` environment variable (JSON, written by
+``sim.workshop.app``): seed, scale, start, end, play_interval.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import solara
+import solara.lab
+from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import force_update, update_counter
+
+from sim.config import SCENARIOS_DIR
+from sim.workshop import baseline, game, levers, svg
+from sim.workshop.session import HEADLINE, MAP_KPIS, WorkshopModel, region_values
+
+DEFAULTS = {"seed": 1, "scale": 0.02, "start": 2014, "end": 2035, "play_interval": 5}
+levers_version = solara.reactive(0)  # bumped whenever levers change outside the lever panel
+
+CSS = """
+.akrim-svg svg { width: 100%; height: auto; display: block; }
+.akrim-feed { list-style: none; padding-left: 0; margin: 0; font-size: 14px; max-height: 430px; overflow-y: auto; }
+.akrim-feed li { padding: 4px 6px; border-left: 4px solid #ccc; margin-bottom: 4px; background: #fafafa; }
+.akrim-feed li.sev-key { border-left-color: #c0392b; }
+.akrim-feed li.sev-system { border-left-color: #1e8449; }
+.akrim-feed li.sev-lever { border-left-color: #2471a3; background: #eef5fb; }
+.akrim-feed .d { color: #666; font-size: 12px; margin-right: 6px; }
+.akrim-kpis { display: flex; flex-wrap: wrap; gap: 8px; }
+.akrim-kpi { flex: 1 1 150px; border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; background: #fff; }
+.akrim-kpi .t { font-size: 12px; color: #555; }
+.akrim-kpi .v { font-size: 22px; font-weight: 700; color: #c0392b; }
+.akrim-kpi .b { font-size: 12px; color: #666; }
+.akrim-grid { display: grid; grid-template-columns: repeat(3, 1fr); gap: 6px; }
+.akrim-score { border-collapse: collapse; font-size: 14px; width: 100%; }
+.akrim-score th, .akrim-score td { border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: right; }
+.akrim-score th:first-child, .akrim-score td:first-child { text-align: left; }
+.akrim-score .good { color: #1e8449; font-weight: 600; }
+.akrim-score .bad { color: #c0392b; font-weight: 600; }
+.akrim-status { font-size: 15px; }
+"""
+
+
+def settings() -> dict:
+    """Workshop settings: defaults overlaid with the ``AKRIM_WORKSHOP`` JSON from ``akrim workshop``."""
+    out = dict(DEFAULTS)
+    out.update(json.loads(os.environ.get("AKRIM_WORKSHOP", "{}") or "{}"))
+    return out
+
+
+def scenario_names() -> list[str]:
+    """Policy scenarios a room can pick (``scenarios/policy/*.yaml``), baseline first."""
+    names = sorted(p.stem for p in Path(SCENARIOS_DIR, "policy").glob("*.yaml"))
+    return ["baseline", *[n for n in names if n != "baseline"]]
+
+
+def scenario_description(name: str) -> str:
+    """The ``description`` line of a scenario file."""
+    from omegaconf import OmegaConf
+
+    path = Path(SCENARIOS_DIR, "policy", f"{name}.yaml")
+    return str(OmegaConf.load(path).get("description", "")) if path.is_file() else ""
+
+
+def _baseline_of(m: WorkshopModel) -> baseline.BaselineRun | None:
+    return baseline.ready(m.cfg.seed, m.scale, m.years[0], m.years[-1])
+
+
+# --------------------------------------------------------------------------- live views
+@solara.component
+def StatusLine(model: solara.Reactive):
+    """Simulated date, week and speed; notices dated interventions so the lever panel refreshes."""
+    update_counter.get()
+    m = model.value
+    seen = solara.use_ref(0)
+    n_int = m.feed.counts.get("intervention", 0) + m.feed.counts.get("centre_opened", 0)
+    if n_int != seen.current:
+        seen.current = n_int
+        levers_version.value += 1
+    speed = m.weeks_per_second()
+    base = "ready" if _baseline_of(m) is not None else "being computed"
+    solara.HTML(tag="div", classes=["akrim-status"], unsafe_innerHTML=(
+        f"<b class='akrim-date'>{m.today:%d %b %Y}</b> · week <span class='akrim-week'>{m.week}</span>"
+        f"<br><span class='akrim-speed'>{speed:.0f}</span> weeks/s · scenario <i>{escape(m.scenario)}</i>, seed {m.cfg.seed}"
+        f"<br>baseline {base}"))
+
+
+@solara.component
+def Headline(model: solara.Reactive):
+    """The headline KPIs now, with the baseline at the same date."""
+    update_counter.get()
+    m = model.value
+    b = _baseline_of(m)
+    cells = []
+    for key, title, _, kind in HEADLINE:
+        v = m.series.latest(key)
+        line, bv = "", float("nan")
+        if b is not None:
+            bv = b.series.at_day(key, m.env.now)
+            if np.isfinite(bv) and np.isfinite(v):
+                line = f"baseline {svg.fmt(bv, kind)}"
+        cells.append(f"<div class='akrim-kpi' data-kpi='{key}' data-live='{v:.6g}' data-base='{bv:.6g}'><div class='t'>{escape(title)}</div>"
+                     f"<div class='v'>{svg.fmt(v, kind)}</div><div class='b'>{line or '&nbsp;'}</div></div>")
+    solara.HTML(tag="div", classes=["akrim-kpis"], unsafe_innerHTML="".join(cells))
+
+
+@solara.component
+def KpiCharts(model: solara.Reactive):
+    """Small multiples of the headline KPIs over time, the baseline dashed behind the live run."""
+    update_counter.get()
+    m = model.value
+    b = _baseline_of(m)
+    s = m.series
+    x = s.year[: s.n]
+    rng = (m.years[0], m.years[-1] + 1)
+    panels = []
+    for key, title, _, kind in HEADLINE:
+        bx = by = None
+        if b is not None:
+            bx, by = b.series.year[: b.series.n], b.series.values(key)
+        panels.append(f"<div class='akrim-svg' data-chart='{key}'>{svg.kpi_panel(title, kind, x, s.values(key), bx, by, rng)}</div>")
+    solara.HTML(tag="div", classes=["akrim-grid"], unsafe_innerHTML="".join(panels))
+    solara.Text("Red: this run. Grey dashed: baseline, same seed." + ("" if b is not None else " (baseline being computed...)"),
+                style={"font-size": "12px", "color": "#666"})
+
+
+@solara.component
+def FeedView(model: solara.Reactive):
+    """The newest notable events, in plain language."""
+    update_counter.get()
+    m = model.value
+    levers_version.get()
+    items = m.feed.latest(14)
+    if not items:
+        html = "<ul class='akrim-feed'><li>Nothing notable yet: press Step or ▶.</li></ul>"
+    else:
+        html = "<ul class='akrim-feed'>" + "".join(
+            f"<li class='sev-{it.severity}' data-kind='{escape(it.kind)}'><span class='d'>{it.date:%d %b %Y}</span>{escape(it.text)}</li>"
+            for it in items) + "</ul>"
+    solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+@solara.component
+def RegionMap(model: solara.Reactive):
+    """The eight centre regions, coloured by a KPI the trainer picks."""
+    update_counter.get()
+    m = model.value
+    labels = {v[0]: k for k, v in MAP_KPIS.items()}
+    choice = solara.use_reactive(MAP_KPIS["undeclared_share"][0])
+    key = labels[choice.value]
+    solara.Select("Colour the regions by", values=list(labels), value=choice)
+    vals = region_values(m, key)
+    solara.HTML(tag="div", classes=["akrim-svg", "akrim-map"], unsafe_innerHTML=svg.region_map(
+        vals, MAP_KPIS[key][0], MAP_KPIS[key][1], m.centre_open(), m.extra_centre))
+
+
+@solara.component
+def NetworkView(model: solara.Reactive):
+    """Threat actors, their companies and phoenix successors."""
+    update_counter.get()
+    m = model.value
+    actors = m.networks.view(m)
+    solara.HTML(tag="div", classes=["akrim-svg", "akrim-network"], unsafe_innerHTML=svg.network(actors, tuple(m.tables.sectors)))
+
+
+@solara.component
+def LiveView(model: solara.Reactive):
+    """The live tab."""
+    Headline(model)
+    with solara.Columns([2, 1]):
+        with solara.Card("Headline KPIs over time"):
+            KpiCharts(model)
+        with solara.Card("What is happening"):
+            FeedView(model)
+    with solara.Columns([1, 2]):
+        with solara.Card("Regions"):
+            RegionMap(model)
+        with solara.Card("Threat actors and their companies"):
+            NetworkView(model)
+
+
+# --------------------------------------------------------------------------- controls
+@solara.component
+def LeverPanel(model: solara.Reactive):
+    """The live levers: they act on the running model from the next week."""
+    levers_version.get()
+    m = model.value
+    now = levers.read_levers(m)
+    error = solara.use_reactive("")
+
+    def setter(key):
+        def on_value(v):
+            try:
+                text = levers.set_lever(m, key, v)
+            except ValueError as exc:
+                error.set(str(exc))
+                return
+            error.set("")
+            m.feed.note(m.env.now, key, text)
+            levers_version.value += 1
+            force_update()
+        return on_value
+
+    solara.Select("NLI targeting", values=list(levers.CHOICES["targeting"]) + (["custom"] if now["targeting"] == "custom" else []),
+                  value=now["targeting"], on_value=setter("targeting"))
+    for s in levers.SLIDERS:
+        shown = f"{now[s.key]:.0%}" if s.key.startswith("p_") or s.key == "campaign_reach" else f"{now[s.key]:g}"
+        with solara.Div(classes=[f"akrim-lever-{s.key}"]):
+            solara.HTML(tag="div", unsafe_innerHTML=f"{escape(s.label)}: <b class='akrim-lever-value'>{shown}</b>",
+                        style={"font-size": "13px", "margin-top": "6px"})
+            solara.SliderFloat("", value=now[s.key], min=s.lo, max=s.hi, step=s.step, on_value=setter(s.key))
+    reg_values = list(levers.REGULATION_CHOICES)
+    if now["regulation"] not in reg_values:
+        reg_values.insert(0, now["regulation"])
+    solara.Select("Information-sharing regulation", values=reg_values, value=now["regulation"], on_value=setter("regulation"))
+    solara.Select("A new centre in", values=list(levers.CHOICES["new_centre"]), value=now["new_centre"], on_value=setter("new_centre"))
+    if error.value:
+        solara.Error(error.value)
+
+
+@solara.component
+def ScenarioPanel(model: solara.Reactive, params: solara.Reactive):
+    """Scenario preset and seed; applying them restarts the run."""
+    names = solara.use_memo(scenario_names, [])
+    scen = solara.use_reactive(params.value["scenario"])
+    seed = solara.use_reactive(int(params.value["seed"]))
+    solara.Select("Scenario", values=names, value=scen)
+    solara.HTML(tag="p", unsafe_innerHTML=escape(scenario_description(scen.value)[:400]), style={"font-size": "12px"})
+    solara.InputInt("Seed", value=seed)
+
+    def apply():
+        params.value = {**params.value, "scenario": scen.value, "seed": int(seed.value)}
+        restart(model, params.value)
+
+    solara.Button("Apply and restart", color="primary", on_click=apply, classes=["akrim-apply"])
+
+
+def restart(model: solara.Reactive, params: dict) -> None:
+    """Replace the page's model with a fresh one; start its baseline in the background."""
+    m = WorkshopModel(**params)
+    baseline.get(m.cfg.seed, m.scale, m.years[0], m.years[-1], wait=False)
+    model.value = m
+    levers_version.value += 1
+    force_update()
+
+
+@solara.component
+def Jump(model: solara.Reactive):
+    """Bigger steps than Mesa's one-week Step."""
+
+    def go(weeks):
+        def f():
+            model.value.advance(weeks)
+            force_update()
+        return f
+
+    with solara.Row():
+        solara.Button("+1 month", on_click=go(4), outlined=True, classes=["akrim-month"])
+        solara.Button("+1 year", on_click=go(52), outlined=True, classes=["akrim-year"])
+
+
+# --------------------------------------------------------------------------- policy game
+def scoreboard_html(results: list[game.RoundResult]) -> str:
+    """The scoreboard as an HTML table: one row per round, deltas against the baseline, totals."""
+    head = "".join(f"<th>{escape(label)}{' (' + unit + ')' if unit else ''}</th>" for _, label, unit, _ in game.SCORE_KPIS)
+    rows = []
+    for r in results:
+        spent = ", ".join(f"{n} {game.GAME_LEVER[k].label}" for k, n in r.allocation.items() if n) or "nothing"
+        cells = []
+        for key, _, _, _ in game.SCORE_KPIS:
+            better = r.better(key)
+            cls = "" if better is None else ("good" if better else "bad")
+            cells.append(f"<td class='{cls}'>{game.fmt_delta(key, r.delta(key))}</td>")
+        rows.append(f"<tr><td><b>{r.year}</b><br><small>{escape(spent)}; targeting {escape(r.targeting)}</small></td>{''.join(cells)}"
+                    f"<td>{r.crime_cost_avoided_nok / 1e6:+,.0f} M</td></tr>")
+    t = game.totals(results)
+    foot = (f"<tr><td><b>Total, {t.rounds} round{'s' if t.rounds != 1 else ''}</b></td>"
+            + "".join(f"<td>better in {t.wins[k]}</td>" for k, *_ in game.SCORE_KPIS)
+            + f"<td><b>{t.crime_cost_avoided_nok / 1e6:+,.0f} M</b></td></tr>")
+    return (f"<table class='akrim-score'><tr><th>Round</th>{head}<th>Crime cost avoided (NOK)</th></tr>{''.join(rows)}{foot}</table>"
+            f"<p class='akrim-net'>Spent NOK {t.spent_nok / 1e6:,.0f} M; crime cost avoided NOK {t.crime_cost_avoided_nok / 1e6:,.0f} M; "
+            f"net for society NOK {t.net_nok / 1e6:+,.0f} M. Differences are against the baseline run with the same seed.</p>")
+
+
+@solara.component
+def GameView(model: solara.Reactive, params: solara.Reactive):
+    """The round-based policy game."""
+    update_counter.get()
+    m = model.value
+    g: game.PolicyGame | None = getattr(m, "game", None)
+    alloc = solara.use_reactive({k.key: 0 for k in game.GAME_LEVERS})
+    targeting = solara.use_reactive("mixed")
+    start_year = solara.use_reactive(min(2026, m.years[-1] - 1))
+    n_rounds = solara.use_reactive(5)
+    message = solara.use_reactive("")
+
+    if g is None:
+        solara.HTML(tag="p", unsafe_innerHTML=(
+            f"<b>The policy game.</b> Each round the room has <b>{game.BUDGET_CHIPS} chips of NOK "
+            f"{game.NOK_PER_CHIP / 1e6:.0f} million</b> a year to spend on enforcement, on top of today's. The model then runs one "
+            "year and the scoreboard shows what the choice achieved against the baseline (same seed). Starting a game restarts "
+            "the run on the baseline policy and fast-forwards to the first round's year."))
+        solara.InputInt("First round's year", value=start_year)
+        solara.InputInt("Rounds", value=n_rounds)
+
+        def start():
+            try:
+                new = WorkshopModel(**{**params.value, "scenario": "baseline"})
+                pg = game.PolicyGame(int(start_year.value), int(n_rounds.value))
+                pg.start(new)
+            except ValueError as exc:
+                message.set(str(exc))
+                return
+            new.game = pg
+            baseline.get(new.cfg.seed, new.scale, new.years[0], new.years[-1], wait=False)
+            model.value = new
+            message.set("")
+            levers_version.value += 1
+            force_update()
+
+        solara.Button("Start the game", color="primary", on_click=start, classes=["akrim-game-start"])
+        if message.value:
+            solara.Error(message.value)
+        return
+
+    spent = sum(alloc.value.values())
+    left = g.budget - spent
+    if not g.over:
+        solara.HTML(tag="div", classes=["akrim-round"], unsafe_innerHTML=(
+            f"<h3>Round {len(g.results) + 1} of {g.n_rounds}: {g.year}</h3>"
+            f"<p>Chips left: <b class='akrim-chips-left'>{left}</b> of {g.budget} (1 chip = NOK {game.NOK_PER_CHIP / 1e6:.0f} M a year)</p>"))
+        with solara.ColumnsResponsive(6, large=4):
+            for lv in game.GAME_LEVERS:
+                def on_chips(v, key=lv.key):
+                    alloc.value = {**alloc.value, key: int(v)}
+                with solara.Column(classes=[f"akrim-chips-{lv.key}"]):
+                    solara.SliderInt(f"{lv.label}: {alloc.value[lv.key]}", value=alloc.value[lv.key], min=0, max=g.budget,
+                                     on_value=on_chips)
+                    solara.Text(f"1 chip: {lv.effect}", style={"font-size": "12px", "color": "#555"})
+        solara.Select("Targeting of ordinary inspections (free)", values=list(levers.TARGETING), value=targeting)
+
+        def play():
+            b = baseline.get(m.cfg.seed, m.scale, m.years[0], m.years[-1], wait=True)
+            try:
+                g.play_round(m, alloc.value, targeting.value, b.annual)
+            except ValueError as exc:
+                message.set(str(exc))
+                return
+            message.set("")
+            levers_version.value += 1
+            force_update()
+
+        solara.Button(f"Play {g.year}: run one year", color="primary", on_click=play, disabled=left < 0,
+                      classes=["akrim-game-play"])
+        if left < 0:
+            solara.Warning(f"Over budget by {-left} chip(s).")
+    else:
+        solara.Success(f"Game over: {g.n_rounds} rounds played. Start again from the sidebar's 'Apply and restart'.")
+    if message.value:
+        solara.Error(message.value)
+    if g.results:
+        solara.HTML(tag="div", classes=["akrim-scoreboard"], unsafe_innerHTML=scoreboard_html(g.results))
+
+
+# --------------------------------------------------------------------------- the page
+@solara.component
+def Page():
+    """The workshop page."""
+    s = settings()
+    params = solara.use_reactive({"scenario": "baseline", "seed": int(s["seed"]), "scale": float(s["scale"]),
+                                  "start": int(s["start"]), "end": int(s["end"])})
+    first = solara.use_memo(lambda: WorkshopModel(**params.value), [])
+    model = solara.use_reactive(first)
+    play_interval = solara.use_reactive(int(s["play_interval"]))
+    render_interval = solara.use_reactive(1)
+    use_threads = solara.use_reactive(False)
+
+    def wait_for_baseline():
+        m = model.value
+        if _baseline_of(m) is None:
+            baseline.get(m.cfg.seed, m.scale, m.years[0], m.years[-1], wait=True)
+            force_update()  # redraw with the baseline behind the live run
+
+    solara.use_thread(wait_for_baseline, dependencies=[model.value])
+    solara.Style(CSS)
+    solara.Title("A-krim workshop")
+    with solara.AppBar():
+        solara.AppBarTitle("A-krim workshop: how Norway fights work-related crime")
+    with solara.Sidebar():
+        with solara.Card("Run"):
+            ModelController(model, model_parameters=params, play_interval=play_interval, render_interval=render_interval,
+                            use_threads=use_threads)
+            Jump(model)
+            solara.Select("Weeks per redraw while playing", values=[1, 2, 4, 13], value=render_interval)
+            StatusLine(model)
+        with solara.Card("Levers (act from next week)"):
+            LeverPanel(model)
+        with solara.Card("Scenario and seed"):
+            ScenarioPanel(model, params)
+    with solara.lab.Tabs():
+        with solara.lab.Tab("Live"):
+            LiveView(model)
+        with solara.lab.Tab("Policy game"):
+            GameView(model, params)

@@ -1,0 +1,239 @@
+"""Hand-drawn SVG views: KPI small multiples over the baseline, the region map, the actor networks.
+
+Plain SVG strings keep a redraw at about a millisecond (a Matplotlib figure costs tens of
+milliseconds) and need no JavaScript charting library, so nothing is fetched from a CDN. Every
+function returns one ``<svg>`` element with a ``viewBox``, so the browser scales it to its box.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+import numpy as np
+
+from sim.config.policy import REGIONS
+from sim.workshop.feed import REGION_LABELS, SECTOR_LABELS, actor_label
+
+LIVE = "#c0392b"
+BASE = "#8c8c8c"
+INK = "#222"
+GRID = "#e3e3e3"
+FONT = "font-family='Roboto, Helvetica, Arial, sans-serif'"
+# Sequential scale for the map (light to dark orange) and categorical sector colours.
+SEQ = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
+SECTOR_COLOURS = ("#1f77b4", "#17becf", "#ff7f0e", "#9467bd", "#8c564b", "#2ca02c", "#1a9e77", "#e377c2", "#7f7f7f")
+STATUS_COLOURS = {"active": "#c0392b", "under investigation": "#e67e22", "banned": "#8e44ad",
+                  "incarcerated": "#555555", "desisted": "#b3b3b3"}
+
+
+def fmt(v: float, kind: str) -> str:
+    """Format a KPI value: ``pct`` (share), ``int``, ``one`` (one decimal), ``nok`` (NOK, scaled)."""
+    if v is None or not np.isfinite(v):
+        return "–"
+    if kind == "pct":
+        return f"{100 * v:.1f}%"
+    if kind == "one":
+        return f"{v:,.1f}"
+    if kind == "nok":
+        a = abs(v)
+        if a >= 1e9:
+            return f"{v / 1e9:,.1f} bn"
+        if a >= 1e6:
+            return f"{v / 1e6:,.0f} M"
+        return f"{v:,.0f}"
+    return f"{v:,.0f}"
+
+
+def _nice_max(v: float) -> float:
+    if not np.isfinite(v) or v <= 0:
+        return 1.0
+    e = 10 ** math.floor(math.log10(v))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * e >= v:
+            return m * e
+    return 10 * e
+
+
+def _path(x: np.ndarray, y: np.ndarray, sx, sy) -> str:
+    """SVG path data for a polyline, broken at NaNs."""
+    ok = np.isfinite(y)
+    if not ok.any():
+        return ""
+    px, py = sx(x), sy(y)
+    parts, pen = [], False
+    for xi, yi, good in zip(px, py, ok):
+        if not good:
+            pen = False
+            continue
+        parts.append(f"{'L' if pen else 'M'}{xi:.1f},{yi:.1f}")
+        pen = True
+    return "".join(parts)
+
+
+def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    if x.size <= max_points:
+        return x, y
+    step = int(math.ceil(x.size / max_points))
+    idx = np.r_[np.arange(0, x.size, step), x.size - 1]
+    return x[idx], y[idx]
+
+
+def kpi_panel(title: str, kind: str, x: np.ndarray, y: np.ndarray, bx: np.ndarray | None, by: np.ndarray | None,
+              x_range: tuple[float, float], width: int = 300, height: int = 150) -> str:
+    """One KPI over time: the live run (red) over the baseline (grey, dashed)."""
+    left, right, top, bottom = 46, 8, 30, 20
+    x0, x1 = x_range
+    vals = [v for v in (y, by) if v is not None and np.isfinite(v).any()]
+    ymax = _nice_max(max(float(np.nanmax(v)) for v in vals) if vals else 1.0)
+
+    def sx(v):
+        return left + (np.asarray(v) - x0) / max(x1 - x0, 1e-9) * (width - left - right)
+
+    def sy(v):
+        return top + (1 - np.asarray(v) / ymax) * (height - top - bottom)
+
+    out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
+           f"<text x='4' y='14' font-size='12' font-weight='600' fill='{INK}'>{escape(title)}</text>"]
+    last = y[np.isfinite(y)][-1] if np.isfinite(y).any() else float("nan")
+    out.append(f"<text x='{width - 4}' y='14' font-size='12' text-anchor='end' fill='{LIVE}' font-weight='700'>{fmt(last, kind)}</text>")
+    for frac in (0.0, 0.5, 1.0):
+        yy = top + (1 - frac) * (height - top - bottom)
+        out.append(f"<line x1='{left}' x2='{width - right}' y1='{yy:.1f}' y2='{yy:.1f}' stroke='{GRID}'/>")
+        out.append(f"<text x='{left - 4}' y='{yy + 4:.1f}' font-size='10' text-anchor='end' fill='#666'>{fmt(frac * ymax, kind)}</text>")
+    span = x1 - x0
+    step = 2 if span <= 14 else 5
+    for yr in range(int(math.ceil(x0 / step) * step), int(x1) + 1, step):
+        xx = float(sx(yr))
+        out.append(f"<text x='{xx:.1f}' y='{height - 5}' font-size='10' text-anchor='middle' fill='#666'>{yr}</text>")
+    if bx is not None and by is not None:
+        tx, ty = _thin(bx, by)
+        out.append(f"<path d='{_path(tx, ty, sx, sy)}' fill='none' stroke='{BASE}' stroke-width='1.5' stroke-dasharray='4 3'/>")
+    tx, ty = _thin(x, y)
+    out.append(f"<path d='{_path(tx, ty, sx, sy)}' fill='none' stroke='{LIVE}' stroke-width='2'/>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+# Schematic positions of the eight centre regions (column, row on a 4 x 6 grid), north at the top.
+MAP_POS: dict[str, tuple[float, float]] = {
+    "alta": (3.0, 0.0), "bodo": (2.2, 1.1), "trondheim": (1.5, 2.2), "bergen": (0.2, 3.3),
+    "oslo": (2.0, 3.5), "stavanger": (0.0, 4.5), "tonsberg": (2.3, 4.7), "kristiansand": (1.1, 5.4),
+}
+
+
+def _colour(t: float) -> str:
+    if not np.isfinite(t):
+        return "#eeeeee"
+    t = min(max(t, 0.0), 1.0) * (len(SEQ) - 1)
+    i = min(int(t), len(SEQ) - 2)
+    f = t - i
+    a, b = SEQ[i], SEQ[i + 1]
+    rgb = [round(int(a[k:k + 2], 16) * (1 - f) + int(b[k:k + 2], 16) * f) for k in (1, 3, 5)]
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def region_map(values: np.ndarray, title: str, kind: str, centre_open: dict[str, bool], extra: str | None = None,
+               width: int = 360, height: int = 420) -> str:
+    """The eight centre regions as tiles placed roughly as on a map, coloured by ``values``."""
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    tw, th = 104, 54
+    out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
+           f"<text x='4' y='16' font-size='13' font-weight='600' fill='{INK}'>{escape(title)}</text>"]
+    for r, name in enumerate(REGIONS):
+        cx, cy = MAP_POS[name]
+        x, y = 6 + cx * 78, 30 + cy * 62
+        t = (v[r] - lo) / (hi - lo) if hi > lo else 0.5
+        fill = _colour(t)
+        text = "#fff" if np.isfinite(t) and t > 0.6 else INK
+        out.append(f"<g class='region' data-region='{name}'>")
+        out.append(f"<rect x='{x:.0f}' y='{y:.0f}' width='{tw}' height='{th}' rx='8' fill='{fill}' stroke='#555' stroke-width='1'/>")
+        out.append(f"<text x='{x + 8:.0f}' y='{y + 19:.0f}' font-size='13' font-weight='600' fill='{text}'>{escape(REGION_LABELS[name])}</text>")
+        out.append(f"<text x='{x + 8:.0f}' y='{y + 40:.0f}' font-size='14' fill='{text}'>{fmt(v[r], kind)}</text>")
+        is_open = centre_open.get(name, False)
+        dot = "#1e8449" if is_open else "none"
+        out.append(f"<circle cx='{x + tw - 12:.0f}' cy='{y + 13:.0f}' r='6' fill='{dot}' stroke='#1e8449' stroke-width='2'>"
+                   f"<title>{'centre open' if is_open else 'no centre yet'}</title></circle>")
+        if extra == name:
+            out.append(f"<text x='{x + tw - 24:.0f}' y='{y + 45:.0f}' font-size='16' fill='#1e8449' font-weight='700'>+</text>")
+        out.append("</g>")
+    ly = height - 26
+    for i in range(60):
+        out.append(f"<rect x='{10 + i * 3}' y='{ly}' width='3' height='10' fill='{_colour(i / 59)}'/>")
+    out.append(f"<text x='10' y='{ly + 22}' font-size='10' fill='#444'>{fmt(lo, kind)}</text>")
+    out.append(f"<text x='190' y='{ly + 22}' font-size='10' text-anchor='end' fill='#444'>{fmt(hi, kind)}</text>")
+    out.append(f"<circle cx='212' cy='{ly + 5}' r='5' fill='#1e8449'/><text x='221' y='{ly + 9}' font-size='10' fill='#444'>centre open</text>")
+    out.append(f"<circle cx='290' cy='{ly + 5}' r='5' fill='none' stroke='#1e8449' stroke-width='2'/>"
+               f"<text x='299' y='{ly + 9}' font-size='10' fill='#444'>not yet</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def network(actors: list, sectors: tuple[str, ...], width: int = 640, cols: int = 6) -> str:
+    """Threat actors (circles, sized by capacity, coloured by status) with their companies.
+
+    Companies sit around their actor, coloured by sector; closed ones are hollow grey, and a
+    dashed arrow joins a company to its phoenix successor. A thick ring marks an actor a leader
+    group has prioritised.
+    """
+    cell_w = width / cols
+    cell_h = 104
+    rows = max(1, math.ceil(len(actors) / cols))
+    height = 24 + rows * cell_h + 44
+    out = [f"<svg viewBox='0 0 {width} {height:.0f}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
+           "<defs><marker id='arr' viewBox='0 0 6 6' refX='5' refY='3' markerWidth='5' markerHeight='5' orient='auto'>"
+           "<path d='M0,0L6,3L0,6z' fill='#777'/></marker></defs>"]
+    if not actors:
+        out.append("<text x='10' y='40' font-size='13' fill='#666'>No threat actors to show.</text></svg>")
+        return "".join(out)
+    for i, a in enumerate(actors):
+        cx = (i % cols + 0.5) * cell_w
+        cy = 24 + (i // cols) * cell_h + cell_h / 2 - 6
+        n = max(len(a.companies), 1)
+        ring = 34
+        pos = {}
+        for j, (c, alive) in enumerate(a.companies):
+            ang = -math.pi / 2 + 2 * math.pi * j / n
+            pos[c.fid] = (cx + ring * math.cos(ang), cy + ring * math.sin(ang), alive, c)
+        for x, y, alive, _ in pos.values():
+            out.append(f"<line x1='{cx:.1f}' y1='{cy:.1f}' x2='{x:.1f}' y2='{y:.1f}' stroke='{'#bbb' if alive else '#ddd'}' stroke-width='1'/>")
+        for x, y, _, c in pos.values():
+            if c.succ is not None and c.succ in pos:
+                x2, y2 = pos[c.succ][0], pos[c.succ][1]
+                out.append(f"<path d='M{x:.1f},{y:.1f}Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}' fill='none' stroke='#777' "
+                           "stroke-dasharray='3 2' stroke-width='1' marker-end='url(#arr)'/>")
+        r = 7 + 3.0 * math.sqrt(max(a.capacity, 0.0))
+        r = min(r, 20)
+        colour = STATUS_COLOURS.get(a.status, "#c0392b")
+        stroke = "stroke='#000' stroke-width='3'" if a.targeted else "stroke='#fff' stroke-width='1'"
+        out.append(f"<g class='actor' data-actor='{a.aid}' data-status='{escape(a.status)}'>"
+                   f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='{r:.1f}' fill='{colour}' {stroke}>"
+                   f"<title>{actor_label(a.aid)}: {escape(a.status)}, capacity NOK {a.capacity:.1f}M, "
+                   f"{a.n_phoenix} phoenix bankruptcies</title></circle>"
+                   f"<text x='{cx:.1f}' y='{cy + 4:.1f}' font-size='9' text-anchor='middle' fill='#fff' font-weight='700'>{actor_label(a.aid)}</text></g>")
+        for fid, (x, y, alive, c) in pos.items():
+            sc = SECTOR_COLOURS[c.sector % len(SECTOR_COLOURS)]
+            sname = SECTOR_LABELS.get(sectors[c.sector], sectors[c.sector]) if c.sector < len(sectors) else ""
+            fill, stroke = (sc, "#fff") if alive else ("#fff", "#aaa")
+            out.append(f"<rect x='{x - 5:.1f}' y='{y - 5:.1f}' width='10' height='10' rx='2' fill='{fill}' stroke='{stroke}'>"
+                       f"<title>company {fid} ({escape(sname or 'other')}, {'trading' if alive else 'closed'})</title></rect>")
+    ly = height - 34
+    x = 8
+    for status, col in STATUS_COLOURS.items():
+        out.append(f"<circle cx='{x + 5}' cy='{ly}' r='5' fill='{col}'/><text x='{x + 13}' y='{ly + 4}' font-size='10' fill='#444'>{status}</text>")
+        x += 22 + 6 * len(status)
+    out.append(f"<circle cx='{x + 5}' cy='{ly}' r='5' fill='#fff' stroke='#000' stroke-width='3'/>"
+               f"<text x='{x + 14}' y='{ly + 4}' font-size='10' fill='#444'>prioritised by a leader group</text>")
+    x = 8
+    ly += 18
+    for k, s in enumerate(sectors):
+        label = SECTOR_LABELS.get(s, s) or "other"
+        out.append(f"<rect x='{x}' y='{ly - 5}' width='9' height='9' rx='2' fill='{SECTOR_COLOURS[k % len(SECTOR_COLOURS)]}'/>"
+                   f"<text x='{x + 12}' y='{ly + 3}' font-size='10' fill='#444'>{escape(label)}</text>")
+        x += 20 + 5.6 * len(label)
+    out.append(f"<rect x='{x}' y='{ly - 5}' width='9' height='9' rx='2' fill='#fff' stroke='#aaa'/>"
+               f"<text x='{x + 12}' y='{ly + 3}' font-size='10' fill='#444'>closed (dashed arrow: phoenix successor)</text>")
+    out.append("</svg>")
+    return "".join(out)
