@@ -107,7 +107,7 @@ def _yformat(ax, kind: str) -> None:
         return f"{v / 1e9:,.1f}bn" if abs(v) >= 1e9 else f"{v / 1e6:,.0f}M"
 
     fmt = {"nok": nok, "cost": nok, "share": lambda v, _: f"{100 * v:.1f}%"}.get(
-        kind, lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}"
+        kind, lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.2f}"
     )
     ax.yaxis.set_major_formatter(FuncFormatter(fmt))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
