@@ -18,6 +18,8 @@ import socket
 import sys
 from dataclasses import asdict, dataclass
 
+from sim.config import ConfigError, load_config
+
 USAGE = """usage: akrim workshop [key=value ...]
 
   port=8765          TCP port (0 = any free port)
@@ -115,8 +117,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.port == 0:
             args.port = free_port(args.host)
         _check_port(args.host, args.port)
-        from sim.config import ConfigError, load_config
-
         load_config([f"seed={args.seed}", f"scale={args.scale}", f"start={args.start}", f"end={args.end}"])
     except (ArgError, ConfigError) as exc:
         print(f"akrim workshop: error: {exc}", file=sys.stderr)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from sim.config import apply_intervention
@@ -295,3 +296,25 @@ class PolicyGame:
         res = score_round(len(self.results) + 1, year, alloc, targeting, m.annual_row(year), base_row.iloc[0].to_dict())
         self.results.append(res)
         return res
+
+
+def scoreboard_html(results: list[RoundResult]) -> str:
+    """The scoreboard as an HTML table: one row per round, deltas against the baseline, totals."""
+    head = "".join(f"<th>{escape(label)}{' (' + unit + ')' if unit else ''}</th>" for _, label, unit, _ in SCORE_KPIS)
+    rows = []
+    for r in results:
+        spent = ", ".join(f"{n} {GAME_LEVER[k].label}" for k, n in r.allocation.items() if n) or "nothing"
+        cells = []
+        for key, _, _, _ in SCORE_KPIS:
+            better = r.better(key)
+            cls = "" if better is None else ("good" if better else "bad")
+            cells.append(f"<td class='{cls}'>{fmt_delta(key, r.delta(key))}</td>")
+        rows.append(f"<tr><td><b>{r.year}</b><br><small>{escape(spent)}; targeting {escape(r.targeting)}</small></td>{''.join(cells)}"
+                    f"<td>{r.crime_cost_avoided_nok / 1e6:+,.0f} M</td></tr>")
+    t = totals(results)
+    foot = (f"<tr><td><b>Total, {t.rounds} round{'s' if t.rounds != 1 else ''}</b></td>"
+            + "".join(f"<td>better in {t.wins[k]}</td>" for k, *_ in SCORE_KPIS)
+            + f"<td><b>{t.crime_cost_avoided_nok / 1e6:+,.0f} M</b></td></tr>")
+    return (f"<table class='akrim-score'><tr><th>Round</th>{head}<th>Crime cost avoided (NOK)</th></tr>{''.join(rows)}{foot}</table>"
+            f"<p class='akrim-net'>Spent NOK {t.spent_nok / 1e6:,.0f} M; crime cost avoided NOK {t.crime_cost_avoided_nok / 1e6:,.0f} M; "
+            f"net for society NOK {t.net_nok / 1e6:+,.0f} M. Differences are against the baseline run with the same seed.</p>")

@@ -277,28 +277,6 @@ def Jump(model: solara.Reactive):
 
 
 # --------------------------------------------------------------------------- policy game
-def scoreboard_html(results: list[game.RoundResult]) -> str:
-    """The scoreboard as an HTML table: one row per round, deltas against the baseline, totals."""
-    head = "".join(f"<th>{escape(label)}{' (' + unit + ')' if unit else ''}</th>" for _, label, unit, _ in game.SCORE_KPIS)
-    rows = []
-    for r in results:
-        spent = ", ".join(f"{n} {game.GAME_LEVER[k].label}" for k, n in r.allocation.items() if n) or "nothing"
-        cells = []
-        for key, _, _, _ in game.SCORE_KPIS:
-            better = r.better(key)
-            cls = "" if better is None else ("good" if better else "bad")
-            cells.append(f"<td class='{cls}'>{game.fmt_delta(key, r.delta(key))}</td>")
-        rows.append(f"<tr><td><b>{r.year}</b><br><small>{escape(spent)}; targeting {escape(r.targeting)}</small></td>{''.join(cells)}"
-                    f"<td>{r.crime_cost_avoided_nok / 1e6:+,.0f} M</td></tr>")
-    t = game.totals(results)
-    foot = (f"<tr><td><b>Total, {t.rounds} round{'s' if t.rounds != 1 else ''}</b></td>"
-            + "".join(f"<td>better in {t.wins[k]}</td>" for k, *_ in game.SCORE_KPIS)
-            + f"<td><b>{t.crime_cost_avoided_nok / 1e6:+,.0f} M</b></td></tr>")
-    return (f"<table class='akrim-score'><tr><th>Round</th>{head}<th>Crime cost avoided (NOK)</th></tr>{''.join(rows)}{foot}</table>"
-            f"<p class='akrim-net'>Spent NOK {t.spent_nok / 1e6:,.0f} M; crime cost avoided NOK {t.crime_cost_avoided_nok / 1e6:,.0f} M; "
-            f"net for society NOK {t.net_nok / 1e6:+,.0f} M. Differences are against the baseline run with the same seed.</p>")
-
-
 @solara.component
 def GameView(model: solara.Reactive, params: solara.Reactive):
     """The round-based policy game."""
@@ -376,7 +354,7 @@ def GameView(model: solara.Reactive, params: solara.Reactive):
     if message.value:
         solara.Error(message.value)
     if g.results:
-        solara.HTML(tag="div", classes=["akrim-scoreboard"], unsafe_innerHTML=scoreboard_html(g.results))
+        solara.HTML(tag="div", classes=["akrim-scoreboard"], unsafe_innerHTML=game.scoreboard_html(g.results))
 
 
 # --------------------------------------------------------------------------- the page

@@ -1,0 +1,301 @@
+"""Non-UI logic of the workshop (issue 6): event phrasing, levers, budget allocation, scoreboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+
+import numpy as np
+import pytest
+
+from sim.config.policy import REGIONS, PolicyConfig
+from sim.events import EventLog
+from sim.workshop import app, baseline, feed, game, levers, svg
+from sim.workshop.session import HEADLINE_KEYS, MAP_KPIS, WorkshopModel, region_values
+
+SECTORS = ("construction", "cleaning", "hospitality", "transport", "car_valeting", "agriculture", "fisheries", "temp_agencies", "other")
+
+
+# ----------------------------------------------------------------------------- feed
+def test_region_labels_cover_every_region():
+    assert set(feed.REGION_LABELS) == set(REGIONS)
+
+
+def test_phrase_key_events_in_plain_language():
+    p = feed.phrase("meeting_priority", region=1, actor=10, sectors=SECTORS)
+    assert p == "The Bergen leader group prioritises threat actor TA10: joint controls of its companies are planned."
+    p = feed.phrase("bankruptcy_phoenix", region=0, sector=0, actor=3, sectors=SECTORS)
+    assert "TA3" in p and "construction company in Oslo" in p and "phoenix" in p
+    p = feed.phrase("conviction", region=6, sector=3, actor=-1, value=365.0, sectors=SECTORS)
+    assert p == "The owner of a transport company is convicted in Bodø, 12 months after the police report."
+    assert feed.phrase("intervention", value=0, notes=("+50% NLI inspection capacity",)) == \
+        "Policy change in force: +50% NLI inspection capacity."
+
+
+def test_phrase_skips_what_is_not_notable():
+    assert feed.phrase("inspection_nli", region=0) is None
+    assert feed.phrase("dropped_evidence", region=0, actor=-1) is None  # only cases against actors
+    assert feed.phrase("suspension", region=0, actor=-1) is None
+
+
+def test_feed_reads_only_new_rows_and_keeps_newest_first():
+    log = EventLog()
+    f = feed.Feed(dt.date(2014, 1, 1), SECTORS)
+    log.add(0.0, "inspection_nli", region=0)
+    log.add(3.0, "centre_opened", region=2)
+    assert [i.kind for i in f.update(log)] == ["centre_opened"]
+    assert f.update(log) == []  # nothing new
+    log.add(40.0, "bankruptcy_phoenix", region=1, sector=1, actor=7)
+    log.add(41.0, "conviction", region=4, actor=7, value=100.0)
+    new = f.update(log)
+    assert [i.kind for i in new] == ["bankruptcy_phoenix", "conviction"]
+    assert new[0].date == dt.date(2014, 2, 10)
+    assert [i.kind for i in f.latest(2)] == ["conviction", "bankruptcy_phoenix"]
+    assert f.counts["bankruptcy_phoenix"] == 1
+    assert [i.kind for i in f.latest(5, severities=("system",))] == ["centre_opened"]
+
+
+def test_feed_note_replaces_a_repeat_of_the_same_lever():
+    f = feed.Feed(dt.date(2014, 1, 1), SECTORS)
+    f.note(7.0, "p_fine", "Lever changed: Fine = 10%.")
+    f.note(7.0, "p_fine", "Lever changed: Fine = 12%.")
+    f.note(7.0, "n_inspectors", "Lever changed: NLI inspectors = 300.")
+    assert [i.text for i in f.latest(5)] == ["Lever changed: NLI inspectors = 300.", "Lever changed: Fine = 12%."]
+
+
+# ----------------------------------------------------------------------------- game rules
+def test_validate_allocation():
+    assert game.validate_allocation({"inspectors": 3}) == {g.key: (3 if g.key == "inspectors" else 0) for g in game.GAME_LEVERS}
+    with pytest.raises(ValueError, match="unknown game lever 'drones'"):
+        game.validate_allocation({"drones": 1})
+    with pytest.raises(ValueError, match="whole number"):
+        game.validate_allocation({"police": 1.5})
+    with pytest.raises(ValueError, match="whole number"):
+        game.validate_allocation({"police": -1})
+    with pytest.raises(ValueError, match="spends 11 chips but the budget is 10"):
+        game.validate_allocation({"police": 6, "sharing": 5})
+
+
+def test_allocation_to_levers_converts_chips_at_the_model_cost():
+    base = PolicyConfig()
+    open_c = ["oslo", "bergen"]
+    out = game.allocation_to_levers({"inspectors": 3, "analysts": 2, "teams": 1, "police": 1, "sharing": 2, "campaign": 1, "fines": 2},
+                                    base, 1_000_000.0, open_c, "2026-01-01")
+    assert out["nli.n_inspectors"] == pytest.approx(base.nli.n_inspectors + 30)  # 3 x NOK 10M / NOK 1M per FTE
+    assert out["police.n_investigators"] == pytest.approx(base.police.n_investigators + 10)
+    assert out["centres.by_region.oslo.analysts"] == pytest.approx(4.0 + 10)  # 20 analysts over 2 centres
+    assert out["centres.by_region.bergen.inspection_teams"] == pytest.approx(2.0 + 2.5)  # 10 FTE = 5 teams over 2
+    assert "centres.by_region.alta.analysts" not in out  # closed centres get nothing
+    assert out["sharing.latency_multiplier"] == pytest.approx(0.85 ** 2)
+    assert out["campaigns.reach_year"] == pytest.approx(0.2)  # NOK 10M reaches 10% (the policy's own ratio)
+    assert out["sanctions.p_fine"] == pytest.approx(base.sanctions.p_fine + 0.06)
+    assert (out["nli.w_random"], out["nli.w_risk_based"], out["nli.w_intelligence_led"]) == levers.TARGETING["mixed"]
+
+
+def test_allocation_to_levers_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="targeting 'psychic'"):
+        game.allocation_to_levers({}, PolicyConfig(), 1e6, [], "2026-01-01", targeting="psychic")
+    with pytest.raises(ValueError, match="nok_per_fte"):
+        game.allocation_to_levers({}, PolicyConfig(), 0.0, [], "2026-01-01")
+
+
+def test_round_levers_do_not_accumulate():
+    base = PolicyConfig()
+    pol = PolicyConfig()
+    game.apply_round_levers(pol, base, game.allocation_to_levers({"inspectors": 10}, base, 1e6, ["oslo"], "2026-01-01"))
+    assert pol.nli.n_inspectors == pytest.approx(base.nli.n_inspectors + 100)
+    game.apply_round_levers(pol, base, game.allocation_to_levers({"analysts": 1}, base, 1e6, ["oslo"], "2027-01-01",
+                                                                 targeting="intelligence-led"))
+    assert pol.nli.n_inspectors == base.nli.n_inspectors
+    assert pol.centres.by_region["oslo"].analysts == pytest.approx(14.0)
+    assert pol.nli.w_intelligence_led == 0.6
+
+
+def _row(**kw):
+    row = {"undeclared_work_share": 0.2, "exploited_workers": 1000.0, "active_threat_actors": 500.0, "phoenix_bankruptcies": 50.0,
+           "convictions": 10.0, "crime_cost_nok": 5e9}
+    row.update(kw)
+    return row
+
+
+def test_score_round_and_totals():
+    r1 = game.score_round(1, 2026, {"inspectors": 10}, "mixed", _row(undeclared_work_share=0.19, convictions=12.0, crime_cost_nok=4.9e9), _row())
+    assert r1.delta("undeclared_work_share") == pytest.approx(-1.0)  # percentage points
+    assert r1.delta("crime_cost_nok") == pytest.approx(-100.0)  # NOK M
+    assert r1.better("undeclared_work_share") is True and r1.better("convictions") is True
+    assert r1.better("active_threat_actors") is None
+    assert r1.spent_nok == 10 * game.NOK_PER_CHIP
+    r2 = game.score_round(2, 2027, {}, "random", _row(phoenix_bankruptcies=60.0, crime_cost_nok=5.05e9), _row())
+    assert r2.better("phoenix_bankruptcies") is False
+    t = game.totals([r1, r2])
+    assert t.rounds == 2 and t.spent_nok == pytest.approx(1e8)
+    assert t.crime_cost_avoided_nok == pytest.approx(1e8 - 5e7)
+    assert t.net_nok == pytest.approx(-5e7)
+    assert t.wins["undeclared_work_share"] == 1 and t.wins["phoenix_bankruptcies"] == 0
+    assert game.fmt_delta("undeclared_work_share", -1.0) == "-1.00 pp"
+    with pytest.raises(KeyError, match="crime_cost_nok"):
+        game.score_round(1, 2026, {}, "mixed", {"undeclared_work_share": 0.2}, _row())
+
+
+def test_scoreboard_html_lists_rounds_and_totals():
+    r = game.score_round(1, 2026, {"police": 4}, "mixed", _row(convictions=15.0), _row())
+    html = game.scoreboard_html([r])
+    assert "2026" in html and "4 Police investigators" in html and "class='good'>+5<" in html
+    assert "Total, 1 round" in html
+
+
+@pytest.fixture(scope="module")
+def short_base():
+    return baseline.get(5, 0.02, 2014, 2017)
+
+
+def test_game_round_against_baseline(short_base):
+    m = WorkshopModel(seed=5, scale=0.02, start=2014, end=2017)
+    g = game.PolicyGame(start_year=2015, n_rounds=2)
+    g.start(m)
+    assert m.today.year == 2015
+    r = g.play_round(m, {}, "mixed", short_base.annual)  # nothing spent: same seed, same history
+    assert all(r.delta(k) == pytest.approx(0.0) for k, *_ in game.SCORE_KPIS)
+    m.annual_row(2016)  # the next year is open
+    r2 = g.play_round(m, {"inspectors": 10}, "mixed", short_base.annual)
+    base2016 = short_base.annual[short_base.annual.year == 2016].iloc[0]
+    assert m.annual_row(2016)["inspections_nli"] > 1.2 * base2016["inspections_nli"]
+    assert r2.year == 2016 and g.over
+    with pytest.raises(ValueError, match="game is over"):
+        g.play_round(m, {}, "mixed", short_base.annual)
+    with pytest.raises(ValueError, match="already past"):
+        game.PolicyGame(start_year=2015, n_rounds=1).start(m)
+
+
+def test_game_needs_room_in_the_horizon():
+    m = WorkshopModel(seed=5, scale=0.02, start=2014, end=2016)
+    with pytest.raises(ValueError, match="needs end >= 2019"):
+        game.PolicyGame(start_year=2015, n_rounds=4).start(m)
+
+
+# ----------------------------------------------------------------------------- live levers
+@pytest.fixture()
+def model():
+    return WorkshopModel(seed=2, scale=0.02, start=2014, end=2016)
+
+
+def test_levers_read_set_and_reject(model):
+    now = levers.read_levers(model)
+    assert now["targeting"] == "mixed" and now["regulation"] == levers.REGULATION_CHOICES[0] and now["new_centre"] == "none"
+    levers.set_lever(model, "n_inspectors", 400)
+    levers.set_lever(model, "targeting", "intelligence-led")
+    assert model.policy.nli.n_inspectors == 400.0
+    assert levers.read_levers(model)["targeting"] == "intelligence-led"
+    levers.set_lever(model, "regulation", "in force now")
+    assert model.regulation_in_force
+    assert levers.read_levers(model)["regulation"] == "from 2014-01-01"
+    with pytest.raises(ValueError, match=r"lever p_fine = 1.5: allowed a number in \[0, 0.5\]"):
+        levers.set_lever(model, "p_fine", 1.5)
+    with pytest.raises(ValueError, match="unknown lever 'budget'"):
+        levers.set_lever(model, "budget", 1)
+
+
+def test_fines_lever_raises_expected_sanction(model):
+    before = model.expected_sanction
+    levers.set_lever(model, "p_fine", 0.5)
+    assert model.expected_sanction > before
+
+
+def test_new_centre_doubles_staff_and_moves(model):
+    oslo = model.policy.centres.by_region["oslo"]
+    a0, p0 = oslo.analysts, oslo.priorities_per_meeting
+    levers.set_lever(model, "new_centre", "oslo")
+    assert oslo.analysts == 2 * a0 and oslo.priorities_per_meeting == 2 * p0
+    levers.set_lever(model, "analysts", 6)  # per centre; the doubled region keeps its second centre
+    assert oslo.analysts == 12 and model.policy.centres.by_region["bergen"].analysts == 6
+    levers.set_lever(model, "new_centre", "bergen")
+    assert oslo.analysts == 6 and model.policy.centres.by_region["bergen"].analysts == 12
+    levers.set_lever(model, "new_centre", "none")
+    assert model.policy.centres.by_region["bergen"].analysts == 6
+    levers.set_lever(model, "new_centre", "alta")  # Alta's centre opens only in 2022: the new centre opens it now
+    assert {c.name: c.is_open for c in model.centres}["alta"]
+    assert levers.read_levers(model)["new_centre"] == "alta"
+
+
+# ----------------------------------------------------------------------------- session, views, command
+def test_series_rolling_kpis_start_after_a_year(model):
+    model.advance(60)
+    s = model.series
+    assert s.n == 61
+    phoenix = s.values("phoenix_12m")
+    assert np.isnan(phoenix[:52]).all() and np.isfinite(phoenix[52:]).all()
+    assert s.values("undeclared_share")[0] > 0
+    assert s.at_day("active_threat_actors", 7.0) == s.values("active_threat_actors")[1]
+    assert np.isnan(s.at_day("undeclared_share", -1.0))
+    with pytest.raises(KeyError, match="unknown headline KPI"):
+        s.values("happiness")
+    assert set(HEADLINE_KEYS) >= {"undeclared_share", "phoenix_12m"}
+
+
+def test_networks_link_phoenix_successors(model):
+    model.advance(104)
+    succ = [c for c in model.networks.companies.values() if c.succ is not None]
+    assert succ, "two years at this scale always see a phoenix bankruptcy"
+    for c in succ:
+        nxt = model.networks.companies[c.succ]
+        assert nxt.pred == c.fid and nxt.aid == c.aid and nxt.block == c.block
+    view = model.networks.view(model, max_actors=5)
+    assert 0 < len(view) <= 5
+
+
+def test_region_values_cover_the_map(model):
+    model.advance(8)
+    for key in MAP_KPIS:
+        v = region_values(model, key)
+        assert v.shape == (len(REGIONS),) and np.all(np.nan_to_num(v) >= 0)
+    with pytest.raises(KeyError, match="unknown map KPI"):
+        region_values(model, "sunshine")
+
+
+def test_svg_views_are_well_formed(model):
+    model.advance(4)
+    x = model.series.year[: model.series.n]
+    panel = svg.kpi_panel("Undeclared work", "pct", x, model.series.values("undeclared_share"), None, None, (2014, 2017))
+    assert panel.startswith("<svg") and panel.endswith("</svg>") and "Undeclared work" in panel
+    empty = svg.kpi_panel("x", "int", x, np.full(x.size, np.nan), None, None, (2014, 2017))
+    assert "–" in empty
+    m = svg.region_map(region_values(model, "undeclared_share"), "t", "pct", model.centre_open())
+    assert m.count("class='region'") == 8 and "Tønsberg" in m
+    net = svg.network(model.networks.view(model), tuple(model.tables.sectors))
+    assert "class='actor'" in net
+    assert "No threat actors" in svg.network([], SECTORS)
+    assert svg.fmt(0.123, "pct") == "12.3%" and svg.fmt(2.5e9, "nok") == "2.5 bn" and svg.fmt(float("nan"), "int") == "–"
+
+
+def test_parse_args_defaults_and_errors():
+    a = app.parse_args([])
+    assert (a.port, a.host, a.scale, a.seed, a.end) == (8765, "127.0.0.1", 0.02, 1, 2035)
+    a = app.parse_args(["port=9000", "scale=0.05", "seed=7"])
+    assert (a.port, a.scale, a.seed) == (9000, 0.05, 7)
+    with pytest.raises(app.ArgError, match="unknown key 'colour'"):
+        app.parse_args(["colour=red"])
+    with pytest.raises(app.ArgError, match=r"scale = 5.0 \(allowed: a number in \[0.0001, 2\]\)"):
+        app.parse_args(["scale=5"])
+    with pytest.raises(app.ArgError, match="seed = 'x' \\(allowed: an integer\\)"):
+        app.parse_args(["seed=x"])
+    with pytest.raises(app.ArgError, match="end = 2015"):
+        app.parse_args(["start=2016", "end=2015"])
+    with pytest.raises(app.ArgError, match="not key=value"):
+        app.parse_args(["fast"])
+
+
+def test_main_refuses_a_busy_port(capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        assert app.main([f"port={port}"]) == 2
+    err = capsys.readouterr().err
+    assert f"port = {port}" in err and "port=0" in err
+
+
+def test_offline_environment_disables_telemetry():
+    env = app.offline_environment(app.parse_args(["seed=4"]))
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_APP"] == "sim.workshop.page"
+    assert '"seed": 4' in env["AKRIM_WORKSHOP"]
