@@ -102,19 +102,37 @@ def analyse(cands: list[Prior], unit: np.ndarray, outputs: dict[str, np.ndarray]
     return pd.DataFrame(rows)
 
 
-def select(table: Any, rel_threshold: float = 0.1, top_per_target: int = 3, abs_threshold: float = 0.5) -> tuple[list[str], dict[str, str]]:
-    """Apply the selection rule; return the selected keys and the reason for each."""
+def noise_floor(noise_sd: float, levels: int) -> float:
+    """Expected mu* of a parameter with no effect, when outputs carry independent noise of sd ``noise_sd``.
+
+    An elementary effect is ``(y2 - y1) / delta`` with ``delta = levels / (2 (levels - 1))``; with
+    pure noise ``y2 - y1 ~ N(0, 2 sd^2)`` and ``E|y2 - y1| = 2 sd / sqrt(pi)``. Common random numbers
+    make the real noise between neighbouring design points smaller, so this floor is conservative.
+    """
+    delta = levels / (2.0 * (levels - 1))
+    return 2.0 * noise_sd / math.sqrt(math.pi) / delta
+
+
+def select(table: Any, floors: dict[str, float], factor: float = 2.0, top_per_target: int = 3,
+           min_effect: float = 1.0) -> tuple[list[str], dict[str, str]]:
+    """Apply the selection rule; return the selected keys (by distance mu*) and the reason for each.
+
+    A parameter is fitted if its mu* on the distance is at least ``factor`` x the distance's noise
+    floor, or if for some fit target it is among the ``top_per_target`` largest mu*, at least
+    ``min_effect`` tolerances and at least ``factor`` x that target's noise floor.
+    """
     reasons: dict[str, str] = {}
     d = table[table["output"] == "distance"].sort_values("mu_star", ascending=False)
-    top = float(d["mu_star"].max()) if len(d) else 0.0
+    fd = factor * floors.get("distance", 0.0)
     for _, row in d.iterrows():
-        if top > 0 and row["mu_star"] >= rel_threshold * top:
-            reasons[row["param"]] = f"distance mu* {row['mu_star']:.3g} >= {rel_threshold:g} x max ({top:.3g})"
+        if row["mu_star"] >= fd and row["mu_star"] > 0:
+            reasons[row["param"]] = f"distance mu* {row['mu_star']:.2f} >= {factor:g} x noise floor ({fd:.2f})"
     for out, g in table[table["output"] != "distance"].groupby("output"):
-        g = g.sort_values("mu_star", ascending=False).head(top_per_target)
-        for _, row in g.iterrows():
-            if row["mu_star"] >= abs_threshold and row["param"] not in reasons:
-                reasons[row["param"]] = f"top {top_per_target} for {out} (mu* {row['mu_star']:.3g} tolerances)"
+        fo = factor * floors.get(str(out), 0.0)
+        for _, row in g.sort_values("mu_star", ascending=False).head(top_per_target).iterrows():
+            if row["mu_star"] >= max(min_effect, fo) and row["param"] not in reasons:
+                reasons[row["param"]] = (f"top {top_per_target} for {out}: mu* {row['mu_star']:.2f} tolerances "
+                                         f">= max({min_effect:g}, {factor:g} x noise floor {fo:.2f})")
     order = list(d["param"])
     return [k for k in order if k in reasons], reasons
 
@@ -168,14 +186,19 @@ def screen(out_dir: str | Path, scale: float = 0.05, r: int = 4, levels: int = 4
     outputs = {"distance": des["distance"].to_numpy()}
     outputs.update({t.id: des[f"r:{t.id}"].to_numpy() for t in fit})
     table = analyse(cands, unit, outputs, levels)
-    selected, reasons = select(table)
-    noise_d = table_runs.loc[table_runs["study"] == "noise", "distance"].to_numpy()
-    noise_sd = float(np.std(noise_d, ddof=1)) if len(noise_d) > 1 else math.nan
+    noise_runs = table_runs[table_runs["study"] == "noise"].reset_index(drop=True)
+    noise_runs.to_csv(out_dir / "noise.csv", index=False)
+    sds = {"distance": float(noise_runs["distance"].std(ddof=1)) if len(noise_runs) > 1 else 0.0}
+    sds.update({t.id: float(noise_runs[f"r:{t.id}"].std(ddof=1)) if len(noise_runs) > 1 else 0.0 for t in fit})
+    floors = {k: noise_floor(v, levels) for k, v in sds.items()}
+    selected, reasons = select(table, floors)
+    noise_d = noise_runs["distance"].to_numpy()
+    noise_sd = sds["distance"]
     meta = {"scale": scale, "end": end, "r": r, "levels": levels, "seed": seed, "noise_reps": noise_reps,
             "n_runs": len(specs) + noise_reps, "wall_s": round(time.perf_counter() - t0, 1),
             "runs_executed": summ.done, "runs_reused": summ.skipped,
             "candidates": [c.key for c in cands], "selected": selected, "reasons": reasons,
-            "noise_distance": [float(x) for x in noise_d]}
+            "noise_distance": [float(x) for x in noise_d], "noise_sd": sds, "noise_floor": floors}
     result = ScreeningResult(table=table, selected=selected, design=des, noise_sd=noise_sd, meta=meta)
     write_record(result, cands, fit, out_dir)
     return result
@@ -203,8 +226,14 @@ def write_record(res: ScreeningResult, cands: list[Prior], fit: list[Target], ou
         "across the whole level step; sigma = spread of the effects (non-linearity / interactions).",
         "",
         f"Run-to-run noise at this scale: the distance of the default world over {len(m['noise_distance'])} seeds is "
-        + ", ".join(f"{x:.2f}" for x in m["noise_distance"]) + f" (sd {res.noise_sd:.2f}). Elementary effects "
-        "smaller than this are not distinguishable from noise where common random numbers do not hold.",
+        + ", ".join(f"{x:.2f}" for x in m["noise_distance"]) + f" (sd {res.noise_sd:.2f}). The *noise floor* of an "
+        "output is the mu* a parameter without any effect would show if neighbouring design points differed by "
+        "that much independent noise (2 sd / sqrt(pi) / delta); common random numbers keep most draws equal "
+        "between neighbouring points, so the floor is conservative.",
+        "",
+        "| output | noise sd | noise floor of mu* |",
+        "|---|---|---|",
+        *[f"| {k} | {v:.2f} | {m['noise_floor'][k]:.2f} |" for k, v in m["noise_sd"].items()],
         "",
         "## Distance",
         "",
@@ -219,8 +248,9 @@ def write_record(res: ScreeningResult, cands: list[Prior], fit: list[Target], ou
     for key in d["param"]:
         lines.append(f"| `{key}` | " + " | ".join(f"{piv.loc[key, t.id]:.2f}" for t in fit) + " |")
     lines += ["", "## Selection", "",
-              "Rule: fitted if mu* on the distance >= 0.1 x the largest, or among the 3 most influential "
-              "parameters of some fit target with mu* >= 0.5 tolerances there.", ""]
+              "Rule (calibration/screening.py `select`): fitted if mu* on the distance is at least 2 x the "
+              "distance's noise floor, or if for some fit target the parameter is among the 3 largest mu*, at "
+              "least 1 tolerance and at least 2 x that target's noise floor.", ""]
     for k in res.selected:
         lines.append(f"* `{k}`: {m['reasons'][k]}")
     dropped = [c.key for c in cands if c.key not in res.selected]

@@ -260,10 +260,15 @@ def last_year(targets: list[Target], *roles: str) -> int:
 
 
 def statistics(annual: Any, targets: list[Target], cfg: Any = None) -> dict[str, float]:
-    """One model value per compared target (``fit``, ``validation``, ``check``) whose years the run covers."""
+    """One model value per compared target (``fit``, ``validation``, ``check``) whose years the run covers.
+
+    Targets that divide by a configuration value are skipped when ``cfg`` is None.
+    """
     have = set(int(y) for y in annual["year"])
     out = {}
     for t in targets:
+        if t.divide_by and cfg is None:
+            continue
         if t.compared and all(y in have for y in range(t.years[0], t.years[1] + 1)):
             out[t.id] = t.statistic(annual, cfg)
     return out

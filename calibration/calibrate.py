@@ -1,0 +1,351 @@
+"""``akrim calibrate``: fit the world parameters to the reported figures, resumably.
+
+Usage::
+
+    akrim calibrate [fit] [key=value ...]     ABC-SMC fit, posterior files, predictive runs, report
+    akrim calibrate screen [key=value ...]    Morris screening of the candidate parameters
+    akrim calibrate status [db=PATH]          what a calibration history holds
+
+The fit creates or continues the history in ``db`` (default ``calibration/posterior/abc.db``):
+started again with the same settings after a stop, it continues with the next generation. When
+the history has its generations it writes, in ``out`` (default ``calibration/posterior/``),
+``posterior_sample.csv``, ``predictive.csv``, ``meta.json`` and ``report.html``, and the
+calibrated world ``scenarios/world/calibrated.yaml`` (``world_out``). Outputs of any budget but
+``full`` are marked as a pipeline check (``final=true`` overrides); a pipeline check refuses to
+replace final outputs unless ``overwrite=true``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from calibration.abc import BUDGETS, Budget, CalibrationError, FitSettings, fit, history_summary
+from calibration.params import PriorError, load_priors
+from calibration.targets import TargetError, load_targets
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "calibration" / "posterior"
+DEFAULT_WORLD = ROOT / "scenarios" / "world" / "calibrated.yaml"
+
+FIT_KEYS = {
+    "budget": "small | medium | full (default small); sets the four numbers below",
+    "populations": "particles per generation (integer >= 2)",
+    "generations": "generations the history should hold when done (integer >= 1)",
+    "scale": "population scale of every run (0 < scale <= 1)",
+    "predictive": "posterior predictive runs (integer >= 1)",
+    "address": "Dask scheduler address (default: a local cluster); 'none' runs in this process",
+    "workers": "worker processes of the local cluster (default: one per core)",
+    "db": "SQLite history (default <out>/abc.db)",
+    "out": "output folder (default calibration/posterior)",
+    "world_out": "calibrated world file (default scenarios/world/calibrated.yaml)",
+    "priors": "priors file (default calibration/priors.yaml)",
+    "targets": "targets file (default calibration/targets.yaml)",
+    "hours": "stop before a generation that would end after this many hours (resume later)",
+    "final": "true | false: mark outputs final (default: true only for budget=full)",
+    "fresh": "true: delete the history in db and start again",
+    "overwrite": "true: let a pipeline check replace final outputs",
+    "seed": "seed of the posterior predictive draws (default 20240101)",
+    "progress": "true | false: progress bars (default true)",
+}
+SCREEN_KEYS = {
+    "r": "Morris trajectories (default 4)",
+    "levels": "Morris grid levels (default 4)",
+    "scale": "population scale (default 0.05)",
+    "seed": "common seed of the design runs (default 20140101)",
+    "noise": "extra seeds of the default world, to measure noise (default 4)",
+    "out": "output folder (default calibration/screening)",
+    "candidates": "candidates file (default calibration/screening.yaml)",
+    "address": "Dask scheduler address; 'none' runs in this process",
+    "workers": "worker processes of the local cluster",
+    "progress": "true | false",
+}
+STATUS_KEYS = {"db": "SQLite history (default calibration/posterior/abc.db)"}
+ACTIONS = {"fit": FIT_KEYS, "screen": SCREEN_KEYS, "status": STATUS_KEYS}
+
+
+class UsageError(ValueError):
+    """Bad command-line input (exit code 2)."""
+
+
+def usage() -> str:
+    """Help text: actions and their keys."""
+    lines = ["usage: akrim calibrate [fit|screen|status] [key=value ...]", ""]
+    for action, keys in ACTIONS.items():
+        lines.append(f"{action} keys:")
+        lines += [f"  {k:<12s}{doc}" for k, doc in keys.items()]
+        lines.append("")
+    lines += ["examples:",
+              "  akrim calibrate budget=small                  # minutes; a pipeline check",
+              "  akrim calibrate budget=full hours=10           # the real calibration; re-run the same line to resume",
+              "  akrim calibrate budget=medium address=tcp://scheduler:8786",
+              "  akrim calibrate screen r=10",
+              "  akrim calibrate status"]
+    return "\n".join(lines)
+
+
+def parse(argv: list[str]) -> tuple[str, dict[str, str]]:
+    """``(action, {key: value})``; raises UsageError naming the bad argument and what is allowed."""
+    args = list(argv)
+    action = "fit"
+    if args and "=" not in args[0]:
+        action = args.pop(0)
+        if action not in ACTIONS:
+            raise UsageError(f"unknown action {action!r} (allowed: {', '.join(ACTIONS)}; see 'akrim calibrate --help')")
+    keys = ACTIONS[action]
+    out: dict[str, str] = {}
+    for a in args:
+        if "=" not in a:
+            raise UsageError(f"argument {a!r} is not key=value (allowed keys for {action}: {', '.join(keys)})")
+        k, v = a.split("=", 1)
+        if k not in keys:
+            raise UsageError(f"unknown key {k!r} for {action} (allowed: {', '.join(keys)})")
+        if k in out:
+            raise UsageError(f"{k} given twice")
+        out[k] = v
+    return action, out
+
+
+def _int(opts: dict[str, str], k: str, default: int, lo: int) -> int:
+    if k not in opts:
+        return default
+    try:
+        v = int(opts[k])
+    except ValueError:
+        raise UsageError(f"{k}={opts[k]} (allowed: an integer >= {lo})") from None
+    if v < lo:
+        raise UsageError(f"{k}={opts[k]} (allowed: an integer >= {lo})")
+    return v
+
+
+def _float(opts: dict[str, str], k: str, default: float | None, lo: float, hi: float) -> float | None:
+    if k not in opts:
+        return default
+    try:
+        v = float(opts[k])
+    except ValueError:
+        raise UsageError(f"{k}={opts[k]} (allowed: a number in ({lo:g}, {hi:g}])") from None
+    if not lo < v <= hi:
+        raise UsageError(f"{k}={opts[k]} (allowed: a number in ({lo:g}, {hi:g}])")
+    return v
+
+
+def _bool(opts: dict[str, str], k: str, default: bool) -> bool:
+    if k not in opts:
+        return default
+    v = opts[k].lower()
+    if v not in ("true", "false"):
+        raise UsageError(f"{k}={opts[k]} (allowed: true or false)")
+    return v == "true"
+
+
+def _budget(opts: dict[str, str]) -> tuple[str, Budget]:
+    name = opts.get("budget", "small")
+    if name not in BUDGETS:
+        raise UsageError(f"budget={name} (allowed: {', '.join(BUDGETS)})")
+    b = BUDGETS[name]
+    b = replace(b, populations=_int(opts, "populations", b.populations, 2),
+                generations=_int(opts, "generations", b.generations, 1),
+                scale=_float(opts, "scale", b.scale, 0.0, 1.0),
+                predictive=_int(opts, "predictive", b.predictive, 1))
+    custom = any(k in opts for k in ("populations", "generations", "scale", "predictive"))
+    return (f"{name} (customised)" if custom else name), b
+
+
+def _workers(opts: dict[str, str]) -> int | None:
+    return _int(opts, "workers", 0, 1) if "workers" in opts else None
+
+
+def _address(opts: dict[str, str]) -> str | None:
+    a = opts.get("address")
+    if a is not None and not a:
+        raise UsageError("address= is empty (allowed: a scheduler address such as tcp://host:8786, or none)")
+    return a
+
+
+def _guard(path: Path, meta_path: Path | None, final: bool, overwrite: bool) -> None:
+    """Refuse to replace final outputs with a pipeline check (unless overwrite)."""
+    from calibration.posterior import is_pipeline_check
+
+    if final or overwrite:
+        return
+    if is_pipeline_check(path) is False:
+        raise UsageError(f"{path} holds a final calibration; a pipeline check will not replace it "
+                         f"(give world_out=OTHER_PATH, final=true, or overwrite=true)")
+    if meta_path is not None and meta_path.is_file():
+        try:
+            if json.loads(meta_path.read_text()).get("pipeline_check") is False:
+                raise UsageError(f"{meta_path.parent} holds final calibration outputs; a pipeline check will not "
+                                 f"replace them (give out=OTHER_DIR, final=true, or overwrite=true)")
+        except ValueError:
+            pass
+
+
+def _say(msg: str) -> None:
+    print(f"akrim calibrate: {msg}", flush=True)
+
+
+def _quiet_libraries() -> None:
+    for name in ("ABC", "distributed", "pyabc"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def run_fit(opts: dict[str, str], argv: list[str]) -> int:
+    """The ``fit`` action."""
+    from sim.runner import code_version
+
+    t_start = time.perf_counter()
+    budget_name, budget = _budget(opts)
+    out = Path(opts.get("out", DEFAULT_OUT))
+    db = Path(opts.get("db", out / "abc.db"))
+    world_out = Path(opts.get("world_out", DEFAULT_WORLD))
+    final = _bool(opts, "final", budget_name == "full")
+    fresh = _bool(opts, "fresh", False)
+    overwrite = _bool(opts, "overwrite", False)
+    progress = _bool(opts, "progress", True)
+    hours = _float(opts, "hours", None, 0.0, 1e4)
+    seed = _int(opts, "seed", 20240101, 0)
+    address, workers = _address(opts), _workers(opts)
+    try:
+        targets = load_targets(opts.get("targets"))
+        priors = load_priors(opts.get("priors"))
+    except (TargetError, PriorError) as exc:
+        raise UsageError(str(exc)) from None
+    _guard(world_out, out / "meta.json", final, overwrite)
+    if fresh and db.exists():
+        db.unlink()
+        _say(f"deleted the history {db} (fresh=true)")
+    _quiet_libraries()
+    _say(f"budget {budget_name}: {budget.populations} particles x {budget.generations} generations at scale "
+         f"{budget.scale:g}, {budget.predictive} predictive runs; "
+         f"{'local Dask cluster' if address is None else ('in this process' if address == 'none' else address)}; "
+         f"outputs {'FINAL' if final else 'marked as a pipeline check'}")
+    settings = FitSettings(db=db, priors=priors, targets=targets, budget=budget, address=address, workers=workers,
+                           hours=hours, progress=_say)
+    res = fit(settings)
+    _say(f"history {db}: {res.generations} generation(s), {res.new_generations} new in {res.wall_s:.0f} s; {res.stopped_because}")
+    if res.generations < budget.generations:
+        _say(f"not finished: run the same command again to continue from generation {res.generations + 1}")
+        if res.generations == 0:
+            return 1
+    return write_outputs(res, settings, budget_name, out, world_out, final, seed, progress, argv, t_start, code_version())
+
+
+def write_outputs(res, settings: FitSettings, budget_name: str, out: Path, world_out: Path, final: bool, seed: int,
+                  progress: bool, argv: list[str], t_start: float, version: str) -> int:
+    """Posterior sample, predictive runs, calibrated world, report and metadata."""
+    from calibration.posterior import posterior_sample, predictive, summarise, write_sample, write_world
+    from calibration.report import build_report
+
+    h = res.history
+    sample = posterior_sample(h)
+    write_sample(sample, out / "posterior_sample.csv")
+    _say(f"posterior sample: {out / 'posterior_sample.csv'} ({len(sample)} particles)")
+    t0 = time.perf_counter()
+    pred, columns = predictive(sample, settings.priors, settings.targets, settings.budget.predictive, settings.budget.scale,
+                               out / "runs" / "predictive", seed=seed, base=settings.base, address=settings.address,
+                               workers=settings.workers, progress=progress)
+    wall_pred = time.perf_counter() - t0
+    pred.to_csv(out / "predictive.csv", index=False, float_format="%.8g")
+    summary = summarise(sample, settings.priors)
+    hist = history_summary(h)
+    meta: dict[str, Any] = {
+        "pipeline_check": not final,
+        "command": "akrim calibrate " + " ".join(argv),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "code_version": version,
+        "budget": budget_name,
+        "scale": settings.budget.scale,
+        "populations": settings.budget.populations,
+        "generations": res.generations,
+        "simulations": int(h.total_nr_simulations),
+        "predictive": settings.budget.predictive,
+        "predictive_seed": seed,
+        "db": str(res.db),
+        "run_id": res.run_id,
+        "stopped_because": res.stopped_because,
+        "wall_abc_s": round(res.wall_s, 1),
+        "wall_predictive_s": round(wall_pred, 1),
+        "kpi_columns": columns,
+        "parameters": [{k: v for k, v in r.items() if k != "why"} for r in summary],
+    }
+    write_world(summary, world_out, pipeline_check=not final, provenance=meta)
+    _say(f"calibrated world: {world_out}")
+    meta["wall_total_s"] = round(time.perf_counter() - t_start, 1)
+    verdicts = build_report(out / "report.html", targets=settings.targets, priors=settings.priors, sample=sample, pred=pred,
+                            columns=columns, hist=hist, meta=meta, param_summary=summary)
+    meta["verdicts"] = verdicts
+    meta["wall_total_s"] = round(time.perf_counter() - t_start, 1)
+    (out / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
+    _say(f"report: {out / 'report.html'}")
+    for role in ("fit", "validation"):
+        ids = [t.id for t in settings.targets if t.role == role]
+        _say(f"{role} targets: " + ", ".join(f"{i} {verdicts.get(i, '?')}" for i in ids))
+    _say(f"done in {meta['wall_total_s']:.0f} s")
+    return 0
+
+
+def run_screen(opts: dict[str, str]) -> int:
+    """The ``screen`` action."""
+    from calibration.screening import screen
+
+    out = Path(opts.get("out", ROOT / "calibration" / "screening"))
+    _quiet_libraries()
+    res = screen(out, scale=_float(opts, "scale", 0.05, 0.0, 1.0), r=_int(opts, "r", 4, 2),
+                 levels=_int(opts, "levels", 4, 2), seed=_int(opts, "seed", 20140101, 0), noise_reps=_int(opts, "noise", 4, 0),
+                 address=_address(opts), workers=_workers(opts), candidates=opts.get("candidates"),
+                 progress=_bool(opts, "progress", True))
+    _say(f"screening done in {res.meta['wall_s']:.0f} s: selected {', '.join(res.selected)}")
+    _say(f"record: {out / 'morris.md'}")
+    return 0
+
+
+def run_status(opts: dict[str, str]) -> int:
+    """The ``status`` action."""
+    db = Path(opts.get("db", DEFAULT_OUT / "abc.db"))
+    if not db.is_file():
+        raise UsageError(f"no calibration history at {db}")
+    from pyabc import History
+
+    h = History(f"sqlite:///{db}")
+    runs = h.all_runs()
+    if not runs:
+        _say(f"{db}: no calibration stored")
+        return 0
+    h.id = runs[-1].id
+    _say(f"{db}: run {h.id}, {h.max_t + 1} complete generation(s), {h.total_nr_simulations} simulations")
+    print(history_summary(h).to_string(index=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``akrim calibrate``; returns the exit code (2: bad input, 1: failure)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    try:
+        action, opts = parse(argv)
+        if action == "screen":
+            return run_screen(opts)
+        if action == "status":
+            return run_status(opts)
+        return run_fit(opts, argv)
+    except UsageError as exc:
+        print(f"akrim calibrate: error: {exc}", file=sys.stderr)
+        return 2
+    except (CalibrationError, TargetError, PriorError) as exc:
+        print(f"akrim calibrate: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("akrim calibrate: interrupted; run the same command again to continue from the last complete generation",
+              file=sys.stderr)
+        return 130
+
+

@@ -1,0 +1,278 @@
+"""The calibration report: one self-contained HTML file (figures embedded as base64 PNG).
+
+Sections: what was run (budget, scale, generations, runs, wall time, pipeline-check banner);
+the verdict per target, fit and validation targets apart; each target's reported value against
+the posterior predictive distribution; prior against posterior for each fitted parameter; the
+ABC-SMC progress (epsilon and acceptance per generation); how to read it.
+
+Verdict per target, from the posterior predictive runs (one fresh run per drawn world):
+    inside  - the reported value (or some of the reported range) lies within the 5%-95% interval
+    near    - outside, but within one tolerance (targets.yaml) of the interval
+    outside - further away
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from calibration.posterior import weighted_quantile
+from calibration.targets import Target
+
+ROLE_TITLES = {
+    "fit": "Fit targets (2014-2019 figures, NLI inspection rate, cost range): these shaped the posterior",
+    "validation": "Validation targets (2024 figures, undeclared work 2019-2024): never fitted",
+    "check": "Checks (reported figures the model takes as input levers)",
+}
+
+
+def interval(x: Any) -> tuple[float, float, float]:
+    """5%, 50% and 95% quantiles of the finite values of ``x``."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return (math.nan, math.nan, math.nan)
+    q = np.quantile(x, [0.05, 0.5, 0.95])
+    return float(q[0]), float(q[1]), float(q[2])
+
+
+def verdict(t: Target, x: Any) -> tuple[str, float, float, float]:
+    """``(verdict, q05, q50, q95)`` of target ``t`` against predictive values ``x`` (model units)."""
+    q05, q50, q95 = interval(x)
+    if not math.isfinite(q05):
+        return "no runs", q05, q50, q95
+    lo, hi = (t.lo, t.hi) if t.is_range else (t.value, t.value)
+    if hi >= q05 and lo <= q95:
+        return "inside", q05, q50, q95
+    gap = (q05 - hi) if hi < q05 else (lo - q95)
+    return ("near" if gap <= t.tolerance else "outside"), q05, q50, q95
+
+
+def _fmt(x: float | None, unit: str = "") -> str:
+    """A number for people: shares in %, changes in percentage points, money in M / bn."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if unit.startswith("change"):
+        return f"{100 * x:+.1f} pp"
+    if "share" in unit:
+        return f"{100 * x:.1f}%"
+    ax = abs(x)
+    if ax >= 1e9:
+        return f"{x / 1e9:.2f} bn"
+    if ax >= 1e6:
+        return f"{x / 1e6:.1f} M"
+    return f"{x:,.0f}" if ax >= 100 else f"{x:.3g}"
+
+
+def _sentence(t: Target, v: str, q05: float, q50: float, q95: float) -> str:
+    d = t.display
+    rep = (f"{_fmt(d(t.lo), t.unit)}-{_fmt(d(t.hi), t.unit)}" if t.is_range else _fmt(d(t.value), t.unit))
+    iv = f"{_fmt(d(q05), t.unit)} to {_fmt(d(q95), t.unit)} (median {_fmt(d(q50), t.unit)})"
+    if v == "inside":
+        return f"The reported {rep} lies inside the model's 90% interval, {iv}."
+    if v == "near":
+        side = "above" if (t.lo if t.is_range else t.value) > q95 else "below"
+        return (f"Near: the reported {rep} lies just {side} the model's 90% interval, {iv}, "
+                f"within one tolerance ({_fmt(d(t.tolerance), t.unit)}).")
+    if v == "outside":
+        side = "above" if (t.lo if t.is_range else t.value) > q95 else "below"
+        return f"Missed: the reported {rep} lies {side} the model's 90% interval, {iv}, by more than one tolerance."
+    return "No posterior predictive runs produced this statistic."
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _grid(n: int, ncol: int = 4):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    nrow = max(1, math.ceil(n / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.4 * ncol, 2.5 * nrow), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    return fig, axes.ravel()
+
+
+def targets_figure(targets: list[Target], pred: Any) -> str:
+    """Per target: the posterior predictive values (histogram), the 90% interval, the reported value or range."""
+    fig, axes = _grid(len(targets))
+    for ax, t in zip(axes, targets, strict=False):
+        x = np.asarray(pred[t.id], dtype=float) if t.id in pred else np.array([])
+        x = x[np.isfinite(x)]
+        d = t.display
+        if x.size:
+            xs = np.array([d(v) for v in x])
+            ax.hist(xs, bins=min(20, max(5, x.size // 3)), color="#9ecae1", edgecolor="white")
+            q05, _, q95 = interval(xs)
+            ax.axvspan(q05, q95, color="#3182bd", alpha=0.15, label="90% interval")
+        if t.is_range:
+            ax.axvspan(d(t.lo), d(t.hi), color="#e6550d", alpha=0.15, label="reported range")
+        else:
+            ax.axvline(d(t.value), color="#e6550d", lw=2, label="reported")
+        ax.set_title(t.id, fontsize=9)
+        ax.set_xlabel(t.unit, fontsize=7)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    axes[0].legend(fontsize=6, loc="upper right")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def params_figure(priors: list, sample: Any) -> str:
+    """Prior density against the weighted posterior histogram, per fitted parameter."""
+    fig, axes = _grid(len(priors))
+    w = sample["weight"].to_numpy()
+    for ax, p in zip(axes, priors, strict=False):
+        x = sample[p.key].to_numpy()
+        ax.hist(x, bins=15, range=(p.lo, p.hi), weights=w, density=True, color="#74c476", alpha=0.8, label="posterior")
+        gx, gy = p.pdf_grid()
+        ax.plot(gx, gy, color="#636363", lw=1.5, label="prior")
+        ax.axvline(weighted_quantile(x, w, 0.5), color="#006d2c", lw=1.5, ls="--", label="median")
+        ax.set_title(p.key.replace("world.", ""), fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    axes[0].legend(fontsize=6)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def progress_figure(hist: Any) -> str:
+    """Epsilon and acceptance rate per generation."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(8, 2.8))
+    ax[0].plot(hist["generation"], hist["epsilon"], "o-")
+    ax[0].set_xlabel("generation")
+    ax[0].set_ylabel("epsilon (distance threshold)")
+    ax[1].plot(hist["generation"], 100 * hist["acceptance"], "o-", color="C1")
+    ax[1].set_xlabel("generation")
+    ax[1].set_ylabel("acceptance rate, %")
+    for a in ax:
+        a.set_xticks(list(hist["generation"]))
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _table(headers: list[str], rows: list[list[str]], cls: str = "") -> str:
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+
+
+CSS = """
+body{font-family:system-ui,Segoe UI,Helvetica,Arial,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6em 0;font-size:.88em}td,th{border:1px solid #ccc;padding:.25em .5em;vertical-align:top}
+th{background:#f4f4f4;text-align:left}.banner{background:#fff3cd;border:2px solid #e0a800;padding:.8em 1em;font-weight:600}
+.inside{color:#1a7f37;font-weight:600}.near{color:#9a6700;font-weight:600}.outside{color:#cf222e;font-weight:600}
+img{max-width:100%}.small{font-size:.85em;color:#555}code{background:#f6f8fa;padding:0 .2em}
+"""
+
+
+def _verdict_rows(targets: list[Target], pred: Any, columns: dict[str, str]) -> tuple[list[list[str]], dict[str, str]]:
+    rows, verdicts = [], {}
+    for t in targets:
+        x = pred[t.id] if t.id in pred else []
+        v, q05, q50, q95 = verdict(t, x)
+        verdicts[t.id] = v
+        d = t.display
+        rep = f"{_fmt(d(t.lo), t.unit)}-{_fmt(d(t.hi), t.unit)}" if t.is_range else _fmt(d(t.value), t.unit)
+        rows.append([
+            f"<b>{html.escape(t.label)}</b><br><span class='small'>{html.escape(t.period)}; {html.escape(t.source)}</span>",
+            f"{rep}<br><span class='small'>+- {_fmt(d(t.tolerance), t.unit)}</span>",
+            f"{_fmt(d(q50), t.unit)}<br><span class='small'>{_fmt(d(q05), t.unit)} - {_fmt(d(q95), t.unit)}</span>",
+            f"<span class='{v}'>{v}</span>",
+            html.escape(_sentence(t, v, q05, q50, q95)),
+            f"<code>{html.escape(columns.get(t.id, '?'))}</code>: {html.escape(t.describe())}"
+            + (f"<br><span class='small'>{html.escape(t.note)}</span>" if t.note else ""),
+        ])
+    return rows, verdicts
+
+
+def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any, pred: Any, columns: dict[str, str],
+                 hist: Any, meta: dict[str, Any], param_summary: list[dict[str, Any]]) -> dict[str, str]:
+    """Write the HTML report; return the verdict per compared target."""
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>A-krim calibration report</title>",
+             f"<style>{CSS}</style></head><body>", "<h1>A-krim simulator: calibration report</h1>"]
+    if meta.get("pipeline_check"):
+        parts.append("<p class='banner'>PIPELINE CHECK - not the final calibration. This run used a reduced budget "
+                     "to test the calibration machinery end to end while the model was still being revised. Its "
+                     "posterior is too rough for conclusions; the full calibration replaces it.</p>")
+    info = [
+        ["command", f"<code>{html.escape(str(meta.get('command', '')))}</code>"],
+        ["generated", html.escape(str(meta.get("generated", "")))],
+        ["code version", html.escape(str(meta.get("code_version", "")))],
+        ["budget", html.escape(str(meta.get("budget", "")))],
+        ["population scale of the runs", html.escape(str(meta.get("scale", "")))],
+        ["particles per generation / generations", f"{meta.get('populations')} / {meta.get('generations')}"],
+        ["model runs (ABC, all generations incl. the prior sample)", str(meta.get("simulations", ""))],
+        ["posterior predictive runs", str(meta.get("predictive", ""))],
+        ["wall time: ABC this call / predictive / total", f"{meta.get('wall_abc_s', 0):.0f} s / {meta.get('wall_predictive_s', 0):.0f} s / "
+                                                          f"{meta.get('wall_total_s', 0):.0f} s"],
+        ["stopped because", html.escape(str(meta.get("stopped_because", "")))],
+        ["history", f"<code>{html.escape(str(meta.get('db', '')))}</code> (run {meta.get('run_id')})"],
+    ]
+    parts += ["<h2>What was run</h2>", _table(["", ""], info)]
+    parts.append("<p>The distance is the root mean square of the fit targets' residuals, each in units of its "
+                 "tolerance (calibration/distance.py); the verdicts compare each reported figure with the 5%-95% "
+                 "interval of fresh model runs of worlds drawn from the posterior (one run per world, new seeds), "
+                 "so run-to-run noise at this population scale is part of the interval. <b>inside</b>: the reported "
+                 "value lies in the interval; <b>near</b>: outside but within one tolerance of it; <b>outside</b>: "
+                 "further.</p>")
+    all_verdicts: dict[str, str] = {}
+    headers = ["target", "reported", "model: median (90% interval)", "verdict", "in words", "model KPI"]
+    for role in ("fit", "validation", "check"):
+        sel = [t for t in targets if t.role == role]
+        if not sel:
+            continue
+        rows, verdicts = _verdict_rows(sel, pred, columns)
+        all_verdicts.update(verdicts)
+        counts = {k: sum(1 for v in verdicts.values() if v == k) for k in ("inside", "near", "outside")}
+        parts += [f"<h2>{html.escape(ROLE_TITLES[role])}</h2>",
+                  f"<p>{counts['inside']} inside, {counts['near']} near, {counts['outside']} outside of {len(sel)}.</p>",
+                  _table(headers, rows),
+                  f"<img alt='{role} targets' src='data:image/png;base64,{targets_figure(sel, pred)}'>"]
+    inputs = [t for t in targets if t.role == "input"]
+    if inputs:
+        parts.append("<h2>Reported figures used as inputs only</h2><ul>")
+        parts += [f"<li><b>{html.escape(t.label)}</b> ({html.escape(t.source)}): {html.escape(t.note)}</li>" for t in inputs]
+        parts.append("</ul>")
+    prow = [[f"<code>{html.escape(r['key'])}</code>", f"{r['dist']} [{r['lo']:g}, {r['hi']:g}]", f"{r['median']:.4g}",
+             f"{r['q05']:.4g} - {r['q95']:.4g}", f"{100 * r['narrowing']:.0f}%", html.escape(r["why"])] for r in param_summary]
+    parts += ["<h2>Prior and posterior of each fitted parameter</h2>",
+              "<p>'narrowed' = how much shorter the posterior's 90% interval is than the prior's. A parameter the "
+              "targets do not constrain keeps roughly its prior.</p>",
+              _table(["parameter", "prior", "posterior median", "90% interval", "narrowed", "why this prior"], prow),
+              f"<img alt='prior vs posterior' src='data:image/png;base64,{params_figure(priors, sample)}'>"]
+    if hist is not None and len(hist):
+        hrows = [[str(int(r.generation)), f"{r.epsilon:.3g}", str(int(r.samples)), f"{100 * r.acceptance:.1f}%"]
+                 for r in hist.itertuples()]
+        parts += ["<h2>ABC-SMC progress</h2>", _table(["generation", "epsilon", "runs", "acceptance"], hrows),
+                  f"<img alt='progress' src='data:image/png;base64,{progress_figure(hist)}'>"]
+    parts.append("<h2>How to use the result</h2><p><code>scenarios/world/calibrated.yaml</code> holds the posterior "
+                 "median (<code>akrim run world=calibrated</code>); <code>calibration/posterior/posterior_sample.csv</code> "
+                 "holds the weighted particles (columns: dotted world keys and <code>weight</code>) from which "
+                 "comparisons draw worlds to carry the remaining uncertainty. Definitions of every target and "
+                 "the choice of priors: <code>calibration/README.md</code>.</p>")
+    parts.append("</body></html>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts))
+    return all_verdicts

@@ -1,0 +1,110 @@
+"""``akrim calibrate``: argument errors are clear; the small budget runs end to end (slow)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from calibration.calibrate import main, parse
+
+AKRIM = shutil.which("akrim", path=str(Path(sys.executable).parent)) or "akrim"
+
+
+def err(capsys, argv) -> tuple[int, str]:
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+def test_help(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "budget" in out and "screen" in out and "status" in out
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["calibrat"], "unknown action 'calibrat'"),
+    (["budget=small", "fast"], "argument 'fast' is not key=value"),
+    (["budjet=small"], "unknown key 'budjet' for fit (allowed: budget,"),
+    (["budget=huge"], "budget=huge (allowed: small, medium, full)"),
+    (["populations=1"], "populations=1 (allowed: an integer >= 2)"),
+    (["generations=two"], "generations=two (allowed: an integer >= 1)"),
+    (["scale=0"], "scale=0 (allowed: a number in (0, 1])"),
+    (["scale=2"], "scale=2 (allowed: a number in (0, 1])"),
+    (["final=yes"], "final=yes (allowed: true or false)"),
+    (["address="], "address= is empty"),
+    (["budget=small", "budget=full"], "budget given twice"),
+    (["screen", "budget=small"], "unknown key 'budget' for screen"),
+])
+def test_bad_arguments_exit_2_with_a_clear_message(capsys, argv, match):
+    code, text = err(capsys, argv)
+    assert code == 2
+    assert text.startswith("akrim calibrate: error: ") and match in text, text
+
+
+def test_missing_files_are_named(capsys, tmp_path):
+    code, text = err(capsys, [f"priors={tmp_path / 'nope.yaml'}", f"out={tmp_path}"])
+    assert code == 2 and "priors file not found" in text
+    code, text = err(capsys, [f"targets={tmp_path / 'nope.yaml'}", f"out={tmp_path}"])
+    assert code == 2 and "targets file not found" in text
+    code, text = err(capsys, ["status", f"db={tmp_path / 'none.db'}"])
+    assert code == 2 and "no calibration history" in text
+
+
+def test_bad_prior_is_named(capsys, tmp_path):
+    p = tmp_path / "priors.yaml"
+    p.write_text("priors:\n  - key: world.firms.beta\n    lo: -1\n    hi: 5\n")
+    code, text = err(capsys, [f"priors={p}", f"out={tmp_path}"])
+    assert code == 2 and "world.firms.beta: [-1, 5] leaves the schema's range [0, 50]" in text
+    p.write_text("priors:\n  - key: world.firms.betta\n    lo: 1\n    hi: 5\n")
+    code, text = err(capsys, [f"priors={p}", f"out={tmp_path}"])
+    assert code == 2 and "world.firms has no field 'betta'" in text
+
+
+def test_pipeline_check_does_not_replace_a_final_calibration(capsys, tmp_path):
+    world = tmp_path / "calibrated.yaml"
+    world.write_text("# pipeline_check: false\nname: calibrated\n")
+    code, text = err(capsys, [f"world_out={world}", f"out={tmp_path}"])
+    assert code == 2 and "holds a final calibration" in text
+    (tmp_path / "meta.json").write_text(json.dumps({"pipeline_check": False}))
+    code, text = err(capsys, [f"world_out={tmp_path / 'other.yaml'}", f"out={tmp_path}"])
+    assert code == 2 and "holds final calibration outputs" in text
+
+
+def test_parse_defaults_to_fit():
+    assert parse(["budget=small", "workers=2"]) == ("fit", {"budget": "small", "workers": "2"})
+    assert parse(["screen", "r=6"]) == ("screen", {"r": "6"})
+
+
+def test_registered_in_the_akrim_command():
+    proc = subprocess.run([AKRIM, "calibrate", "--help"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "usage: akrim calibrate" in proc.stdout
+    proc = subprocess.run([AKRIM, "calibrate", "budget=nope"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "budget=nope" in proc.stderr
+
+
+@pytest.mark.slow
+def test_small_budget_end_to_end_and_resume(tmp_path):
+    """The real model on a local Dask cluster: small budget, then one more generation from the history."""
+    out, world = tmp_path / "post", tmp_path / "calibrated.yaml"
+    args = [AKRIM, "calibrate", "budget=small", f"out={out}", f"world_out={world}", "progress=false", "workers=2"]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["pipeline_check"] is True and meta["generations"] == 2
+    sample = pd.read_csv(out / "posterior_sample.csv")
+    assert sample.columns[-1] == "weight" and all(c.startswith("world.") for c in sample.columns[:-1])
+    html = (out / "report.html").read_text()
+    assert "PIPELINE CHECK" in html and "data:image/png;base64," in html and "Validation targets" in html
+    assert set(meta["verdicts"].values()) <= {"inside", "near", "outside"}
+    assert "# pipeline_check: true" in world.read_text()
+    proc = subprocess.run([*args, "generations=3"], capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "resuming calibration" in proc.stdout and "generation 3/3" in proc.stdout
+    assert "generation 1/" not in proc.stdout
+    assert json.loads((out / "meta.json").read_text())["generations"] == 3
