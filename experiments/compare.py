@@ -253,7 +253,7 @@ def load_runs(store: Any, keys: list[str], cells: list[tuple[str, int]]):
     return cell.merge(data, on="run_key", how="inner")
 
 
-def run_comparison(o: CompareOptions, client: Any = None):
+def run_comparison(o: CompareOptions, client: Any = None, plan: Plan | None = None):
     """Run (or resume) a comparison and write its outputs; return the analysis (``Comparison``)."""
     from experiments.effects import analyse
     from experiments.execute import execute
@@ -261,8 +261,8 @@ def run_comparison(o: CompareOptions, client: Any = None):
     from experiments.store import ResultStore
 
     out = o.out or o.default_out()
+    plan = plan or make_plan(o)
     store = ResultStore(o.store or out / "runs")
-    plan = make_plan(o)
     t0 = time.perf_counter()
     summ = execute(plan.specs, store, address=o.address, n_workers=o.workers, progress=o.progress, desc="compare", client=client)
     runs = load_runs(store, summ.keys, plan.cells)
@@ -296,12 +296,14 @@ def main(argv: list[str]) -> int:
         return 0
     try:
         o = parse_args(argv)
-        o_out = o.out or o.default_out()
+        plan = make_plan(o)  # every scenario resolved: bad input stops here, before any run
         print(
-            f"akrim compare: {len(o.scenarios)} scenarios x {o.reps} paired replicates (reference {o.reference}); output {o_out}",
+            f"akrim compare: {len(o.scenarios)} scenarios x {o.reps} paired replicates (reference {o.reference}), "
+            f"{'posterior ' + str(plan.posterior_file) if plan.posterior_file else 'default world'}; "
+            f"output {o.out or o.default_out()}",
             flush=True,
         )
-        comp, summ, out = run_comparison(o)
+        comp, summ, out = run_comparison(o, plan=plan)
     except (CompareError, PosteriorError) as exc:
         print(f"akrim compare: error: {exc}", file=sys.stderr)
         return 2
