@@ -68,13 +68,14 @@ def _run_task(dcfg) -> None:
     from sim.config import ConfigError, to_object, validate
     from sim.runner import run_config, summary_table
 
+    outdir = Path(HydraConfig.get().runtime.output_dir)
     try:
         cfg = to_object(dcfg)
         validate(cfg)
     except ConfigError as exc:
         print(f"akrim: error: {exc}", file=sys.stderr)
+        _discard(outdir)
         sys.exit(2)
-    outdir = Path(HydraConfig.get().runtime.output_dir)
     print(
         f"akrim run: policy={cfg.policy.name} world={cfg.world.name} seed={cfg.seed} scale={cfg.scale:g} {cfg.start}-{cfg.end}", flush=True
     )
@@ -85,6 +86,20 @@ def _run_task(dcfg) -> None:
         print(summary_table(res.annual))
         print()
     print(f"Outputs: {outdir}")
+
+
+def _discard(outdir: Path) -> None:
+    """Remove a run folder that Hydra created for a run that never started."""
+    import logging
+    import shutil
+
+    if outdir.is_dir() and not (outdir / "annual.parquet").exists():
+        logging.shutdown()
+        shutil.rmtree(outdir, ignore_errors=True)
+        try:
+            outdir.parent.rmdir()  # the date folder, if this was its only run
+        except OSError:
+            pass
 
 
 def _hydra(task, argv: list[str], prog: str) -> int:
