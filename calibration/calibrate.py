@@ -180,11 +180,13 @@ def _guard(path: Path, meta_path: Path | None, final: bool, overwrite: bool) -> 
                          f"(give world_out=OTHER_PATH, final=true, or overwrite=true)")
     if meta_path is not None and meta_path.is_file():
         try:
-            if json.loads(meta_path.read_text()).get("pipeline_check") is False:
-                raise UsageError(f"{meta_path.parent} holds final calibration outputs; a pipeline check will not "
-                                 f"replace them (give out=OTHER_DIR, final=true, or overwrite=true)")
+            stored = json.loads(meta_path.read_text())
         except ValueError:
-            pass
+            raise UsageError(f"{meta_path} is not valid JSON; cannot tell whether {meta_path.parent} holds a final "
+                             f"calibration (remove it, or give out=OTHER_DIR)") from None
+        if isinstance(stored, dict) and stored.get("pipeline_check") is False:
+            raise UsageError(f"{meta_path.parent} holds final calibration outputs; a pipeline check will not "
+                             f"replace them (give out=OTHER_DIR, final=true, or overwrite=true)")
 
 
 def _say(msg: str) -> None:
@@ -192,6 +194,9 @@ def _say(msg: str) -> None:
 
 
 def _quiet_libraries() -> None:
+    """Keep pyabc's and Dask's INFO chatter off the terminal (our own progress lines say what matters)."""
+    import pyabc  # noqa: F401 - pyabc sets its loggers' levels on import; override them afterwards
+
     for name in ("ABC", "distributed", "pyabc"):
         logging.getLogger(name).setLevel(logging.WARNING)
 

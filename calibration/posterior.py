@@ -85,12 +85,22 @@ def _nest(summary: list[dict[str, Any]]) -> dict[str, Any]:
     return tree
 
 
+def _num(x: float, is_int: bool) -> str:
+    """A value for the world file: integers rounded, floats to 5 significant digits.
+
+    Never in e-notation: YAML 1.1 would read ``1e-05`` as text.
+    """
+    if is_int:
+        return str(int(round(x)))
+    return np.format_float_positional(float(x), precision=5, unique=False, fractional=False, trim="-")
+
+
 def _emit(tree: dict[str, Any], indent: int, lines: list[str]) -> None:
     pad = "  " * indent
     for k, v in tree.items():
         if "key" in v and "median" in v:
-            val = format_value(v["median"], v["is_int"])
-            ci = f"[{format_value(v['q05'], v['is_int'])}, {format_value(v['q95'], v['is_int'])}]"
+            val = _num(v["median"], v["is_int"])
+            ci = f"[{_num(v['q05'], v['is_int'])}, {_num(v['q95'], v['is_int'])}]"
             lines.append(f"{pad}{k}: {val}  # posterior median; 90% interval {ci}; prior {v['dist']} [{v['lo']:g}, {v['hi']:g}]")
         else:
             lines.append(f"{pad}{k}:")

@@ -101,6 +101,7 @@ def _grid(n: int, ncol: int = 4):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    ncol = max(1, min(ncol, n))
     nrow = max(1, math.ceil(n / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.4 * ncol, 2.5 * nrow), squeeze=False)
     for ax in axes.ravel()[n:]:
@@ -114,7 +115,12 @@ def targets_figure(targets: list[Target], pred: Any) -> str:
     for ax, t in zip(axes, targets, strict=False):
         x = np.asarray(pred[t.id], dtype=float) if t.id in pred else np.array([])
         x = x[np.isfinite(x)]
-        d = t.display
+        ref = abs(t.display(t.hi if t.is_range else t.value) or 0.0)
+        k, prefix = (1e9, "bn ") if ref >= 1e9 else (1e6, "M ") if ref >= 1e6 else (1.0, "")
+
+        def d(v, t=t, k=k):
+            return t.display(v) / k
+
         if x.size:
             xs = np.array([d(v) for v in x])
             ax.hist(xs, bins=min(20, max(5, x.size // 3)), color="#9ecae1", edgecolor="white")
@@ -125,7 +131,7 @@ def targets_figure(targets: list[Target], pred: Any) -> str:
         else:
             ax.axvline(d(t.value), color="#e6550d", lw=2, label="reported")
         ax.set_title(t.id, fontsize=9)
-        ax.set_xlabel(t.unit, fontsize=7)
+        ax.set_xlabel(prefix + t.unit, fontsize=7)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
     axes[0].legend(fontsize=6, loc="upper right")

@@ -16,6 +16,16 @@ from calibration.calibrate import main, parse
 AKRIM = shutil.which("akrim", path=str(Path(sys.executable).parent)) or "akrim"
 
 
+@pytest.fixture(autouse=True)
+def no_calibration(request, monkeypatch):
+    """Argument tests must fail before any sampling: a calibration that starts is a test failure."""
+    if request.node.get_closest_marker("slow") is None:
+        def refuse(*args, **kwargs):
+            raise AssertionError("a calibration started although the arguments should have been refused")
+
+        monkeypatch.setattr("calibration.calibrate.fit", refuse)
+
+
 def err(capsys, argv) -> tuple[int, str]:
     code = main(argv)
     return code, capsys.readouterr().err
