@@ -25,7 +25,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-PROVENANCE = ("run_key", "seed", "scale", "policy", "world", "code_version", "wall_s", "config_json")
+PROVENANCE = ("run_key", "seed", "scale", "policy", "world", "code_version", "wall_s", "cpu_s", "config_json")
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def run_spec(spec: RunSpec) -> Any:
     partition of their own) and NaN as ``scale``.
     """
     cfg = resolve(spec)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if spec.model == "akrim":
         from sim.model import AkrimModel
 
@@ -125,17 +125,15 @@ def run_spec(spec: RunSpec) -> Any:
 
         df = get_model(spec.model).run(cfg)
         scale, policy, world = float("nan"), spec.model, spec.model
-    for k, v in spec.tags:
-        df[k] = v
-    df["run_key"] = key_of(cfg)
-    df["seed"] = cfg.seed
-    df["scale"] = scale
-    df["policy"] = policy
-    df["world"] = world
-    df["code_version"] = _code_version()
-    df["wall_s"] = time.perf_counter() - t0
-    df["config_json"] = json.dumps(config_dict(cfg), sort_keys=True, default=str)
-    return df
+    extra = {k: v for k, v in spec.tags}
+    extra.update({
+        "run_key": key_of(cfg), "seed": cfg.seed, "scale": scale, "policy": policy, "world": world,
+        "code_version": _code_version(), "wall_s": time.perf_counter() - t0,
+        "cpu_s": time.process_time() - c0,  # CPU time of the run: throughput free of other jobs on the machine
+        "config_json": json.dumps(config_dict(cfg), sort_keys=True, default=str),
+    })
+    df = df.drop(columns=[c for c in extra if c in df.columns])  # tags and provenance replace same-named columns
+    return df.assign(**extra)
 
 
 def run_spec_safe(spec: RunSpec) -> tuple[str, Any, str | None]:

@@ -76,8 +76,11 @@ def _rank_corr(x: Any, y: Any) -> float:
 
 
 def sobol_table(problem: dict[str, Any], X: Any, Y: Any, second_order: bool, conf: float = 0.95, resamples: int = 1000,
-                seed: int = 0) -> tuple[Any, Any]:
+                seed: int = 1) -> tuple[Any, Any]:
     """First-order and total Sobol indices with confidence intervals (SALib ``sobol.analyze``).
+
+    ``seed`` (>= 1) seeds the bootstrap; SALib 1.6 ignores a seed of 0 and would draw from
+    numpy's global generator, so the intervals would change from call to call.
 
     Returns:
         ``(table, second)``: one row per parameter with ``S1, S1_conf, ST, ST_conf`` and
@@ -88,6 +91,8 @@ def sobol_table(problem: dict[str, Any], X: Any, Y: Any, second_order: bool, con
     import pandas as pd
     from SALib.analyze import sobol
 
+    if seed < 1:
+        raise ValueError(f"seed = {seed}: the bootstrap seed must be >= 1 (SALib ignores 0)")
     res = sobol.analyze(problem, np.asarray(Y, dtype=float), calc_second_order=second_order, num_resamples=resamples,
                         conf_level=conf, seed=seed)
     names = problem["names"]
@@ -115,7 +120,7 @@ def _shape(ratio: float) -> str:
 
 
 def morris_table(problem: dict[str, Any], X: Any, Y: Any, levels: int, conf: float = 0.95, resamples: int = 1000,
-                 seed: int = 0) -> Any:
+                 seed: int = 1) -> Any:
     """Morris elementary-effect statistics with a confidence interval on ``mu_star`` (SALib)."""
     import numpy as np
     import pandas as pd
@@ -305,7 +310,7 @@ def _kpi_names(model: str) -> list[str]:
 
 
 def analyse(out: str | Path, sweep_name: str | None = None, kpis: list[str] | None = None, conf: float = 0.95,
-            resamples: int = 1000, seed: int = 0, plots: bool = True, report: str | Path | None = None) -> SensitivityResult:
+            resamples: int = 1000, seed: int = 1, plots: bool = True, report: str | Path | None = None) -> SensitivityResult:
     """Analyse the sweep recorded in the store at ``out``; write results to ``report``.
 
     Args:
@@ -412,7 +417,7 @@ ARGS = {
     "kpis": "KPIs to analyse, comma-separated (default: the sweep file's outputs.kpis)",
     "conf": "confidence level of the intervals (default 0.95)",
     "resamples": "bootstrap resamples for the intervals (default 1000)",
-    "seed": "seed of the bootstrap (default 0)",
+    "seed": "seed of the bootstrap, >= 1 (default 1)",
     "plots": "write PNG charts (true/false, default true)",
     "report": "where to write tables, charts and summary.txt (default <out>/sensitivity)",
     "workers": "worker processes of the local Dask cluster (with file=)",
@@ -438,7 +443,7 @@ def main(argv: list[str]) -> int:
             raise UsageError("give file= (a sweep file to run and analyse) or out= (a sweep's result store)")
         conf = as_float(args, "conf", 0.95, 0.5, 0.999)
         resamples = as_int(args, "resamples", 1000, lo=10)
-        seed = as_int(args, "seed", 0, lo=0)
+        seed = as_int(args, "seed", 1, lo=1)
         plots, progress = as_bool(args, "plots", True), as_bool(args, "progress", True)
         kpis = as_list(args, "kpis")
         workers = as_int(args, "workers", None, lo=1)
