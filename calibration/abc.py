@@ -60,7 +60,7 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     "small": Budget(populations=10, generations=2, scale=0.01, predictive=10),
     "medium": Budget(populations=40, generations=4, scale=0.05, predictive=40),
-    "full": Budget(populations=200, generations=8, scale=0.05, predictive=200),
+    "full": Budget(populations=200, generations=8, scale=0.1, predictive=200),
 }
 
 
