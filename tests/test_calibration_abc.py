@@ -32,7 +32,7 @@ def toy(params):
 
 
 def settings(db, generations, **kw):
-    return FitSettings(db=db, priors=PRIORS, targets=TARGETS, budget=Budget(12, generations, 0.01, 4),
+    return FitSettings(db=db, priors=PRIORS, targets=TARGETS, budget=Budget(8, generations, 0.01, 4),
                        address="none", simulator=toy, progress=lambda msg: None, **kw)
 
 
@@ -102,7 +102,7 @@ def test_posterior_sample_format(resumed):
     rows = summarise(s, PRIORS)
     assert all(r["q05"] <= r["median"] <= r["q95"] for r in rows)
     hist = history_summary(second.history)
-    assert list(hist["generation"]) == [1, 2, 3] and (hist["particles"] == 12).all()
+    assert list(hist["generation"]) == [1, 2, 3] and (hist["particles"] == 8).all()
 
 
 def test_weighted_quantile_known_case():
