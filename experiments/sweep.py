@@ -259,21 +259,22 @@ def _meta(sweep: Sweep) -> dict[str, Any]:
 
 
 def summarise(store: Any, runs: Any, outputs: Outputs) -> Any:
-    """One row per run of ``runs``: its parameters, ``status`` and each KPI reduced over years.
+    """One row per run of ``runs``: its parameters, ``status``, each KPI reduced over years, code version.
 
     ``status`` is ``ok``, ``failed`` (the store holds its error) or ``missing`` (not run yet).
     """
     import pandas as pd
 
     keys = set(runs["run_key"])
-    rec = store.load(keys, columns=["run_key", "year", *outputs.kpis])
+    rec = store.load(keys, columns=["run_key", "year", "code_version", *outputs.kpis])
     if len(rec):
         if outputs.years is not None:
             rec = rec[(rec["year"] >= outputs.years[0]) & (rec["year"] <= outputs.years[1])]
         rec = rec.sort_values(["run_key", "year"])
-        agg = rec.groupby("run_key")[outputs.kpis].agg(outputs.stat).reset_index()
+        g = rec.groupby("run_key")
+        agg = g[outputs.kpis].agg(outputs.stat).join(g["code_version"].first()).reset_index()
     else:
-        agg = pd.DataFrame(columns=["run_key", *outputs.kpis])
+        agg = pd.DataFrame(columns=["run_key", *outputs.kpis, "code_version"])
     out = runs.merge(agg, on="run_key", how="left")
     failed = set(store.failed())
     done = set(agg["run_key"])
@@ -422,5 +423,10 @@ def main(argv: list[str]) -> int:
             err = failed.get(k, {}).get("error", "").strip().splitlines()
             print(f"  failed {k}: {err[-1] if err else '?'}", file=sys.stderr)
         print(f"  tracebacks in {out / '_failed'}; re-running the command retries failed runs", file=sys.stderr)
+    versions = sorted(res.summary["code_version"].dropna().unique())
+    if len(versions) > 1:
+        print(f"warning: the results come from {len(versions)} code versions ({', '.join(versions)}); run keys do not include "
+              "the code version, so a store reused after a model change mixes old and new results - use a new out=",
+              file=sys.stderr)
     print(f"summary (one row per run): {out / 'summary.csv'}")
     return 1 if ex.failed else 0
