@@ -325,7 +325,11 @@ def run_status(opts: dict[str, str]) -> int:
         return 0
     h.id = runs[-1].id
     _say(f"{db}: run {h.id}, {h.max_t + 1} complete generation(s), {h.total_nr_simulations} simulations")
-    print(history_summary(h).to_string(index=False))
+    hist = history_summary(h)
+    if len(hist):
+        print(hist.to_string(index=False))
+    else:
+        _say("no complete generation yet (the first one, after a sample from the prior, is in progress or was interrupted)")
     return 0
 
 
