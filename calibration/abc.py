@@ -182,6 +182,41 @@ def build_abc(settings: FitSettings, sampler) -> Any:
     )
 
 
+def _check_signature(db: Path, existing: tuple[int, dict[str, Any]] | None, sig_h: str) -> None:
+    if existing is not None and existing[1].get("signature_hash") != sig_h:
+        raise CalibrationError(
+            f"{db} holds a calibration with other settings (priors, fit targets, scale, population size or "
+            f"policy differ: stored {existing[1].get('signature_hash')}, now {sig_h}). Continue it with its own "
+            f"settings, or start a new one with another db=PATH (or fresh=true to delete this history).")
+
+
+def _open(settings: FitSettings, abc, existing, sig: dict[str, Any], sig_h: str) -> tuple[Any, int, bool]:
+    """Start a new history or load the existing one: ``(history, run_id, resumed)``."""
+    db = Path(settings.db)
+    if existing is None:
+        h = abc.new(f"sqlite:///{db}", TargetDistance(settings.fit_targets).observed(),
+                    meta_info={"signature_hash": sig_h, "signature": json.dumps(sig, default=str)})
+        settings.progress(f"new calibration: history {db} (run {h.id}), {len(settings.priors)} parameters, "
+                          f"{len(settings.fit_targets)} fit targets, {settings.budget.populations} particles/generation")
+        return h, int(h.id), False
+    h = abc.load(f"sqlite:///{db}", existing[0])
+    settings.progress(f"resuming calibration: history {db} (run {existing[0]}) has {_population_size(h)} "
+                      f"complete generation(s) of {settings.budget.generations}")
+    return h, existing[0], True
+
+
+def _generation_line(settings: FitSettings, h, gen: int, wall_s: float) -> tuple[str, float]:
+    """Progress line of generation ``gen`` (0-based) and its acceptance rate."""
+    pops = h.get_all_populations()
+    row = pops[pops["t"] == gen].iloc[0]
+    n_sim = int(row["samples"])
+    acc = settings.budget.populations / n_sim if n_sim else float("nan")
+    target = settings.budget.generations
+    left = f"; about {wall_s * (target - gen - 1) / 60:.0f} min left at this pace" if gen + 1 < target else ""
+    return (f"generation {gen + 1}/{target}: epsilon {row['epsilon']:.3g}, {n_sim} runs, "
+            f"acceptance {acc:.1%}, {wall_s:.0f} s{left}"), acc
+
+
 def fit(settings: FitSettings) -> FitResult:
     """Create or continue the ABC-SMC run in ``settings.db`` until it has ``budget.generations``."""
     t_start = time.perf_counter()
@@ -190,36 +225,16 @@ def fit(settings: FitSettings) -> FitResult:
     sig = settings.signature()
     sig_h = signature_hash(sig)
     existing = _existing_run(db)
-    if existing is not None:
-        run_id, meta = existing
-        if meta.get("signature_hash") != sig_h:
-            raise CalibrationError(
-                f"{db} holds a calibration with other settings (priors, fit targets, scale, population size or "
-                f"policy differ: stored {meta.get('signature_hash')}, now {sig_h}). Continue it with its own "
-                f"settings, or start a new one with another db=PATH (or fresh=true to delete this history).")
+    _check_signature(db, existing, sig_h)
     sampler, close = _sampler(settings)
     try:
-        dist = TargetDistance(settings.fit_targets)
         abc = build_abc(settings, sampler)
-        if existing is None:
-            h = abc.new(f"sqlite:///{db}", dist.observed(),
-                        meta_info={"signature_hash": sig_h, "signature": json.dumps(sig, default=str)})
-            run_id, resumed = int(h.id), False
-            settings.progress(f"new calibration: history {db} (run {run_id}), {len(settings.priors)} parameters, "
-                              f"{len(settings.fit_targets)} fit targets, {settings.budget.populations} particles/generation")
-        else:
-            h = abc.load(f"sqlite:///{db}", run_id)
-            resumed = True
-            settings.progress(f"resuming calibration: history {db} (run {run_id}) has {_population_size(h)} "
-                              f"complete generation(s) of {settings.budget.generations}")
+        h, run_id, resumed = _open(settings, abc, existing, sig, sig_h)
         done0 = _population_size(h)
-        target = settings.budget.generations
-        stopped = "generations reached"
-        last_gen_s = 0.0
-        while _population_size(h) < target:
+        stopped, last_gen_s = "generations reached", 0.0
+        while _population_size(h) < settings.budget.generations:
             gen = _population_size(h)
-            elapsed = time.perf_counter() - t_start
-            if settings.hours is not None and elapsed + last_gen_s > settings.hours * 3600:
+            if settings.hours is not None and time.perf_counter() - t_start + last_gen_s > settings.hours * 3600:
                 stopped = f"time limit hours={settings.hours:g} (the next generation would not finish in time)"
                 break
             if gen > done0:
@@ -233,13 +248,8 @@ def fit(settings: FitSettings) -> FitResult:
             if _population_size(h) == gen:
                 stopped = "pyabc stopped without a new generation (acceptance rate below min_acceptance)"
                 break
-            pops = h.get_all_populations()
-            row = pops[pops["t"] == gen].iloc[0]
-            n_sim = int(row["samples"])
-            acc = settings.budget.populations / n_sim if n_sim else float("nan")
-            left = (f"; about {last_gen_s * (target - gen - 1) / 60:.0f} min left at this pace" if gen + 1 < target else "")
-            settings.progress(f"generation {gen + 1}/{target}: epsilon {row['epsilon']:.3g}, {n_sim} runs, "
-                              f"acceptance {acc:.1%}, {last_gen_s:.0f} s{left}")
+            line, acc = _generation_line(settings, h, gen, last_gen_s)
+            settings.progress(line)
             if acc < settings.budget.min_acceptance:
                 stopped = f"acceptance rate {acc:.2%} below min_acceptance={settings.budget.min_acceptance:g}"
                 break
