@@ -101,7 +101,8 @@ def offline_environment(args: WorkshopArgs) -> dict[str, str]:
     return {
         "SOLARA_APP": "sim.workshop.page",
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # no usage reports to the internet
-        "SOLARA_CHECK_HOOKS": "off",  # Mesa's controller trips Solara's hook linter harmlessly
+        "SOLARA_CHECK_HOOKS": "off",  # Mesa's visualisation module trips Solara's hook linter harmlessly
+        "SOLARA_KERNEL_CULL_TIMEOUT": "2m",  # free a closed tab's model after 2 minutes (default 24 h)
         "AKRIM_WORKSHOP": json.dumps({k: getattr(args, k) for k in ("seed", "scale", "start", "end", "play_interval")}),
     }
 

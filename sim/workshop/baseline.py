@@ -90,6 +90,25 @@ def _run(key: tuple, ev: threading.Event) -> None:
         ev.set()
 
 
+def wait(seed: int, scale: float, start: int, end: int, timeout: float | None = None) -> BaselineRun | None:
+    """Start the baseline in the background if needed and block until it is ready (or ``timeout``).
+
+    The computation runs in its own plain thread: a caller's thread may carry a tracing hook
+    (Solara's cancellable threads do) that would slow the model down several times.
+    """
+    key = key_of(seed, scale, start, end)
+    if get(seed, scale, start, end, wait=False) is not None:
+        return _CACHE[key]
+    with _LOCK:
+        ev = _RUNNING.get(key)
+    if ev is not None:
+        ev.wait(timeout)
+    with _LOCK:
+        if key in _ERRORS:
+            raise RuntimeError(f"baseline run {key} failed: {_ERRORS[key]}")
+        return _CACHE.get(key)
+
+
 def ready(seed: int, scale: float, start: int, end: int) -> BaselineRun | None:
     """The baseline if already computed, else None (never blocks, never starts a computation)."""
     with _LOCK:

@@ -137,6 +137,7 @@ class Feed:
         self.sectors = tuple(sectors)
         self.items: deque[FeedItem] = deque(maxlen=maxlen)
         self.cursor = 0
+        self.version = 0  # bumped on every item added (the page redraws the feed when it changes)
         self.counts: dict[str, int] = {k: 0 for k in NOTABLE}
         self._notable_codes = {KINDS.index(k): k for k in NOTABLE}
 
@@ -157,6 +158,7 @@ class Feed:
             t = float(cols["t"][i])
             item = FeedItem(t, self.origin + dt.timedelta(days=int(t)), kind, NOTABLE[kind], int(cols["actor"][i]), text)
             self.items.append(item)
+            self.version += 1
             self.counts[kind] += 1
             new.append(item)
         self.cursor = n
@@ -168,6 +170,7 @@ class Feed:
         if self.items and self.items[-1].kind == item.kind and self.items[-1].t == t:
             self.items.pop()
         self.items.append(item)
+        self.version += 1
         return item
 
     def latest(self, n: int = 12, severities: tuple[str, ...] = ("key", "info", "system", "lever")) -> list[FeedItem]:

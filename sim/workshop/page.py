@@ -1,15 +1,17 @@
-"""The workshop page: Solara components around Mesa 3.3's SolaraViz model controller.
+"""The workshop page: Solara components on Mesa 3.3's visualisation stack.
 
-Layout (for a projector): a sidebar with the run controls (Mesa's ``ModelController``: Reset,
-play/pause, Step), the scenario and seed, and the live levers; two tabs, *Live* (headline KPIs
-with the baseline behind them, the feed, the region map, the actor networks) and *Policy game*.
+Layout (for a projector): a sidebar with the run controls (Reset, play/pause, Step, +1 month,
++1 year), the live levers, and the scenario and seed; two tabs, *Live* (headline KPIs with the
+baseline behind them, the feed, the region map, the actor networks) and *Policy game*.
 
 Why not the whole ``SolaraViz`` page: its frame is a developer's tool (a draggable grid of
 cards under "Page 0 / Page 1" tabs, render-interval and threading switches, model parameters
-applied only on Reset). The workshop reuses its parts that fit - ``ModelController`` (the play
-loop that steps the model and redraws) and ``update_counter`` / ``force_update`` (the redraw
-signal every view listens to) - inside a layout a room can read, with levers that act on the
-running model between weeks.
+applied only on Reset), and its ``ModelController`` play loop steps again a fixed time after
+asking for a redraw without waiting for it, so on a busy laptop (or at a short interval) the
+redraws fall behind and Solara stops the page with "Too many renders triggered". The workshop
+keeps Mesa's redraw signal (``update_counter`` / ``force_update``, which every view listens to)
+and the Solara stack Mesa uses, and runs its own loop (``RunControls``) that steps the model,
+asks for a redraw and waits until the page has rendered it (``FrameAck``) before the next step.
 
 Settings come from the ``AKRIM_WORKSHOP`` environment variable (JSON, written by
 ``sim.workshop.app``): seed, scale, start, end, play_interval.
@@ -19,13 +21,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from html import escape
 from pathlib import Path
 
 import numpy as np
 import solara
 import solara.lab
-from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.config import SCENARIOS_DIR
@@ -49,6 +52,8 @@ CSS = """
 .akrim-kpi .v { font-size: 22px; font-weight: 700; color: #c0392b; }
 .akrim-kpi .b { font-size: 12px; color: #666; }
 .akrim-grid { display: grid; grid-template-columns: repeat(3, 1fr); gap: 6px; }
+.akrim-panel { position: relative; }
+.akrim-panel .akrim-live { position: absolute; top: 0; left: 0; width: 100%; pointer-events: none; }
 .akrim-score { border-collapse: collapse; font-size: 14px; width: 100%; }
 .akrim-score th, .akrim-score td { border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: right; }
 .akrim-score th:first-child, .akrim-score td:first-child { text-align: left; }
@@ -122,23 +127,30 @@ def Headline(model: solara.Reactive):
 
 
 @solara.component
-def KpiCharts(model: solara.Reactive):
-    """Small multiples of the headline KPIs over time, the baseline dashed behind the live run."""
+def KpiPanel(model: solara.Reactive, key: str, title: str, kind: str):
+    """One KPI over time: a still frame with the baseline, and the live run redrawn on top."""
     update_counter.get()
     m = model.value
     b = _baseline_of(m)
     s = m.series
-    x = s.year[: s.n]
+    x, y = s.year[: s.n], s.values(key)
     rng = (m.years[0], m.years[-1] + 1)
-    panels = []
-    for key, title, _, kind in HEADLINE:
-        bx = by = None
-        if b is not None:
-            bx, by = b.series.year[: b.series.n], b.series.values(key)
-        panels.append(f"<div class='akrim-svg' data-chart='{key}'>{svg.kpi_panel(title, kind, x, s.values(key), bx, by, rng)}</div>")
-    solara.HTML(tag="div", classes=["akrim-grid"], unsafe_innerHTML="".join(panels))
-    solara.Text("Red: this run. Grey dashed: baseline, same seed." + ("" if b is not None else " (baseline being computed...)"),
-                style={"font-size": "12px", "color": "#666"})
+    by = b.series.values(key) if b is not None else None
+    ymax = svg.panel_ymax(y, by)
+    frame = solara.use_memo(lambda: svg.kpi_frame(title, kind, b.series.year[: b.series.n] if b is not None else None, by, rng, ymax),
+                            [id(m), b is None, ymax])
+    with solara.Div(classes=["akrim-panel", f"akrim-chart-{key}"]):
+        solara.HTML(tag="div", classes=["akrim-svg"], unsafe_innerHTML=frame)
+        solara.HTML(tag="div", classes=["akrim-svg", "akrim-live"], unsafe_innerHTML=svg.kpi_live(kind, x, y, rng, ymax))
+
+
+@solara.component
+def KpiCharts(model: solara.Reactive):
+    """Small multiples of the headline KPIs over time, the baseline dashed behind the live run."""
+    with solara.Div(classes=["akrim-grid"]):
+        for key, title, _, kind in HEADLINE:
+            KpiPanel(model, key, title, kind)
+    solara.Text("Red: this run. Grey dashed: baseline, same seed.", style={"font-size": "12px", "color": "#666"})
 
 
 @solara.component
@@ -147,14 +159,18 @@ def FeedView(model: solara.Reactive):
     update_counter.get()
     m = model.value
     levers_version.get()
-    items = m.feed.latest(14)
+    html = solara.use_memo(lambda: _feed_html(m.feed.latest(14)), [id(m), m.feed.version])
+    solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+def _feed_html(items: list) -> str:
     if not items:
         html = "<ul class='akrim-feed'><li>Nothing notable yet: press Step or ▶.</li></ul>"
     else:
         html = "<ul class='akrim-feed'>" + "".join(
             f"<li class='sev-{it.severity}' data-kind='{escape(it.kind)}'><span class='d'>{it.date:%d %b %Y}</span>{escape(it.text)}</li>"
             for it in items) + "</ul>"
-    solara.HTML(tag="div", unsafe_innerHTML=html)
+    return html
 
 
 @solara.component
@@ -166,9 +182,10 @@ def RegionMap(model: solara.Reactive):
     choice = solara.use_reactive(MAP_KPIS["undeclared_share"][0])
     key = labels[choice.value]
     solara.Select("Colour the regions by", values=list(labels), value=choice)
-    vals = region_values(m, key)
-    solara.HTML(tag="div", classes=["akrim-svg", "akrim-map"], unsafe_innerHTML=svg.region_map(
-        vals, MAP_KPIS[key][0], MAP_KPIS[key][1], m.centre_open(), m.extra_centre))
+    # Redrawn every fourth week (worker aggregates are monthly) or when the KPI or the run changes.
+    html = solara.use_memo(lambda: svg.region_map(region_values(m, key), MAP_KPIS[key][0], MAP_KPIS[key][1], m.centre_open(),
+                                                  m.extra_centre), [id(m), key, m.week // 4, m.extra_centre])
+    solara.HTML(tag="div", classes=["akrim-svg", "akrim-map"], unsafe_innerHTML=html)
 
 
 @solara.component
@@ -176,8 +193,8 @@ def NetworkView(model: solara.Reactive):
     """Threat actors, their companies and phoenix successors."""
     update_counter.get()
     m = model.value
-    actors = m.networks.view(m)
-    solara.HTML(tag="div", classes=["akrim-svg", "akrim-network"], unsafe_innerHTML=svg.network(actors, tuple(m.tables.sectors)))
+    html = solara.use_memo(lambda: svg.network(m.networks.view(m), tuple(m.tables.sectors)), [id(m), m.week // 4])
+    solara.HTML(tag="div", classes=["akrim-svg", "akrim-network"], unsafe_innerHTML=html)
 
 
 @solara.component
@@ -207,6 +224,8 @@ def LeverPanel(model: solara.Reactive):
 
     def setter(key):
         def on_value(v):
+            if key in levers.SLIDER and abs(float(v) - now[key]) <= levers.SLIDER[key].step / 2 + 1e-9:
+                return  # the slider snapping a value set elsewhere (a game round, a scenario) to its step
             try:
                 text = levers.set_lever(m, key, v)
             except ValueError as exc:
@@ -261,26 +280,97 @@ def restart(model: solara.Reactive, params: dict) -> None:
     force_update()
 
 
-@solara.component
-def Jump(model: solara.Reactive):
-    """Bigger steps than Mesa's one-week Step."""
+def _session():
+    """This page's Solara kernel context (None outside a server, e.g. in tests)."""
+    try:
+        from solara.server import kernel_context
 
-    def go(weeks):
+        return kernel_context.get_current_context()
+    except Exception:
+        return None
+
+
+def _connected(ctx) -> bool:
+    """Whether a browser still shows this page: a closed tab must not keep the model playing."""
+    if ctx is None:
+        return True
+    from solara.server.kernel_context import PageStatus
+
+    return ctx.closed_event.is_set() is False and any(s == PageStatus.CONNECTED for s in ctx.page_status.values())
+
+
+@solara.component
+def FrameAck(frame_done: threading.Event):
+    """Signals the play loop once the page has rendered the latest frame."""
+    n = update_counter.get()
+    solara.use_effect(frame_done.set, [n])
+
+
+@solara.component
+def RunControls(model: solara.Reactive, params: solara.Reactive, play_interval: int):
+    """Reset, play/pause, Step (one week), +1 month, +1 year, and the redraw rate while playing.
+
+    The play loop advances ``weeks per redraw`` weeks, asks for a redraw and waits for it to be
+    rendered (``FrameAck``), then pauses ``play_interval`` milliseconds.
+    """
+    playing = solara.use_reactive(False)
+    per_frame = solara.use_reactive(2)
+    error = solara.use_reactive("")
+    frame_done = solara.use_memo(threading.Event, [])
+
+    def loop():
+        ctx = _session()
+        try:
+            while playing.value and model.value.running and _connected(ctx):
+                frame_done.clear()
+                t0 = time.perf_counter()
+                with model.value.lock:
+                    model.value.advance(per_frame.value)
+                t1 = time.perf_counter()
+                force_update()
+                frame_done.wait(timeout=5.0)
+                t2 = time.perf_counter()
+                import sys
+                print(f"PROF step {1000*(t1-t0):.1f} render {1000*(t2-t1):.1f}", file=sys.stderr, flush=True)
+                time.sleep(play_interval / 1000.0)
+        except Exception as exc:  # shown on the page; the loop stops
+            error.set(f"error while playing: {type(exc).__name__}: {exc}")
+        playing.set(False)
+
+    solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
+
+    def jump(weeks):
         def f():
             model.value.advance(weeks)
             force_update()
         return f
 
+    def reset():
+        playing.set(False)
+        restart(model, params.value)
+
+    running = model.value.running
+    with solara.Row(justify="space-between"):
+        solara.Button("Reset", color="primary", on_click=reset, classes=["akrim-reset"])
+        solara.Button("❚❚" if playing.value else "▶", color="primary", on_click=lambda: playing.set(not playing.value),
+                      disabled=not running, classes=["akrim-play"])
+        solara.Button("Step", color="primary", on_click=jump(1), disabled=playing.value or not running, classes=["akrim-step"])
     with solara.Row():
-        solara.Button("+1 month", on_click=go(4), outlined=True, classes=["akrim-month"])
-        solara.Button("+1 year", on_click=go(52), outlined=True, classes=["akrim-year"])
+        solara.Button("+1 month", on_click=jump(4), outlined=True, disabled=playing.value or not running, classes=["akrim-month"])
+        solara.Button("+1 year", on_click=jump(52), outlined=True, disabled=playing.value or not running, classes=["akrim-year"])
+    solara.Select("Weeks per redraw while playing", values=[1, 2, 4, 13], value=per_frame)
+    FrameAck(frame_done)
+    if not running:
+        solara.Info(f"The run has reached the end of {model.value.years[-1]}.")
+    if error.value:
+        solara.Error(error.value)
 
 
 # --------------------------------------------------------------------------- policy game
 @solara.component
 def GameView(model: solara.Reactive, params: solara.Reactive):
-    """The round-based policy game."""
-    update_counter.get()
+    """The round-based policy game (redrawn on game actions and restarts, not every week)."""
+    levers_version.get()
     m = model.value
     g: game.PolicyGame | None = getattr(m, "game", None)
     alloc = solara.use_reactive({k.key: 0 for k in game.GAME_LEVERS})
@@ -335,7 +425,7 @@ def GameView(model: solara.Reactive, params: solara.Reactive):
         solara.Select("Targeting of ordinary inspections (free)", values=list(levers.TARGETING), value=targeting)
 
         def play():
-            b = baseline.get(m.cfg.seed, m.scale, m.years[0], m.years[-1], wait=True)
+            b = baseline.wait(m.cfg.seed, m.scale, m.years[0], m.years[-1])
             try:
                 g.play_round(m, alloc.value, targeting.value, b.annual)
             except ValueError as exc:
@@ -366,27 +456,20 @@ def Page():
                                   "start": int(s["start"]), "end": int(s["end"])})
     first = solara.use_memo(lambda: WorkshopModel(**params.value), [])
     model = solara.use_reactive(first)
-    play_interval = solara.use_reactive(int(s["play_interval"]))
-    render_interval = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
 
     def wait_for_baseline():
         m = model.value
-        if _baseline_of(m) is None:
-            baseline.get(m.cfg.seed, m.scale, m.years[0], m.years[-1], wait=True)
+        if _baseline_of(m) is None and baseline.wait(m.cfg.seed, m.scale, m.years[0], m.years[-1]) is not None:
             force_update()  # redraw with the baseline behind the live run
 
-    solara.use_thread(wait_for_baseline, dependencies=[model.value])
+    solara.use_thread(wait_for_baseline, dependencies=[model.value], intrusive_cancel=False)
     solara.Style(CSS)
     solara.Title("A-krim workshop")
     with solara.AppBar():
         solara.AppBarTitle("A-krim workshop: how Norway fights work-related crime")
     with solara.Sidebar():
         with solara.Card("Run"):
-            ModelController(model, model_parameters=params, play_interval=play_interval, render_interval=render_interval,
-                            use_threads=use_threads)
-            Jump(model)
-            solara.Select("Weeks per redraw while playing", values=[1, 2, 4, 13], value=render_interval)
+            RunControls(model, params, int(s["play_interval"]))
             StatusLine(model)
         with solara.Card("Levers (act from next week)"):
             LeverPanel(model)

@@ -60,18 +60,13 @@ def _path(x: np.ndarray, y: np.ndarray, sx, sy) -> str:
     ok = np.isfinite(y)
     if not ok.any():
         return ""
-    px, py = sx(x), sy(y)
-    parts, pen = [], False
-    for xi, yi, good in zip(px, py, ok):
-        if not good:
-            pen = False
-            continue
-        parts.append(f"{'L' if pen else 'M'}{xi:.1f},{yi:.1f}")
-        pen = True
-    return "".join(parts)
+    px, py = np.round(sx(x), 1), np.round(sy(np.where(ok, y, 0.0)), 1)
+    start = ok & ~np.r_[False, ok[:-1]]  # first point of each unbroken run
+    cmd = np.where(start, "M", "L")
+    return "".join(f"{c}{a:g},{b:g}" for c, a, b, good in zip(cmd.tolist(), px.tolist(), py.tolist(), ok.tolist()) if good)
 
 
-def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> tuple[np.ndarray, np.ndarray]:
     if x.size <= max_points:
         return x, y
     step = int(math.ceil(x.size / max_points))
@@ -79,40 +74,72 @@ def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 400) -> tuple[np.ndarr
     return x[idx], y[idx]
 
 
-def kpi_panel(title: str, kind: str, x: np.ndarray, y: np.ndarray, bx: np.ndarray | None, by: np.ndarray | None,
-              x_range: tuple[float, float], width: int = 300, height: int = 150) -> str:
-    """One KPI over time: the live run (red) over the baseline (grey, dashed)."""
-    left, right, top, bottom = 46, 8, 30, 20
-    x0, x1 = x_range
+PANEL_W, PANEL_H = 300, 150
+_LEFT, _RIGHT, _TOP, _BOTTOM = 46, 8, 30, 20
+
+
+def panel_ymax(y: np.ndarray, by: np.ndarray | None) -> float:
+    """The y-axis top of a KPI panel: a round number above the live run and its baseline."""
     vals = [v for v in (y, by) if v is not None and np.isfinite(v).any()]
-    ymax = _nice_max(max(float(np.nanmax(v)) for v in vals) if vals else 1.0)
+    return _nice_max(max(float(np.nanmax(v)) for v in vals) if vals else 1.0)
+
+
+def _scales(x_range: tuple[float, float], ymax: float, width: int, height: int):
+    x0, x1 = x_range
 
     def sx(v):
-        return left + (np.asarray(v) - x0) / max(x1 - x0, 1e-9) * (width - left - right)
+        return _LEFT + (np.asarray(v) - x0) / max(x1 - x0, 1e-9) * (width - _LEFT - _RIGHT)
 
     def sy(v):
-        return top + (1 - np.asarray(v) / ymax) * (height - top - bottom)
+        return _TOP + (1 - np.asarray(v) / ymax) * (height - _TOP - _BOTTOM)
 
+    return sx, sy
+
+
+def kpi_frame(title: str, kind: str, bx: np.ndarray | None, by: np.ndarray | None, x_range: tuple[float, float], ymax: float,
+              width: int = PANEL_W, height: int = PANEL_H) -> str:
+    """The still part of a KPI panel: title, axes and the baseline (grey, dashed).
+
+    It changes only when the axis or the baseline does, so the page sends it once and redraws
+    only ``kpi_live`` on top of it while the run plays.
+    """
+    x0, x1 = x_range
+    sx, sy = _scales(x_range, ymax, width, height)
     out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
            f"<text x='4' y='14' font-size='12' font-weight='600' fill='{INK}'>{escape(title)}</text>"]
-    last = y[np.isfinite(y)][-1] if np.isfinite(y).any() else float("nan")
-    out.append(f"<text x='{width - 4}' y='14' font-size='12' text-anchor='end' fill='{LIVE}' font-weight='700'>{fmt(last, kind)}</text>")
     for frac in (0.0, 0.5, 1.0):
-        yy = top + (1 - frac) * (height - top - bottom)
-        out.append(f"<line x1='{left}' x2='{width - right}' y1='{yy:.1f}' y2='{yy:.1f}' stroke='{GRID}'/>")
-        out.append(f"<text x='{left - 4}' y='{yy + 4:.1f}' font-size='10' text-anchor='end' fill='#666'>{fmt(frac * ymax, kind)}</text>")
-    span = x1 - x0
-    step = 2 if span <= 14 else 5
+        yy = _TOP + (1 - frac) * (height - _TOP - _BOTTOM)
+        out.append(f"<line x1='{_LEFT}' x2='{width - _RIGHT}' y1='{yy:.1f}' y2='{yy:.1f}' stroke='{GRID}'/>")
+        out.append(f"<text x='{_LEFT - 4}' y='{yy + 4:.1f}' font-size='10' text-anchor='end' fill='#666'>{fmt(frac * ymax, kind)}</text>")
+    step = 2 if x1 - x0 <= 14 else 5
     for yr in range(int(math.ceil(x0 / step) * step), int(x1) + 1, step):
-        xx = float(sx(yr))
-        out.append(f"<text x='{xx:.1f}' y='{height - 5}' font-size='10' text-anchor='middle' fill='#666'>{yr}</text>")
+        out.append(f"<text x='{float(sx(yr)):.1f}' y='{height - 5}' font-size='10' text-anchor='middle' fill='#666'>{yr}</text>")
     if bx is not None and by is not None:
         tx, ty = _thin(bx, by)
         out.append(f"<path d='{_path(tx, ty, sx, sy)}' fill='none' stroke='{BASE}' stroke-width='1.5' stroke-dasharray='4 3'/>")
-    tx, ty = _thin(x, y)
-    out.append(f"<path d='{_path(tx, ty, sx, sy)}' fill='none' stroke='{LIVE}' stroke-width='2'/>")
     out.append("</svg>")
     return "".join(out)
+
+
+def kpi_live(kind: str, x: np.ndarray, y: np.ndarray, x_range: tuple[float, float], ymax: float,
+             width: int = PANEL_W, height: int = PANEL_H) -> str:
+    """The moving part of a KPI panel: the live run (red) and its latest value, drawn over ``kpi_frame``."""
+    sx, sy = _scales(x_range, ymax, width, height)
+    last = y[np.isfinite(y)][-1] if np.isfinite(y).any() else float("nan")
+    tx, ty = _thin(x, y)
+    return (f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT}>"
+            f"<text x='{width - 4}' y='14' font-size='12' text-anchor='end' fill='{LIVE}' font-weight='700'>{fmt(last, kind)}</text>"
+            f"<path d='{_path(tx, ty, sx, sy)}' fill='none' stroke='{LIVE}' stroke-width='2'/></svg>")
+
+
+def kpi_panel(title: str, kind: str, x: np.ndarray, y: np.ndarray, bx: np.ndarray | None, by: np.ndarray | None,
+              x_range: tuple[float, float], width: int = PANEL_W, height: int = PANEL_H) -> str:
+    """A whole KPI panel in one SVG (the frame with the live run drawn in), for static use."""
+    ymax = panel_ymax(y, by)
+    frame = kpi_frame(title, kind, bx, by, x_range, ymax, width, height)
+    live = kpi_live(kind, x, y, x_range, ymax, width, height)
+    inner = live[live.index(">") + 1: -len("</svg>")]
+    return frame[: -len("</svg>")] + inner + "</svg>"
 
 
 # Schematic positions of the eight centre regions (column, row on a 4 x 6 grid), north at the top.
