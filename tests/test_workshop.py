@@ -140,7 +140,7 @@ def test_score_round_and_totals():
 def test_scoreboard_html_lists_rounds_and_totals():
     r = game.score_round(1, 2026, {"police": 4}, "mixed", _row(convictions=15.0), _row())
     html = game.scoreboard_html([r])
-    assert "2026" in html and "4 Police investigators" in html and "class='good'>+5<" in html
+    assert "2026" in html and "Police investigators: 4" in html and "class='good'>+5<" in html
     assert "Total, 1 round" in html
 
 

@@ -303,7 +303,7 @@ def scoreboard_html(results: list[RoundResult]) -> str:
     head = "".join(f"<th>{escape(label)}{' (' + unit + ')' if unit else ''}</th>" for _, label, unit, _ in SCORE_KPIS)
     rows = []
     for r in results:
-        spent = ", ".join(f"{n} {GAME_LEVER[k].label}" for k, n in r.allocation.items() if n) or "nothing"
+        spent = ", ".join(f"{GAME_LEVER[k].label}: {n}" for k, n in r.allocation.items() if n) or "no chips spent"
         cells = []
         for key, _, _, _ in SCORE_KPIS:
             better = r.better(key)

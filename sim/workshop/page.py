@@ -37,6 +37,7 @@ from sim.workshop.session import HEADLINE, MAP_KPIS, WorkshopModel, region_value
 
 DEFAULTS = {"seed": 1, "scale": 0.02, "start": 2014, "end": 2035, "play_interval": 5}
 levers_version = solara.reactive(0)  # bumped whenever levers change outside the lever panel
+playing = solara.reactive(False)  # the play loop runs while True (per browser session, like every solara.reactive)
 
 CSS = """
 .akrim-svg svg { width: 100%; height: auto; display: block; }
@@ -240,7 +241,7 @@ def LeverPanel(model: solara.Reactive):
     solara.Select("NLI targeting", values=list(levers.CHOICES["targeting"]) + (["custom"] if now["targeting"] == "custom" else []),
                   value=now["targeting"], on_value=setter("targeting"))
     for s in levers.SLIDERS:
-        shown = f"{now[s.key]:.0%}" if s.key.startswith("p_") or s.key == "campaign_reach" else f"{now[s.key]:g}"
+        shown = f"{now[s.key]:.0%}" if s.key.startswith("p_") or s.key == "campaign_reach" else f"{round(now[s.key], 2):g}"
         with solara.Div(classes=[f"akrim-lever-{s.key}"]):
             solara.HTML(tag="div", unsafe_innerHTML=f"{escape(s.label)}: <b class='akrim-lever-value'>{shown}</b>",
                         style={"font-size": "13px", "margin-top": "6px"})
@@ -273,6 +274,7 @@ def ScenarioPanel(model: solara.Reactive, params: solara.Reactive):
 
 def restart(model: solara.Reactive, params: dict) -> None:
     """Replace the page's model with a fresh one; start its baseline in the background."""
+    playing.set(False)
     m = WorkshopModel(**params)
     baseline.get(m.cfg.seed, m.scale, m.years[0], m.years[-1], wait=False)
     model.value = m
@@ -313,7 +315,6 @@ def RunControls(model: solara.Reactive, params: solara.Reactive, play_interval: 
     The play loop advances ``weeks per redraw`` weeks, asks for a redraw and waits for it to be
     rendered (``FrameAck``), then pauses ``play_interval`` milliseconds.
     """
-    playing = solara.use_reactive(False)
     per_frame = solara.use_reactive(2)
     error = solara.use_reactive("")
     frame_done = solara.use_memo(threading.Event, [])
@@ -389,6 +390,7 @@ def GameView(model: solara.Reactive, params: solara.Reactive):
         solara.InputInt("Rounds", value=n_rounds)
 
         def start():
+            playing.set(False)
             try:
                 new = WorkshopModel(**{**params.value, "scenario": "baseline"})
                 pg = game.PolicyGame(int(start_year.value), int(n_rounds.value))
@@ -425,6 +427,7 @@ def GameView(model: solara.Reactive, params: solara.Reactive):
         solara.Select("Targeting of ordinary inspections (free)", values=list(levers.TARGETING), value=targeting)
 
         def play():
+            playing.set(False)
             b = baseline.wait(m.cfg.seed, m.scale, m.years[0], m.years[-1])
             try:
                 g.play_round(m, alloc.value, targeting.value, b.annual)
@@ -440,7 +443,8 @@ def GameView(model: solara.Reactive, params: solara.Reactive):
         if left < 0:
             solara.Warning(f"Over budget by {-left} chip(s).")
     else:
-        solara.Success(f"Game over: {g.n_rounds} rounds played. Start again from the sidebar's 'Apply and restart'.")
+        played = f"{g.n_rounds} round{'s' if g.n_rounds != 1 else ''}"
+        solara.Success(f"Game over: {played} played. Start a new game with the sidebar's Reset, then 'Start the game'.")
     if message.value:
         solara.Error(message.value)
     if g.results:

@@ -145,7 +145,7 @@ def kpi_panel(title: str, kind: str, x: np.ndarray, y: np.ndarray, bx: np.ndarra
 # Schematic positions of the eight centre regions (column, row on a 4 x 6 grid), north at the top.
 MAP_POS: dict[str, tuple[float, float]] = {
     "alta": (3.0, 0.0), "bodo": (2.2, 1.1), "trondheim": (1.5, 2.2), "bergen": (0.2, 3.3),
-    "oslo": (2.0, 3.5), "stavanger": (0.0, 4.5), "tonsberg": (2.3, 4.7), "kristiansand": (1.1, 5.4),
+    "oslo": (2.0, 3.5), "stavanger": (0.0, 4.5), "tonsberg": (2.4, 4.55), "kristiansand": (1.45, 5.55),
 }
 
 
@@ -161,17 +161,17 @@ def _colour(t: float) -> str:
 
 
 def region_map(values: np.ndarray, title: str, kind: str, centre_open: dict[str, bool], extra: str | None = None,
-               width: int = 360, height: int = 420) -> str:
+               width: int = 360, height: int = 470) -> str:
     """The eight centre regions as tiles placed roughly as on a map, coloured by ``values``."""
     v = np.asarray(values, dtype=float)
     finite = v[np.isfinite(v)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    tw, th = 104, 54
+    tw, th = 112, 54
     out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
            f"<text x='4' y='16' font-size='13' font-weight='600' fill='{INK}'>{escape(title)}</text>"]
     for r, name in enumerate(REGIONS):
         cx, cy = MAP_POS[name]
-        x, y = 6 + cx * 78, 30 + cy * 62
+        x, y = 6 + cx * 78, 30 + cy * 60
         t = (v[r] - lo) / (hi - lo) if hi > lo else 0.5
         fill = _colour(t)
         text = "#fff" if np.isfinite(t) and t > 0.6 else INK
@@ -208,7 +208,7 @@ def network(actors: list, sectors: tuple[str, ...], width: int = 640, cols: int 
     cell_w = width / cols
     cell_h = 104
     rows = max(1, math.ceil(len(actors) / cols))
-    height = 24 + rows * cell_h + 44
+    height = 24 + rows * cell_h + 60
     out = [f"<svg viewBox='0 0 {width} {height:.0f}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
            "<defs><marker id='arr' viewBox='0 0 6 6' refX='5' refY='3' markerWidth='5' markerHeight='5' orient='auto'>"
            "<path d='M0,0L6,3L0,6z' fill='#777'/></marker></defs>"]
@@ -246,21 +246,31 @@ def network(actors: list, sectors: tuple[str, ...], width: int = 640, cols: int 
             fill, stroke = (sc, "#fff") if alive else ("#fff", "#aaa")
             out.append(f"<rect x='{x - 5:.1f}' y='{y - 5:.1f}' width='10' height='10' rx='2' fill='{fill}' stroke='{stroke}'>"
                        f"<title>company {fid} ({escape(sname or 'other')}, {'trading' if alive else 'closed'})</title></rect>")
-    ly = height - 34
-    x = 8
-    for status, col in STATUS_COLOURS.items():
-        out.append(f"<circle cx='{x + 5}' cy='{ly}' r='5' fill='{col}'/><text x='{x + 13}' y='{ly + 4}' font-size='10' fill='#444'>{status}</text>")
-        x += 22 + 6 * len(status)
-    out.append(f"<circle cx='{x + 5}' cy='{ly}' r='5' fill='#fff' stroke='#000' stroke-width='3'/>"
-               f"<text x='{x + 14}' y='{ly + 4}' font-size='10' fill='#444'>prioritised by a leader group</text>")
-    x = 8
-    ly += 18
-    for k, s in enumerate(sectors):
-        label = SECTOR_LABELS.get(s, s) or "other"
-        out.append(f"<rect x='{x}' y='{ly - 5}' width='9' height='9' rx='2' fill='{SECTOR_COLOURS[k % len(SECTOR_COLOURS)]}'/>"
-                   f"<text x='{x + 12}' y='{ly + 3}' font-size='10' fill='#444'>{escape(label)}</text>")
-        x += 20 + 5.6 * len(label)
-    out.append(f"<rect x='{x}' y='{ly - 5}' width='9' height='9' rx='2' fill='#fff' stroke='#aaa'/>"
-               f"<text x='{x + 12}' y='{ly + 3}' font-size='10' fill='#444'>closed (dashed arrow: phoenix successor)</text>")
+    items = [f"<circle cx='5' cy='0' r='5' fill='{col}'/><text x='13' y='4' font-size='10' fill='#444'>{status}</text>"
+             for status, col in STATUS_COLOURS.items()]
+    widths = [22 + 6 * len(status) for status in STATUS_COLOURS]
+    items.append("<circle cx='5' cy='0' r='5' fill='#fff' stroke='#000' stroke-width='3'/>"
+                 "<text x='14' y='4' font-size='10' fill='#444'>prioritised by a leader group</text>")
+    widths.append(180)
+    for k, sname in enumerate(sectors):
+        label = SECTOR_LABELS.get(sname, sname) or "other"
+        items.append(f"<rect x='0' y='-5' width='9' height='9' rx='2' fill='{SECTOR_COLOURS[k % len(SECTOR_COLOURS)]}'/>"
+                     f"<text x='12' y='3' font-size='10' fill='#444'>{escape(label)}</text>")
+        widths.append(20 + 5.6 * len(label))
+    items.append("<rect x='0' y='-5' width='9' height='9' rx='2' fill='#fff' stroke='#aaa'/>"
+                 "<text x='12' y='3' font-size='10' fill='#444'>closed (dashed arrow: phoenix successor)</text>")
+    widths.append(230)
+    out.append(_legend(items, widths, 8, height - 50, width))
     out.append("</svg>")
+    return "".join(out)
+
+
+def _legend(items: list[str], widths: list[float], x0: float, y0: float, width: float, line: float = 16) -> str:
+    """Legend entries (each drawn at its own origin) laid out left to right, wrapping at ``width``."""
+    out, x, y = [], x0, y0
+    for item, w in zip(items, widths):
+        if x + w > width - 4 and x > x0:
+            x, y = x0, y + line
+        out.append(f"<g transform='translate({x:.0f},{y:.0f})'>{item}</g>")
+        x += w
     return "".join(out)
