@@ -309,6 +309,24 @@ def _kpi_names(model: str) -> list[str]:
     return list(get_model(model).outputs)
 
 
+def _indices(meta: dict[str, Any], X: Any, Y: Any, kpi: str, noise: float | None, conf: float, resamples: int,
+             seed: int) -> tuple[Any, Any, str]:
+    """Indices table, second-order table (or None) and text of one KPI."""
+    import numpy as np
+    import pandas as pd
+
+    problem = meta["problem"]
+    if meta["method"] == "morris":
+        tab = morris_table(problem, X, Y, int(meta["options"]["levels"]), conf, resamples, seed)
+        return tab, None, describe_morris(kpi, tab, conf)
+    if np.var(Y) == 0:  # a KPI that never changes: the indices are 0/0
+        tab = pd.DataFrame({"parameter": problem["names"], "S1": np.nan, "S1_conf": np.nan, "ST": np.nan, "ST_conf": np.nan,
+                            "rank_corr": np.nan})
+        return tab, None, describe_sobol(kpi, tab, noise, conf)
+    tab, sec = sobol_table(problem, X, Y, bool(meta["options"].get("second_order")), conf, resamples, seed)
+    return tab, sec, describe_sobol(kpi, tab, noise, conf)
+
+
 def analyse(out: str | Path, sweep_name: str | None = None, kpis: list[str] | None = None, conf: float = 0.95,
             resamples: int = 1000, seed: int = 1, plots: bool = True, report: str | Path | None = None) -> SensitivityResult:
     """Analyse the sweep recorded in the store at ``out``; write results to ``report``.
@@ -340,7 +358,7 @@ def analyse(out: str | Path, sweep_name: str | None = None, kpis: list[str] | No
             raise SensitivityError(f"kpis: {k!r} is not an output of model {meta['model']}; allowed: {', '.join(names)}")
     outputs = Outputs(kpis, tuple(o["years"]) if o["years"] else None, o["stat"])
     summary = summarise(ResultStore(out), runs, outputs)
-    problem, X, n_points = meta["problem"], np.asarray(meta["X"], dtype=float), int(meta["n_points"])
+    X, n_points = np.asarray(meta["X"], dtype=float), int(meta["n_points"])
     rep_dir = Path(report) if report else Path(out) / "sensitivity"
     rep_dir.mkdir(parents=True, exist_ok=True)
     res = SensitivityResult(method, None)
@@ -348,19 +366,9 @@ def analyse(out: str | Path, sweep_name: str | None = None, kpis: list[str] | No
     for kpi in kpis:
         Y, noise, partial = point_means(summary, kpi, n_points)
         means[kpi] = Y
-        if method == "sobol":
-            if np.var(Y) == 0:
-                tab = pd.DataFrame({"parameter": problem["names"], "S1": np.nan, "S1_conf": np.nan, "ST": np.nan, "ST_conf": np.nan,
-                                    "rank_corr": np.nan})
-                sec = None
-            else:
-                tab, sec = sobol_table(problem, X, Y, bool(meta["options"].get("second_order")), conf, resamples, seed)
-            res.text[kpi] = describe_sobol(kpi, tab, noise, conf)
-            if sec is not None:
-                seconds.append(sec.assign(kpi=kpi))
-        else:
-            tab = morris_table(problem, X, Y, int(meta["options"]["levels"]), conf, resamples, seed)
-            res.text[kpi] = describe_morris(kpi, tab, conf)
+        tab, sec, res.text[kpi] = _indices(meta, X, Y, kpi, noise, conf, resamples, seed)
+        if sec is not None:
+            seconds.append(sec.assign(kpi=kpi))
         if partial:
             res.text[kpi] += f" ({partial} design points are missing some replicates.)"
         tab.insert(0, "kpi", kpi)
@@ -469,6 +477,9 @@ def main(argv: list[str]) -> int:
     except (UsageError, SweepError, SensitivityError) as exc:
         print(f"akrim sensitivity: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nakrim sensitivity: interrupted; finished runs are kept - run the same command again to resume", file=sys.stderr)
+        return 130
     print()
     for text in res.text.values():
         print(text + "\n")

@@ -413,7 +413,12 @@ def main(argv: list[str]) -> int:
     if dry:
         print(runs.head(10).to_string(index=False))
         return 0
-    res = run_sweep(sweep, out, address=address, n_workers=workers, progress=progress)
+    try:
+        res = run_sweep(sweep, out, address=address, n_workers=workers, progress=progress)
+    except KeyboardInterrupt:
+        print(f"\nakrim sweep: interrupted; finished runs are kept in {out} - run the same command again to resume",
+              file=sys.stderr)
+        return 130
     ex = res.execution
     rate = f", {ex.runs_per_hour:,.0f} runs/hour" if ex.done else ""
     print(f"finished: {ex.done} run, {ex.failed} failed, {ex.skipped} already done, in {ex.wall_s:,.1f} s{rate}")

@@ -270,3 +270,16 @@ def test_interrupted_sweep_resumes_without_recomputing_or_losing_runs(tmp_path, 
     rec = ResultStore(store).load()
     assert len(rec) == 16 * 2 and rec.groupby("run_key")["year"].apply(list).map(lambda y: y == [2014, 2015]).all()
     assert set(rec["code_version"]) and rec["config_json"].str.contains('"seed"').all()  # provenance in every record
+
+
+def test_store_removes_only_stale_temporary_files(tmp_path):
+    store = ResultStore(tmp_path)
+    old = tmp_path / "policy=baseline" / ".abc.parquet.123.tmp"
+    new = tmp_path / "policy=baseline" / ".def.parquet.456.tmp"
+    old.parent.mkdir()
+    old.write_text("half a file")
+    new.write_text("being written")
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    assert store.clean_tmp() == 1
+    assert not old.exists() and new.exists()
