@@ -11,7 +11,7 @@ import pytest
 from sim.config.policy import REGIONS, PolicyConfig
 from sim.events import EventLog
 from sim.workshop import app, baseline, feed, game, levers, svg
-from sim.workshop.session import HEADLINE_KEYS, MAP_KPIS, WorkshopModel, region_values
+from sim.workshop.session import CHART_TITLES, HEADLINE_KEYS, MAP_KPIS, WorkshopModel, region_values
 
 SECTORS = ("construction", "cleaning", "hospitality", "transport", "car_valeting", "agriculture", "fisheries", "temp_agencies", "other")
 
@@ -230,6 +230,7 @@ def test_series_rolling_kpis_start_after_a_year(model):
     with pytest.raises(KeyError, match="unknown headline KPI"):
         s.values("happiness")
     assert set(HEADLINE_KEYS) >= {"undeclared_share", "phoenix_12m"}
+    assert set(CHART_TITLES) == set(HEADLINE_KEYS)
 
 
 def test_networks_link_phoenix_successors(model):

@@ -29,7 +29,7 @@ from sim.config.policy import Intervention
 from sim.workshop.levers import TARGETING
 
 NOK_PER_CHIP = 10_000_000.0  # assumption: a unit a room can reason about (NOK 10M a year)
-BUDGET_CHIPS = 10  # assumption: NOK 100M a year, roughly +5% of the modelled enforcement cost
+BUDGET_CHIPS = 10  # assumption: NOK 100M a year, about a fifth on top of the modelled enforcement cost (~NOK 550M)
 SHARING_CUT_PER_CHIP = 0.85  # assumption: each NOK 10M (systems, legal work) cuts sharing delays by 15%
 FINE_STEP_PER_CHIP = 0.03  # assumption: case-handling for 3 more fines per 100 violations per NOK 10M
 CAMPAIGN_MAX_REACH = 0.9

@@ -33,7 +33,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from sim.config import SCENARIOS_DIR
 from sim.workshop import baseline, game, levers, svg
-from sim.workshop.session import HEADLINE, MAP_KPIS, WorkshopModel, region_values
+from sim.workshop.session import CHART_TITLES, HEADLINE, MAP_KPIS, WorkshopModel, region_values
 
 DEFAULTS = {"seed": 1, "scale": 0.02, "start": 2014, "end": 2035, "play_interval": 5}
 levers_version = solara.reactive(0)  # bumped whenever levers change outside the lever panel
@@ -48,11 +48,11 @@ CSS = """
 .akrim-feed li.sev-lever { border-left-color: #2471a3; background: #eef5fb; }
 .akrim-feed .d { color: #666; font-size: 12px; margin-right: 6px; }
 .akrim-kpis { display: flex; flex-wrap: wrap; gap: 8px; }
-.akrim-kpi { flex: 1 1 150px; border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; background: #fff; }
+.akrim-kpi { flex: 1 1 130px; border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; background: #fff; }
 .akrim-kpi .t { font-size: 12px; color: #555; }
 .akrim-kpi .v { font-size: 22px; font-weight: 700; color: #c0392b; }
 .akrim-kpi .b { font-size: 12px; color: #666; }
-.akrim-grid { display: grid; grid-template-columns: repeat(3, 1fr); gap: 6px; }
+.akrim-grid { display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; }
 .akrim-panel { position: relative; }
 .akrim-panel .akrim-live { position: absolute; top: 0; left: 0; width: 100%; pointer-events: none; }
 .akrim-score { border-collapse: collapse; font-size: 14px; width: 100%; }
@@ -149,9 +149,10 @@ def KpiPanel(model: solara.Reactive, key: str, title: str, kind: str):
 def KpiCharts(model: solara.Reactive):
     """Small multiples of the headline KPIs over time, the baseline dashed behind the live run."""
     with solara.Div(classes=["akrim-grid"]):
-        for key, title, _, kind in HEADLINE:
-            KpiPanel(model, key, title, kind)
-    solara.Text("Red: this run. Grey dashed: baseline, same seed.", style={"font-size": "12px", "color": "#666"})
+        for key, _, _, kind in HEADLINE:
+            KpiPanel(model, key, CHART_TITLES[key], kind)
+    solara.Text("Red: this run. Grey dashed: baseline, same seed. /yr: total of the last 12 months.",
+                style={"font-size": "12px", "color": "#666"})
 
 
 @solara.component

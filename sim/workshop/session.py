@@ -37,13 +37,24 @@ HEADLINE: tuple[tuple[str, str, str, str], ...] = (
     ("active_threat_actors", "Active threat actors", "level", "int"),
     ("phoenix_12m", "Phoenix bankruptcies, last 12 months", "rolling", "int"),
     ("controls_12m", "Inspections and joint controls, last 12 months", "rolling", "int"),
+    ("prioritised_12m", "Actors prioritised by leader groups, last 12 months", "rolling", "int"),
+    ("cases_ta_12m", "Cases against threat actors, last 12 months", "rolling", "int"),
     ("convictions_12m", "Convictions, last 12 months", "rolling", "int"),
 )
 HEADLINE_KEYS = tuple(h[0] for h in HEADLINE)
+# Short titles for the small charts ("/yr": total of the last 12 months).
+CHART_TITLES: dict[str, str] = {
+    "undeclared_share": "Undeclared work", "exploited_workers": "Exploited workers",
+    "active_threat_actors": "Active threat actors", "phoenix_12m": "Phoenix bankruptcies /yr",
+    "controls_12m": "Inspections + joint controls /yr", "prioritised_12m": "Actors prioritised /yr",
+    "cases_ta_12m": "Cases against actors /yr", "convictions_12m": "Convictions /yr",
+}
 # Which annual flows (sim.metrics) each rolling KPI sums.
 ROLLING_FLOWS: dict[str, tuple[str, ...]] = {
     "phoenix_12m": ("phoenix_bankruptcies",),
     "controls_12m": ("inspections_nli", "inspections_joint"),
+    "prioritised_12m": ("actors_prioritised",),
+    "cases_ta_12m": ("cases_against_ta",),
     "convictions_12m": ("convictions",),
 }
 WEEKS_PER_YEAR = 52
