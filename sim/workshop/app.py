@@ -131,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"akrim workshop: seed={args.seed} scale={args.scale:g} {args.start}-{args.end}", flush=True)
     print(f"akrim workshop: open {url} in a browser (Ctrl+C stops the server)", flush=True)
     config = uvicorn.Config("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after its graceful shutdown
+        pass
+    print("akrim workshop: stopped", flush=True)
     return 0
 
 

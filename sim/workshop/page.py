@@ -203,7 +203,7 @@ def NetworkView(model: solara.Reactive):
 def LiveView(model: solara.Reactive):
     """The live tab."""
     Headline(model)
-    with solara.Columns([2, 1]):
+    with solara.Columns([5, 2]):
         with solara.Card("Headline KPIs over time"):
             KpiCharts(model)
         with solara.Card("What is happening"):
