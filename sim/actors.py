@@ -249,7 +249,7 @@ def actors_weekly(m: AkrimModel) -> None:
     t = m.ta
     n = t.n
     act = t.active_mask()
-    r = m.streams.get("actors.weekly").random((3, n))
+    r = m.streams.get("actors.weekly").random((2, n))
     now = m.env.now
     nfirms = t.n_firms[:n]
     can_open = act & (nfirms < w.max_companies) & (t.capacity[:n] > w.capacity_min_open_mnok)
@@ -271,7 +271,7 @@ def actors_weekly(m: AkrimModel) -> None:
             if a.is_active:
                 phoenix(m, a, int(b), m.streams.get("actors.phoenix_succ"))
     p_desist = w.rate_desist_year * WEEK_YEARS * (1.0 - t.intent[:n])
-    for aid in np.flatnonzero(act & (r[2] < p_desist)):
+    for aid in np.flatnonzero(act & (r[1] < p_desist)):
         desist(m, m.actor_list[aid])
 
 

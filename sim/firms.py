@@ -88,9 +88,16 @@ def compliance_weekly(m: AkrimModel) -> None:
 
 
 def settle_initial(m: AkrimModel) -> None:
-    """Start every firm at its equilibrium choice under the initial conditions."""
-    b = np.arange(m.pop.n)
-    m.pop.u[:], m.pop.w[:] = evasion_targets(m, b)
+    """Start every firm near its equilibrium choice under the initial conditions.
+
+    A few fixed-point passes let the peer norm (share of evaders among peers) settle too.
+    """
+    pop = m.pop
+    b = np.arange(pop.n)
+    for _ in range(4):
+        pop.u[:], pop.w[:] = evasion_targets(m, b)
+        evading = (pop.u > m.cfg.world.firms.evader_threshold).astype(np.float64)
+        m.peer_evading = np.bincount(pop.cell, weights=evading, minlength=pop.n_cells) / m.cell_n_blocks
 
 
 def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:

@@ -66,7 +66,7 @@ class Inspections:
         targets.append(np.searchsorted(cdf, r * cdf[-1], side="right").clip(0, pop.n - 1))
         # Intelligence-led: distinct flagged firms, most-flagged first in expectation (weighted
         # sampling without replacement via exponential keys); any shortfall goes risk-based.
-        flagged = np.flatnonzero(pop.flag_nli > 0)
+        flagged = np.flatnonzero((pop.flag_nli > 0) & (pop.status == ACTIVE))
         r = m.streams.get("nli.intel").random(n_intel)
         k = min(n_intel, flagged.size)
         if k:

@@ -35,7 +35,7 @@ from sim.police import Police
 from sim.population import ACTIVE, CRIMINAL, SUSPENDED, Population
 from sim.rng import Streams
 from sim.signals import Signals
-from sim.units import WEEK_YEARS
+from sim.units import DAYS_PER_YEAR, WEEK_YEARS
 from sim.workers import workers_weekly
 
 
@@ -323,7 +323,7 @@ class AkrimModel(mesa.Model):
         ins.week_counts[:] = 0.0
         ins.week_actor_counts[:] = 0.0
         y = self.year_idx
-        self.metrics.add(y, "enforcement_cost_nok", value=self.enforcement_cost_year() * 7.0 / 365.0)
+        self.metrics.add(y, "enforcement_cost_nok", value=self.enforcement_cost_year() * WEEK_YEARS)
         if new_month and self._last_month >= 0:
             yprev = max(0, min(bisect.bisect_right(self.year_start, self.env.now - 1) - 1, len(self.years) - 1))
             pop.aggregate()
@@ -360,7 +360,7 @@ class AkrimModel(mesa.Model):
             + pop.n_und * ww.p_benefit_while_undeclared * ww.benefit_nok_month * 12.0
             + pop.n_expl * cw.exploitation_harm_nok_year
         )
-        cost = per_year * days / 365.0
+        cost = per_year * days / DAYS_PER_YEAR
         self.metrics.nat[y, self.metrics.idx["crime_cost_nok"]] += cost.sum()
         k = self.metrics.idx["crime_cost_nok"]
         self.metrics.reg[y, :, k] += np.bincount(pop.region, weights=cost, minlength=len(REGIONS))
@@ -414,7 +414,7 @@ class AkrimModel(mesa.Model):
         )
         cap = np.maximum(t.capacity[: t.n][act], 0.0)
         mt.set_stock(y, "ta_capacity_total", cap.sum(), by_r=np.bincount(home, weights=cap, minlength=nr))
-        den = max(n_act, 1)
+        den = n_act  # no active actor -> the shares are NaN for the year
         for name, mask in (
             ("ta_capacity_reduced_share", t.capacity[: t.n] < t.capacity_year_start[: t.n]),
             ("ta_linked_to_inspected_share", t.nli_linked[: t.n]),
@@ -433,7 +433,7 @@ class AkrimModel(mesa.Model):
             by_s=np.bincount(pop.sector[active_firms], minlength=ns),
         )
         opp = pop.ftype == 1
-        mt.ratio(y, "perceived_detection_mean", float(pop.p_hat[opp].sum()), float(max(opp.sum(), 1)))
+        mt.ratio(y, "perceived_detection_mean", float(pop.p_hat[opp].sum()), float(opp.sum()))
         t.capacity_year_start[: t.n] = t.capacity[: t.n]
 
     # ------------------------------------------------------------------ running

@@ -163,7 +163,8 @@ def validate(cfg: Any) -> None:
     _check_names(cfg)
     # Interventions: dates valid, keys real levers, and the policy after each one still valid.
     trial = copy.deepcopy(cfg.policy)
-    for i, iv in enumerate(sorted(cfg.policy.interventions, key=lambda x: str(x.start))):
+    ivs = list(enumerate(cfg.policy.interventions))
+    for i, iv in sorted(ivs, key=lambda x: str(x[1].start)):  # applied in date order
         where = f"policy.interventions[{i}]"
         if parse_date(f"{where}.start", iv.start) is None:
             raise ConfigError(f"{where}.start", iv.start, "an ISO date YYYY-MM-DD")

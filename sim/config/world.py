@@ -172,9 +172,9 @@ class DetectionWorld:
 class JusticeWorld:
     """How cases end (SPEC 2.6, 4.6): uncertain facts about the justice system."""
 
-    p_convict_base: float = prob(0.10, "seed 001: ~140 of 941 cases convicted (base assumption)")
+    p_convict_base: float = prob(0.10, "seed 001: ~140 of 941 cases convicted (base assumption)", "conviction chance of a case with evidence from one agency")
     convict_per_agency: float = prob(0.05, doc="added conviction chance per extra agency contributing evidence")
-    p_drop_evidence_base: float = prob(0.33, "seed 001: ~250 of 941 dropped for evidence")
+    p_drop_evidence_base: float = prob(0.33, "seed 001: ~250 of 941 dropped for evidence", "chance a one-agency case is dropped for lack of evidence")
     drop_per_agency: float = prob(0.05, doc="fall of the drop chance per extra agency")
     dur_sentence_mean: float = nonneg(540.0, doc="mean prison sentence, days")
     dur_case_mean: float = nonneg(240.0, doc="mean investigation work time, days")

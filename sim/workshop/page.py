@@ -31,7 +31,7 @@ import solara
 import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
-from sim.config import SCENARIOS_DIR
+from sim.config import SCENARIOS_DIR, ConfigError
 from sim.workshop import baseline, game, levers, svg
 from sim.workshop.session import CHART_TITLES, HEADLINE, MAP_KPIS, WorkshopModel, region_values
 
@@ -83,6 +83,12 @@ def scenario_description(name: str) -> str:
 
     path = Path(SCENARIOS_DIR, "policy", f"{name}.yaml")
     return str(OmegaConf.load(path).get("description", "")) if path.is_file() else ""
+
+
+def _locked(m: WorkshopModel, draw):
+    """Run ``draw()`` while the model is between weeks (a step holds the lock)."""
+    with m.lock:
+        return draw()
 
 
 def _baseline_of(m: WorkshopModel) -> baseline.BaselineRun | None:
@@ -161,7 +167,7 @@ def FeedView(model: solara.Reactive):
     update_counter.get()
     m = model.value
     levers_version.get()
-    html = solara.use_memo(lambda: _feed_html(m.feed.latest(14)), [id(m), m.feed.version])
+    html = solara.use_memo(lambda: _locked(m, lambda: _feed_html(m.feed.latest(14))), [id(m), m.feed.version])
     solara.HTML(tag="div", unsafe_innerHTML=html)
 
 
@@ -185,8 +191,9 @@ def RegionMap(model: solara.Reactive):
     key = labels[choice.value]
     solara.Select("Colour the regions by", values=list(labels), value=choice)
     # Redrawn every fourth week (worker aggregates are monthly) or when the KPI or the run changes.
-    html = solara.use_memo(lambda: svg.region_map(region_values(m, key), MAP_KPIS[key][0], MAP_KPIS[key][1], m.centre_open(),
-                                                  m.extra_centre), [id(m), key, m.week // 4, m.extra_centre])
+    html = solara.use_memo(lambda: _locked(m, lambda: svg.region_map(region_values(m, key), MAP_KPIS[key][0], MAP_KPIS[key][1],
+                                                                     m.centre_open(), m.extra_centre)),
+                           [id(m), key, m.week // 4, m.extra_centre])
     solara.HTML(tag="div", classes=["akrim-svg", "akrim-map"], unsafe_innerHTML=html)
 
 
@@ -195,7 +202,7 @@ def NetworkView(model: solara.Reactive):
     """Threat actors, their companies and phoenix successors."""
     update_counter.get()
     m = model.value
-    html = solara.use_memo(lambda: svg.network(m.networks.view(m), tuple(m.tables.sectors)), [id(m), m.week // 4])
+    html = solara.use_memo(lambda: _locked(m, lambda: svg.network(m.networks.view(m), tuple(m.tables.sectors))), [id(m), m.week // 4])
     solara.HTML(tag="div", classes=["akrim-svg", "akrim-network"], unsafe_innerHTML=html)
 
 
@@ -262,15 +269,24 @@ def ScenarioPanel(model: solara.Reactive, params: solara.Reactive):
     names = solara.use_memo(scenario_names, [])
     scen = solara.use_reactive(params.value["scenario"])
     seed = solara.use_reactive(int(params.value["seed"]))
+    error = solara.use_reactive("")
     solara.Select("Scenario", values=names, value=scen)
     solara.HTML(tag="p", unsafe_innerHTML=escape(scenario_description(scen.value)[:400]), style={"font-size": "12px"})
     solara.InputInt("Seed", value=seed)
 
     def apply():
-        params.value = {**params.value, "scenario": scen.value, "seed": int(seed.value)}
-        restart(model, params.value)
+        new = {**params.value, "scenario": scen.value, "seed": int(seed.value)}
+        try:
+            restart(model, new)
+        except (ConfigError, ValueError) as exc:
+            error.set(str(exc))
+            return
+        error.set("")
+        params.value = new
 
     solara.Button("Apply and restart", color="primary", on_click=apply, classes=["akrim-apply"])
+    if error.value:
+        solara.Error(error.value)
 
 
 def restart(model: solara.Reactive, params: dict) -> None:
