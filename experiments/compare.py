@@ -253,20 +253,50 @@ def load_runs(store: Any, keys: list[str], cells: list[tuple[str, int]]):
     return cell.merge(data, on="run_key", how="inner")
 
 
+def stale_runs(store: Any, plan: Plan, keys: list[str]) -> int:
+    """Stored runs of the same scenarios and seeds under other keys.
+
+    These are runs of an earlier configuration - typically the model's defaults changed since
+    they ran - so the current command cannot reuse them (they stay in the store).
+    """
+    data = store.load(columns=["run_key", "seed", "policy"])
+    if data.empty:
+        return 0
+    seeds = {int(s) for s in plan.seeds}
+    names = {str(spec_policy) for spec_policy, _ in plan.cells}
+    same = data[data["seed"].astype(int).isin(seeds) & data["policy"].astype(str).isin(names)]
+    return int(same.loc[~same["run_key"].isin(set(keys)), "run_key"].nunique())
+
+
 def run_comparison(o: CompareOptions, client: Any = None, plan: Plan | None = None):
     """Run (or resume) a comparison and write its outputs; return the analysis (``Comparison``)."""
     from experiments.effects import analyse
     from experiments.execute import execute
     from experiments.report import write_outputs
+    from experiments.runs import key_of, resolve
     from experiments.store import ResultStore
 
     out = o.out or o.default_out()
     plan = plan or make_plan(o)
     store = ResultStore(o.store or out / "runs")
     t0 = time.perf_counter()
+    stale = stale_runs(store, plan, [key_of(resolve(spec)) for spec in plan.specs])
+    if stale and o.progress:
+        print(
+            f"note: the store holds {stale} runs of these scenarios and seeds under another configuration "
+            "(the model or its defaults changed since they ran); they are kept but not reused",
+            file=sys.stderr,
+            flush=True,
+        )
     summ = execute(plan.specs, store, address=o.address, n_workers=o.workers, progress=o.progress, desc="compare", client=client)
     runs = load_runs(store, summ.keys, plan.cells)
     comp = analyse(runs, o.scenarios, o.reps, window_from=o.window_from)
+    notes = []
+    if len(comp.complete_reps) < o.reps:
+        notes.append(
+            f"Only {len(comp.complete_reps)} of {o.reps} replicates finished for every scenario; the effects use those. "
+            "Run the command again to complete the rest (finished runs are reused)."
+        )
     meta = {
         "command": o.command(),
         "options": {k: str(v) for k, v in asdict(o).items()},
@@ -280,6 +310,8 @@ def run_comparison(o: CompareOptions, client: Any = None, plan: Plan | None = No
         "failed_keys": summ.failed_keys,
         "wall_s_runs": summ.wall_s,
         "store": str(store.root),
+        "stale_runs": stale,
+        "notes": notes,
     }
     store.put_meta("compare", meta)
     meta["wall_s_total"] = time.perf_counter() - t0

@@ -365,7 +365,7 @@ th{background:#fafafa;font-weight:600} table.small{font-size:.8em}
 figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee} figcaption{color:#666;font-size:.85em}
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em} pre{background:#f7f7f7;padding:10px;overflow-x:auto}
 details{margin:.6em 0} summary{cursor:pointer;color:#0b4f8a}
-.legend{font-size:.85em;color:#555}
+.legend{font-size:.85em;color:#555} .note{background:#fff6d6;border-left:4px solid #e0a800;padding:8px 14px}
 """
 
 
@@ -407,6 +407,7 @@ def render(comp: Comparison, o: Any, plan: Any, meta: dict[str, Any], cfgs: dict
 <h1>Policy comparison: {esc(", ".join(comp.others))} against {esc(comp.reference)}</h1>
 <p class=sub>A-krim simulator {esc(code_version())} · {dt.datetime.now():%Y-%m-%d %H:%M} · effects window
 {_window_phrase(comp)} · {len(comp.complete_reps)} paired replicates · population scale {scale:g} · {world_txt}</p>
+{"".join(f"<p class=note>{esc(n)}</p>" for n in meta.get("notes", []))}
 <h2>Summary</h2>
 <p id=summary>{esc(summary_paragraph(comp, scale, plan.posterior_file))}</p>
 <h2>Headline effects, {_window_phrase(comp)}</h2>

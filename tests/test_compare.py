@@ -330,3 +330,19 @@ def test_options_default_out_is_stable():
     a = CompareOptions(["baseline", "no_centres"], reps=3)
     assert a.default_out() == CompareOptions(["baseline", "no_centres"], reps=3).default_out()
     assert a.default_out() != CompareOptions(["baseline", "no_centres"], reps=4).default_out()
+
+
+def test_runs_of_another_configuration_are_reported_not_reused(self_comparison):
+    from experiments.compare import stale_runs
+    from experiments.runs import key_of
+
+    o, _, summ, out = self_comparison
+    plan = make_plan(o)
+    store = ResultStore(out / "runs")
+    keys = [key_of(resolve(spec)) for spec in plan.specs]
+    assert stale_runs(store, plan, keys) == 0
+    old = store.load(keys={keys[0]})
+    old["run_key"] = "0123456789abcdef"  # the same scenario and seed under another configuration
+    store.put(old)
+    assert stale_runs(store, plan, keys) == 1
+    assert summ.keys == keys
