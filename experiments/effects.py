@@ -11,9 +11,9 @@ Method (the report states it too):
   carry a Holm-adjusted verdict over the KPIs of each scenario.
 * Over the window, counts and money (``flow``, ``nok``, ``cost``) are summed over its years;
   stocks, levels, shares and means are averaged over its years (years without a value skipped).
-* The window starts in the first year in which any scenario's outputs differ from the
-  reference's in any replicate (with common random numbers nothing differs before a policy
-  acts), unless ``from=YEAR`` is given, and ends with the run.
+* The window starts in the first year in which any scenario's annual flows or levels differ
+  from the reference's in any replicate (with common random numbers nothing differs before a
+  policy acts), unless ``from=YEAR`` is given, and ends with the run.
 * Cost-effectiveness over the window: the change in crime cost and in exploited worker-years
   per NOK of extra enforcement cost. Enforcement cost follows from the levers (it is the same
   in every replicate), so the interval of the ratio is that of the numerator divided by it.
@@ -119,7 +119,13 @@ def window_values(runs: pd.DataFrame, kpis: list[str], y0: int, y1: int) -> pd.D
 
 
 def first_difference_year(runs: pd.DataFrame, reference: str, kpis: list[str]) -> int | None:
-    """First year in which any scenario differs from the reference in any replicate and KPI."""
+    """First year in which any scenario differs from the reference in any replicate.
+
+    Only KPIs accumulated over the year (``flow``, ``nok``, ``cost``, ``level``) are compared:
+    year-end stocks and shares are observed at the first step of the next year, so a measure
+    starting on 1 January would otherwise seem to act in the year before.
+    """
+    kpis = [k for k in kpis if KPI_KIND.get(k) in (*SUMMED, "level")] or kpis
     ref = runs[runs["scenario"] == reference].set_index(["replicate", "year"])[kpis]
     first = None
     for _, g in runs[runs["scenario"] != reference].groupby("scenario"):

@@ -344,7 +344,7 @@ An effect is <b>distinguishable from noise</b> when its interval excludes zero; 
 such verdicts can be due to chance, so the full table also marks (H) those that survive a Holm adjustment over the KPIs
 of each scenario.</li>
 <li>Over the effects window, counts and money are summed over the years; shares, stocks, levels and means are averaged
-over the years. The window starts in the first year in which any scenario's outputs differ from the reference's
+over the years. The window starts in the first year in which any scenario's annual flows or levels differ from the reference's
 (unless <code>from=</code> is given) and ends with the runs.</li>
 <li>Cost-effectiveness divides the change in crime cost and in exploited worker-years by the extra enforcement cost,
 which follows from the levers (staff × cost per FTE, campaigns) and is the same in every replicate. Measures whose cost

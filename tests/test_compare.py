@@ -346,3 +346,12 @@ def test_runs_of_another_configuration_are_reported_not_reused(self_comparison):
     store.put(old)
     assert stale_runs(store, plan, keys) == 1
     assert summ.keys == keys
+
+
+def test_window_ignores_year_end_shares_moved_by_a_january_measure():
+    runs = _synthetic()
+    sel = (runs["scenario"] == "more") & (runs["year"] == 2015)
+    runs.loc[sel, "undeclared_work_share"] += 0.001  # a year-end observation already after the measure
+    assert analyse(runs, ["ref", "more"], 6).window == (2016, 2018)
+    runs.loc[sel, "inspections_nli"] += 1.0  # a flow in 2015: the measure acted in 2015
+    assert analyse(runs, ["ref", "more"], 6).window == (2015, 2018)
