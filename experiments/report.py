@@ -87,6 +87,34 @@ def _window_phrase(comp: Comparison) -> str:
     return f"{comp.window[0]}–{comp.window[1]}"
 
 
+def _sig(x: float) -> str:
+    """A number rounded to three significant figures for prose (14,114 -> 14,100; 2.46 -> 2.5)."""
+    if not np.isfinite(x):
+        return "n/a"
+    if abs(x) >= 100:
+        mag = int(np.floor(np.log10(abs(x))))
+        return f"{round(x, 2 - mag):,.0f}"
+    return f"{x:.1f}" if abs(x) >= 1 else f"{x:.2g}"
+
+
+def _money(x: float, lo: float | None = None, hi: float | None = None) -> str:
+    """NOK in billions or millions (three significant figures), optionally with an interval in the same unit."""
+    div, unit = (1e9, "billion") if abs(x) >= 1e9 else (1e6, "million")
+    txt = f"NOK {_sig(x / div)} {unit}"
+    if lo is not None and hi is not None:
+        txt += f" (95% interval {_sig(lo / div)} to {_sig(hi / div)})"
+    return txt
+
+
+def _count(n: int) -> str:
+    words = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+    return words[n] if n < len(words) else str(n)
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else "; ".join(items[:-1]) + "; and " + items[-1]
+
+
 def _names(items: list[str]) -> str:
     items = [f"‘{s}’" for s in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -99,43 +127,57 @@ def summary_paragraph(comp: Comparison, scale: float, posterior_file: Path | Non
     cc = h[h["kpi"] == "crime_cost_nok"].set_index("scenario")
     ce = comp.cost.set_index("scenario")
     world = (
-        f"worlds drawn from the calibration posterior ({posterior_file.name})"
+        f"worlds drawn from the calibration posterior ({posterior_file.name}), the same draw for every scenario"
         if posterior_file
-        else "the model's default world (not yet calibrated to the reported figures)"
+        else "the model's default world, not yet calibrated to the reported figures"
     )
     n = len(comp.complete_reps)
+    plural = "s" if len(comp.others) > 1 else ""
     parts = [
-        f"We compared {len(comp.others)} policy scenario{'s' if len(comp.others) > 1 else ''} with ‘{comp.reference}’ "
-        f"over {_window_phrase(comp)}, running each on the same {n} simulated histories of the Norwegian labour "
-        f"market so that differences come from the policy and not from chance ({world}; population scale "
-        f"1:{1 / scale:,.0f}, results scaled to the whole country)."
+        f"We compared {len(comp.others)} policy scenario{plural} with ‘{comp.reference}’ over {_window_phrase(comp)}, running "
+        f"each on the same {n} simulated histories of the Norwegian labour market so that differences come from the policy "
+        f"and not from chance. The runs use {world}, at population scale 1:{1 / scale:,.0f} with results scaled to the whole country."
     ]
     down = ew[(ew["ci_high"] < 0)].sort_values("diff_mean")
     up = ew[(ew["ci_low"] > 0)].sort_values("diff_mean", ascending=False)
     unclear = [s for s in comp.others if s not in down.index and s not in up.index]
-    for s, r in down.iterrows():
-        txt = (
-            f"‘{s}’ lowers the number of exploited workers by about {abs(r['diff_mean']):,.0f} at any time "
-            f"({fmt_rel(r['rel_diff'])}; 95% interval {abs(r['ci_high']):,.0f} to {abs(r['ci_low']):,.0f})"
+    if len(down):
+        lead = (
+            "The measure"
+            if len(comp.others) == 1
+            else ("All measures" if len(down) == len(comp.others) else f"{_count(len(down))} measures")
         )
-        c = cc.loc[s]
-        if c["distinguishable"]:
-            verb = "lowers" if c["diff_mean"] < 0 else "raises"
-            txt += f" and {verb} the cost of work-related crime by NOK {abs(c['diff_mean']) / 1e6:,.0f} million over the period"
-        e = ce.loc[s]
-        if e["extra_enforcement_nok"] > 1.0:
-            txt += f", for NOK {e['extra_enforcement_nok'] / 1e6:,.0f} million of extra enforcement"
-            if c["distinguishable"] and c["diff_mean"] < 0:
-                txt += f" (NOK {-e['crime_cost_change_per_nok']:,.1f} of crime cost avoided per NOK spent)"
-        elif e["extra_enforcement_nok"] < -1.0:
-            txt += f", while saving NOK {-e['extra_enforcement_nok'] / 1e6:,.0f} million of enforcement cost"
-        else:
-            txt += " at no extra enforcement cost in the model"
-        parts.append(txt + ".")
+        items = [
+            f"‘{s}’ by {'about ' if i == 0 else ''}{_sig(-r['diff_mean'])}{' at any time' if i == 0 else ''} "
+            f"({fmt_rel(r['rel_diff'])}; 95% interval {_sig(-r['ci_high'])} to {_sig(-r['ci_low'])})"
+            for i, (s, r) in enumerate(down.iterrows())
+        ]
+        verb = "lowers" if len(down) == 1 else "lower"
+        parts.append(f"{lead} {verb} the number of exploited workers by more than chance can explain: {_join(items)}.")
     for s, r in up.iterrows():
         parts.append(
-            f"‘{s}’ raises the number of exploited workers by about {r['diff_mean']:,.0f} "
-            f"({fmt_rel(r['rel_diff'])}; 95% interval {r['ci_low']:,.0f} to {r['ci_high']:,.0f})."
+            f"‘{s}’ raises the number of exploited workers by about {_sig(r['diff_mean'])} "
+            f"({fmt_rel(r['rel_diff'])}; 95% interval {_sig(r['ci_low'])} to {_sig(r['ci_high'])})."
+        )
+    falls = cc[cc["ci_high"] < 0].sort_values("diff_mean")
+    if len(falls):
+        s, c = next(falls.iterrows())
+        parts.append(
+            f"The cost of work-related crime falls most with ‘{s}’: {_money(-c['diff_mean'], -c['ci_high'], -c['ci_low'])} "
+            f"over {_window_phrase(comp)}."
+        )
+    paid = ce[ce["extra_enforcement_nok"] > 1.0]
+    for s, e in paid.iterrows():
+        txt = f"‘{s}’ costs {_money(e['extra_enforcement_nok'])} more in enforcement"
+        if s in falls.index:
+            txt += f", so each NOK spent avoids about NOK {_sig(-e['crime_cost_change_per_nok'])} of crime cost"
+            txt += f" (95% interval {_sig(-e['crime_cost_per_nok_high'])} to {_sig(-e['crime_cost_per_nok_low'])})"
+        parts.append(txt + ".")
+    free = [s for s in comp.others if abs(ce.loc[s, "extra_enforcement_nok"]) <= 1.0 and s in down.index]
+    if free:
+        parts.append(
+            f"{_names(free)} add{'s' if len(free) == 1 else ''} no staff, so the model counts no extra enforcement cost "
+            f"for {'it' if len(free) == 1 else 'them'} (administrative costs are not modelled)."
         )
     if unclear:
         parts.append(f"For {_names(unclear)} the effect on exploited workers cannot be told apart from chance with {n} replicates.")

@@ -6,6 +6,8 @@ the module stays fast; the report's rendering in Chromium is in test_compare_rep
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -355,3 +357,21 @@ def test_window_ignores_year_end_shares_moved_by_a_january_measure():
     assert analyse(runs, ["ref", "more"], 6).window == (2016, 2018)
     runs.loc[sel, "inspections_nli"] += 1.0  # a flow in 2015: the measure acted in 2015
     assert analyse(runs, ["ref", "more"], 6).window == (2015, 2018)
+
+
+def test_summary_paragraph_states_effects_costs_and_uncertainty():
+    from experiments.report import summary_paragraph
+
+    runs = _synthetic()
+    comp = analyse(runs, ["ref", "more"], 6)
+    text = summary_paragraph(comp, 0.1, None)
+    assert text.startswith("We compared 1 policy scenario with ‘ref’ over 2016–2018")
+    assert "The measure lowers the number of exploited workers by more than chance can explain: ‘more’ by about 1.0 at any time" in text
+    assert re.search(r"‘more’ costs NOK 0.003 million more in enforcement, so each NOK spent avoids about NOK [45]\.\d of crime cost", text)
+    assert "not yet calibrated" in text and "not a forecast" in text
+    # A scenario with no effect is reported as indistinguishable from chance.
+    flat = runs.copy()
+    more = flat["scenario"] == "more"
+    flat.loc[more, "exploited_workers"] = flat.loc[~more, "exploited_workers"].to_numpy()
+    text = summary_paragraph(analyse(flat, ["ref", "more"], 6), 0.1, None)
+    assert "For ‘more’ the effect on exploited workers cannot be told apart from chance with 6 replicates." in text
