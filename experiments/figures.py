@@ -89,7 +89,7 @@ def forest(comp: Comparison, kpis: list[str]) -> bytes:
     fig.suptitle(
         "Effects with 95% intervals (filled: distinguishable from noise; hollow: not)", x=0.01, ha="left", fontsize=11, fontweight="bold"
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))  # room for the title
     return png(fig)
 
 
@@ -104,6 +104,8 @@ def _yformat(ax, kind: str) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     def nok(v, _):
+        if v == 0:
+            return "0"
         return f"{v / 1e9:,.1f}bn" if abs(v) >= 1e9 else f"{v / 1e6:,.0f}M"
 
     fmt = {"nok": nok, "cost": nok, "share": lambda v, _: f"{100 * v:.1f}%"}.get(
