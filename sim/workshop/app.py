@@ -7,7 +7,8 @@ Usage::
 The page is a Solara app (``sim.workshop.page``) served by uvicorn in this process; stop it with
 Ctrl+C. Everything it loads comes from the installed packages (``solara-assets`` carries the
 front-end files Solara would otherwise take from a CDN), so it works on a laptop with no network.
-Solara's telemetry and version check are switched off.
+Solara's usage telemetry is switched off, and its version check (a request to PyPI made by
+``solara run``) is never made, as the server is started here directly.
 """
 
 from __future__ import annotations
