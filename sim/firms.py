@@ -62,8 +62,9 @@ def evasion_targets(m: AkrimModel, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
     crim = ftype == CRIMINAL
     if crim.any():
         intent = m.ta.intent[pop.owner[b[crim]]]
-        u[crim] = fw.u_max_criminal * intent * (0.6 + 0.4 * _sigmoid(z_u[crim] + 2.0))
-        w[crim] = fw.w_max_criminal * intent * (0.6 + 0.4 * _sigmoid(z_w[crim] + 2.0))
+        d = fw.criminal_deterrence
+        u[crim] = fw.u_max_criminal * intent * (1.0 - d + d * _sigmoid(z_u[crim] + 2.0))
+        w[crim] = fw.w_max_criminal * intent * (1.0 - d + d * _sigmoid(z_w[crim] + 2.0))
     return u.astype(np.float32), w.astype(np.float32)
 
 

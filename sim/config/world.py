@@ -56,6 +56,7 @@ class FirmWorld:
         0.5, 0.0, 10.0, "seed 003, measure 22 (assumption on size)", "extra weight on peers' inspections when decisions are published"
     )
     remediation_effect: float = prob(0.8, doc="share of evasion removed when an order is complied with")
+    criminal_deterrence: float = prob(0.3, doc="share of a threat actor's company's evasion that responds to deterrence (the rest is fixed by intent)")
     evader_threshold: float = prob(0.05, doc="undeclared share above which a peer counts as an evader (peer norm)")
     memory_weeks: float = param(26.0, 1.0, 520.0, doc="memory of observed control rates (exponential smoothing), weeks")
     tax_collected_share: float = prob(0.3, doc="share of a tax reassessment collected at once; the rest stays a claim on the firm")
