@@ -268,4 +268,19 @@ def history_summary(h) -> Any:
     n = h.get_nr_particles_per_population()
     pops["particles"] = [int(n.get(t, 0)) for t in pops["t"]]
     pops["acceptance"] = pops["particles"] / pops["samples"].where(pops["samples"] > 0)
-    return pops[["generation", "epsilon", "samples", "particles", "acceptance", "population_end_time"]]
+    ess = []
+    for t in pops["t"]:
+        w = h.get_distribution(m=0, t=int(t))[1]
+        ess.append(float(w.sum() ** 2 / (w**2).sum()) if len(w) else float("nan"))
+    pops["ess"] = ess  # effective sample size of the weighted particles (Kish)
+    return pops[["generation", "epsilon", "samples", "particles", "acceptance", "ess", "population_end_time"]]
+
+
+def history_wall_s(h) -> float:
+    """Seconds from the start of the ABC run (first call) to the end of its last complete generation."""
+    pops = h.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    if not len(pops):
+        return 0.0
+    start = h.get_abc().start_time
+    return float((pops["population_end_time"].max() - start).total_seconds())

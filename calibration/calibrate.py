@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from calibration.abc import BUDGETS, Budget, CalibrationError, FitSettings, fit, history_summary
+from calibration.abc import BUDGETS, Budget, CalibrationError, FitSettings, fit, history_summary, history_wall_s
 from calibration.params import PriorError, load_priors
 from calibration.targets import TargetError, load_targets
 
@@ -189,6 +189,14 @@ def _guard(path: Path, meta_path: Path | None, final: bool, overwrite: bool) -> 
                              f"replace them (give out=OTHER_DIR, final=true, or overwrite=true)")
 
 
+def _rel(path: Path) -> str:
+    """A path relative to the repository when it lies inside it (for files that are committed)."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _say(msg: str) -> None:
     print(f"akrim calibrate: {msg}", flush=True)
 
@@ -272,10 +280,11 @@ def write_outputs(res, settings: FitSettings, budget_name: str, out: Path, world
         "simulations": int(h.total_nr_simulations),
         "predictive": settings.budget.predictive,
         "predictive_seed": seed,
-        "db": str(res.db),
+        "db": _rel(res.db),
         "run_id": res.run_id,
         "stopped_because": res.stopped_because,
         "wall_abc_s": round(res.wall_s, 1),
+        "wall_abc_history_s": round(history_wall_s(h), 1),
         "wall_predictive_s": round(wall_pred, 1),
         "kpi_columns": columns,
         "parameters": [{k: v for k, v in r.items() if k != "why"} for r in summary],

@@ -125,8 +125,8 @@ def world_yaml(summary: list[dict[str, Any]], pipeline_check: bool, provenance: 
             "#   end to end while the model was still being revised. Do not use it for policy conclusions and do",
             "#   not make it the default world; the full calibration replaces this file.",
         ]
-    desc = ("Posterior median of a PIPELINE-CHECK calibration (small budget; not the final calibration; do not "
-            "use for conclusions)." if pipeline_check else
+    desc = ("Posterior median of a PIPELINE-CHECK calibration (reduced budget, model still under revision; not the "
+            "final calibration; do not use for conclusions)." if pipeline_check else
             "Posterior median of the ABC-SMC calibration to the reported figures of SPEC section 6 (2014-2019 "
             "figures, NLI inspection rate, cost range); 2024 figures kept out of the fit as validation.")
     lines = [*head, "name: calibrated", "description: >-", f"  {desc}"]
@@ -173,6 +173,31 @@ def draw_worlds(sample: Any, n: int, seed: int) -> Any:
     return sample.iloc[idx].drop(columns=["weight"]).reset_index(drop=True)
 
 
+def _same_world(cfg: dict[str, Any], world: Any, ints: dict[str, bool]) -> bool:
+    """Whether a resolved configuration carries the parameter values of ``world`` (integers rounded)."""
+    from calibration.targets import config_value
+
+    def same(k: str, v: float) -> bool:
+        got = float(config_value(cfg, k))
+        return got == round(v) if ints.get(k) else math.isclose(got, float(v), rel_tol=1e-9, abs_tol=1e-12)
+
+    return all(same(k, v) for k, v in world.items())
+
+
+def _record_of(data: Any, draw: int, seed: int, world: Any, ints: dict[str, bool]) -> Any:
+    """The stored run of one drawn world, found by its draw number, seed and parameter values.
+
+    Matching on content rather than on the run key keeps this right when the process that planned
+    the runs and the Dask workers that ran them resolve configurations with different code (the
+    model being edited while a calibration runs).
+    """
+    cand = data[(data["draw"] == draw) & (data["seed"] == seed)]
+    for _key, g in reversed(list(cand.groupby("run_key", sort=False))):
+        if _same_world(json.loads(g["config_json"].iloc[0]), world, ints):
+            return g.sort_values("year")
+    raise RuntimeError(f"posterior predictive draw {draw} (seed {seed}) has no stored run with its parameters")
+
+
 def predictive(sample: Any, priors: list[Prior], targets: list[Target], n: int, scale: float, store_dir: Path,
                seed: int = 20240101, base: tuple[str, ...] = (), address: str | None = None,
                workers: int | None = None, progress: bool = True) -> tuple[Any, dict[str, str]]:
@@ -202,12 +227,12 @@ def predictive(sample: Any, priors: list[Prior], targets: list[Target], n: int, 
     if summ.failed:
         raise RuntimeError(f"{summ.failed} posterior predictive run(s) failed; see {store.root / '_failed'}")
     data = store.load()
-    by_key = {k: g.sort_values("year") for k, g in data.groupby("run_key")}
     rows = []
-    for i, key in enumerate(summ.keys):
-        rec = by_key[key]
+    for i, world in worlds.iterrows():
+        rec = _record_of(data, int(i), seed + 1 + int(i), world, ints)
         cfg = json.loads(rec["config_json"].iloc[0])
         stats = statistics(rec, targets, cfg)
-        rows.append({"draw": i, "seed": int(rec["seed"].iloc[0]), **worlds.iloc[i].to_dict(), **stats})
+        rows.append({"draw": int(i), "seed": int(rec["seed"].iloc[0]), "code_version": str(rec["code_version"].iloc[0]),
+                     **world.to_dict(), **stats})
     columns = columns_used(targets, data.columns)
     return pd.DataFrame(rows), columns

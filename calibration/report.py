@@ -231,8 +231,9 @@ def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any
         ["particles per generation / generations", f"{meta.get('populations')} / {meta.get('generations')}"],
         ["model runs (ABC, all generations incl. the prior sample)", str(meta.get("simulations", ""))],
         ["posterior predictive runs", str(meta.get("predictive", ""))],
-        ["wall time: ABC this call / predictive / total", f"{meta.get('wall_abc_s', 0):.0f} s / {meta.get('wall_predictive_s', 0):.0f} s / "
-                                                          f"{meta.get('wall_total_s', 0):.0f} s"],
+        ["wall time: ABC from its start to its last generation (all calls)", f"{meta.get('wall_abc_history_s', 0):.0f} s"],
+        ["wall time of this call: ABC / predictive / total", f"{meta.get('wall_abc_s', 0):.0f} s / {meta.get('wall_predictive_s', 0):.0f} s / "
+                                                             f"{meta.get('wall_total_s', 0):.0f} s"],
         ["stopped because", html.escape(str(meta.get("stopped_because", "")))],
         ["history", f"<code>{html.escape(str(meta.get('db', '')))}</code> (run {meta.get('run_id')})"],
     ]
@@ -269,9 +270,12 @@ def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any
               _table(["parameter", "prior", "posterior median", "90% interval", "narrowed", "why this prior"], prow),
               f"<img alt='prior vs posterior' src='data:image/png;base64,{params_figure(priors, sample)}'>"]
     if hist is not None and len(hist):
-        hrows = [[str(int(r.generation)), f"{r.epsilon:.3g}", str(int(r.samples)), f"{100 * r.acceptance:.1f}%"]
-                 for r in hist.itertuples()]
-        parts += ["<h2>ABC-SMC progress</h2>", _table(["generation", "epsilon", "runs", "acceptance"], hrows),
+        hrows = [[str(int(r.generation)), f"{r.epsilon:.3g}", str(int(r.samples)), f"{100 * r.acceptance:.1f}%",
+                  f"{r.ess:.1f} of {int(r.particles)}"] for r in hist.itertuples()]
+        parts += ["<h2>ABC-SMC progress</h2>",
+                  "<p>ESS = effective sample size of the weighted particles; far below the number of particles means a "
+                  "few particles carry most of the weight and the posterior is rough.</p>",
+                  _table(["generation", "epsilon", "runs", "acceptance", "ESS"], hrows),
                   f"<img alt='progress' src='data:image/png;base64,{progress_figure(hist)}'>"]
     parts.append("<h2>How to use the result</h2><p><code>scenarios/world/calibrated.yaml</code> holds the posterior "
                  "median (<code>akrim run world=calibrated</code>); <code>calibration/posterior/posterior_sample.csv</code> "
