@@ -113,14 +113,14 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
             pass
         elif address == "none":
             for k, spec in todo:
-                record(k, spec, *run_spec_safe(spec))
+                record(k, spec, *run_spec_safe(spec, k))
         else:
             from dask.distributed import as_completed
 
             own = client is None
             client = client or make_client(address, n_workers)
             try:
-                futs = {client.submit(run_spec_safe, spec, key=f"akrim-run-{k}", pure=False): (k, spec) for k, spec in todo}
+                futs = {client.submit(run_spec_safe, spec, k, key=f"akrim-run-{k}", pure=False): (k, spec) for k, spec in todo}
                 for fut in as_completed(futs):
                     k, spec = futs.pop(fut)  # drop our reference: the result is freed once stored
                     try:

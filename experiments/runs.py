@@ -106,8 +106,12 @@ def _code_version() -> str:
     return code_version()
 
 
-def run_spec(spec: RunSpec) -> Any:
+def run_spec(spec: RunSpec, key: str | None = None) -> Any:
     """Run ``spec`` here and return its record (a pandas DataFrame, one row per year).
+
+    ``key`` is the key the caller planned with; the record is stored under it, so a job whose
+    workers run newer code than its planner still skips and finds its finished runs. Without
+    it the key is computed here.
 
     Columns: the annual KPIs (for a test model: its outputs), then the spec's tags, then
     ``PROVENANCE``. Test models record their name as ``policy`` and ``world`` (so they sit in a
@@ -127,7 +131,7 @@ def run_spec(spec: RunSpec) -> Any:
         scale, policy, world = float("nan"), spec.model, spec.model
     extra = {k: v for k, v in spec.tags}
     extra.update({
-        "run_key": key_of(cfg), "seed": cfg.seed, "scale": scale, "policy": policy, "world": world,
+        "run_key": key or key_of(cfg), "seed": cfg.seed, "scale": scale, "policy": policy, "world": world,
         "code_version": _code_version(), "wall_s": time.perf_counter() - t0,
         "cpu_s": time.process_time() - c0,  # CPU time of the run: throughput free of other jobs on the machine
         "config_json": json.dumps(config_dict(cfg), sort_keys=True, default=str),
@@ -136,9 +140,9 @@ def run_spec(spec: RunSpec) -> Any:
     return df.assign(**extra)
 
 
-def run_spec_safe(spec: RunSpec) -> tuple[str, Any, str | None]:
+def run_spec_safe(spec: RunSpec, key: str | None = None) -> tuple[str, Any, str | None]:
     """Like ``run_spec`` but never raises: returns ``(status, record_or_None, error_text)``."""
     try:
-        return "ok", run_spec(spec), None
+        return "ok", run_spec(spec, key), None
     except Exception:  # recorded with the run, never stops the other runs
         return "failed", None, traceback.format_exc()
