@@ -244,22 +244,25 @@ def plot_morris(tab: Any, kpi: str, path: Path, conf: float) -> None:
     import numpy as np
 
     t = tab.sort_values("mu_star")
+    top = float(max(t["mu_star"].max(), t["sigma"].max(), 1e-12))
+    div, unit = next(((d, u) for d, u in ((1e9, " (billions)"), (1e6, " (millions)"), (1e3, " (thousands)")) if top >= d), (1.0, ""))
+    mu_star, conf_s, sigma = t["mu_star"] / div, t["mu_star_conf"] / div, t["sigma"] / div
     y = np.arange(len(t))
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 0.45 * len(t) + 1.8), gridspec_kw={"width_ratios": [1.3, 1]})
     colours = ["#c0504d" if m > 0 else "#4f81bd" for m in t["mu"]]
-    a1.barh(y, t["mu_star"], xerr=t["mu_star_conf"], color=colours, capsize=3)
+    a1.barh(y, mu_star, xerr=conf_s, color=colours, capsize=3)
     a1.set_yticks(y, t["parameter"])
-    a1.set_xlabel(f"mu* (mean |elementary effect|), bars = {conf:.0%} CI; red: raises, blue: lowers")
-    a1.set_title(f"Morris screening of {kpi}")
-    a2.scatter(t["mu_star"], t["sigma"], color=colours)
-    for r in t.itertuples():
-        a2.annotate(r.parameter.split(".")[-1], (r.mu_star, r.sigma), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    lim = float(max(t["mu_star"].max(), t["sigma"].max(), 1e-12)) * 1.1
+    a1.set_xlabel(f"mu* = mean |elementary effect|{unit}; bars = {conf:.0%} CI")
+    a1.set_title(f"Morris screening of {kpi} (red: raising the parameter raises it, blue: lowers it)", fontsize=10)
+    a2.scatter(mu_star, sigma, color=colours)
+    for name, xm, ys in zip(t["parameter"], mu_star, sigma):
+        a2.annotate(name.split(".")[-1], (xm, ys), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    lim = top / div * 1.1
     a2.plot([0, lim], [0, lim], ls="--", color="grey", lw=0.8)
     a2.set_xlim(0, lim)
     a2.set_ylim(0, lim)
-    a2.set_xlabel("mu*")
-    a2.set_ylabel("sigma (non-linearity / interactions)")
+    a2.set_xlabel(f"mu*{unit}")
+    a2.set_ylabel(f"sigma{unit}: non-linearity / interactions")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
