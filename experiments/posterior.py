@@ -88,6 +88,25 @@ def draw(path: Path, n: int, seed: int) -> list[dict[str, float]]:
     return [{c: float(df[c].iloc[i]) for c in df.columns} for i in rows]
 
 
+def integer_keys(keys: list[str]) -> set[str]:
+    """The keys among ``keys`` whose world parameter is a whole number (e.g. ``world.actors.n_initial``)."""
+    from sim.config.world import WorldConfig
+
+    out = set()
+    for key in keys:
+        obj: Any = WorldConfig()
+        for part in key.split(".")[1:]:
+            obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
+        if isinstance(obj, int) and not isinstance(obj, bool):
+            out.add(key)
+    return out
+
+
 def as_overrides(world: dict[str, float]) -> list[str]:
-    """Hydra overrides for one drawn world (values written exactly)."""
-    return [f"{k}={v!r}" if math.isfinite(v) else f"{k}={v}" for k, v in world.items()]
+    """Hydra overrides for one drawn world: values written exactly, whole-number parameters rounded.
+
+    A posterior is sampled on a continuous scale; a parameter the schema declares as a whole
+    number (a count) takes the nearest integer.
+    """
+    ints = integer_keys(list(world))
+    return [f"{k}={round(v)}" if k in ints else f"{k}={v!r}" if math.isfinite(v) else f"{k}={v}" for k, v in world.items()]

@@ -19,7 +19,8 @@ from experiments.effects import analyse, holm, t_interval
 from experiments.runs import resolve
 from experiments.store import ResultStore
 
-TINY = ["scale=0.01", "end=2015", "address=none", "progress=false"]
+TINY_RUN = ["scale=0.01", "end=2015", "address=none", "progress=false"]
+TINY = [*TINY_RUN, "posterior=false"]  # tests must not depend on whether a calibration posterior exists
 
 
 # ---------------------------------------------------------------------------- statistics
@@ -221,14 +222,14 @@ def test_plan_pairs_seeds_across_scenarios():
         by_rep.setdefault(r, set()).add(seed)
         assert f"policy={scen}" in spec.overrides
     assert all(len(s) == 1 for s in by_rep.values())  # the same seed for every scenario of a replicate
-    assert plan.posterior_file is None or posterior.DEFAULT_SAMPLE.is_file()
+    assert plan.posterior_file is None
 
 
 @pytest.fixture(scope="module")
 def self_comparison(tmp_path_factory):
     """baseline against a package that sets exactly the same levers (baseline+baseline)."""
     out = tmp_path_factory.mktemp("self")
-    o = parse_args(["policy=[baseline,baseline+baseline]", "reps=2", "seed=11", "posterior=false", f"out={out}", *TINY])
+    o = parse_args(["policy=[baseline,baseline+baseline]", "reps=2", "seed=11", f"out={out}", *TINY])
     comp, summ, _ = run_comparison(o)
     return o, comp, summ, out
 
@@ -315,14 +316,14 @@ def test_posterior_option():
 
 def test_replicate_r_uses_the_same_draw_in_every_scenario(tmp_path):
     path = _write_sample(tmp_path / "s.csv")
-    o = parse_args(["policy=[baseline,no_centres]", "reps=4", "seed=2", f"posterior={path}", *TINY])
+    o = parse_args(["policy=[baseline,no_centres]", "reps=4", "seed=2", *TINY_RUN, f"posterior={path}"])
     plan = make_plan(o)
     assert plan.posterior_file == path and plan.worlds == posterior.draw(path, 4, 2)
     for spec, (_, r) in zip(plan.specs, plan.cells):
         cfg = resolve(spec)
         assert cfg.world.firms.beta == plan.worlds[r]["world.firms.beta"]
         assert cfg.world.firms.z0 == plan.worlds[r]["world.firms.z0"]
-    clash = parse_args(["policy=[baseline,no_centres]", "reps=2", f"posterior={path}", "world.firms.beta=2", *TINY])
+    clash = parse_args(["policy=[baseline,no_centres]", "reps=2", *TINY_RUN, f"posterior={path}", "world.firms.beta=2"])
     with pytest.raises(CompareError) as exc:
         make_plan(clash)
     assert exc.value.key == "world.firms.beta"
@@ -375,3 +376,12 @@ def test_summary_paragraph_states_effects_costs_and_uncertainty():
     flat.loc[more, "exploited_workers"] = flat.loc[~more, "exploited_workers"].to_numpy()
     text = summary_paragraph(analyse(flat, ["ref", "more"], 6), 0.1, None)
     assert "For ‘more’ the effect on exploited workers cannot be told apart from chance with 6 replicates." in text
+
+
+def test_whole_number_parameters_are_rounded(tmp_path):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"world.actors.n_initial": [1305.7321], "world.firms.beta": [4.25]}).to_csv(path, index=False)
+    (world,) = posterior.draw(path, 1, seed=0)
+    assert posterior.as_overrides(world) == ["world.actors.n_initial=1306", "world.firms.beta=4.25"]
+    o = parse_args(["policy=[baseline,no_centres]", "reps=2", *TINY_RUN, f"posterior={path}"])
+    assert resolve(make_plan(o).specs[0]).world.actors.n_initial == 1306
