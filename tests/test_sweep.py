@@ -283,3 +283,10 @@ def test_store_removes_only_stale_temporary_files(tmp_path):
     os.utime(old, (past, past))
     assert store.clean_tmp() == 1
     assert not old.exists() and new.exists()
+
+
+def test_the_sweep_file_shown_in_the_docs_is_valid():
+    doc = (REPO / "docs" / "sweeps.md").read_text()
+    block = doc.split("## The sweep file\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    s = sw.parse_sweep(yaml.safe_load(block.replace("description: ...", "description: x")), "docs/sweeps.md")
+    assert s.n_runs == 40 and isinstance(s.design.points[0]["world.actors.n_initial"], int)
