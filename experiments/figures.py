@@ -169,9 +169,15 @@ def cost_plane(comp: Comparison) -> bytes:
     y = c["crime_cost_change_nok"].to_numpy() / 1e6
     lo = c["crime_cost_change_low"].to_numpy() / 1e6
     hi = c["crime_cost_change_high"].to_numpy() / 1e6
-    span = max(np.nanmax(np.abs(np.r_[x, lo, hi, 1.0])), 1.0) * 1.15
-    line = np.linspace(-span, span, 2)
-    ax.fill_between(line, -line, -span * 3, color="#e8f4e8", lw=0, zorder=-5)
+    x0, x1 = min(0.0, np.nanmin(x)), max(0.0, np.nanmax(x))
+    xr = max(x1 - x0, 1.0)
+    xlim = (x0 - 0.1 * xr, x1 + 0.4 * xr)  # room for the labels on the right
+    ys = np.r_[y, lo, hi, 0.0, -np.array(xlim)]
+    ys = ys[np.isfinite(ys)]
+    yr = max(ys.max() - ys.min(), 1.0)
+    ylim = (ys.min() - 0.1 * yr, ys.max() + 0.1 * yr)
+    line = np.array(xlim)
+    ax.fill_between(line, -line, ylim[0], color="#e8f4e8", lw=0, zorder=-5)
     ax.plot(line, -line, color="#2a7a2a", lw=1, ls="--")
     ax.text(
         0.98,
@@ -188,8 +194,8 @@ def cost_plane(comp: Comparison) -> bytes:
         err = np.array([[yi - low], [high - yi]]) if np.isfinite(low) else None
         ax.errorbar([xi], [yi], yerr=err, fmt="o", color=col[s], ms=7, capsize=3, lw=1.6)
         ax.annotate(s, (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=8, color=col[s])
-    ax.set_xlim(min(-0.05 * span, np.nanmin(x) - 0.1 * span), max(np.nanmax(x) + 0.25 * span, 0.05 * span))
-    ax.set_ylim(-span, span)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.set_xlabel(f"extra enforcement cost, MNOK, {comp.window[0]}-{comp.window[1]}")
     ax.set_ylabel("change in cost of work-related crime, MNOK")
     ax.set_title(f"Cost-effectiveness against {comp.reference} (95% intervals)", loc="left")
