@@ -27,17 +27,29 @@ class PosteriorError(ValueError):
     """A posterior option or sample file that cannot be used (names the file, column or value)."""
 
 
+def is_pipeline_check(sample: Path) -> bool:
+    """Whether the calibration that wrote ``sample`` was only a pipeline check (not for conclusions)."""
+    import json
+
+    meta = sample.with_name("meta.json")
+    try:
+        return bool(json.loads(meta.read_text()).get("pipeline_check", False))
+    except (OSError, ValueError):
+        return False
+
+
 def resolve_option(value: str) -> Path | None:
     """The sample file a ``posterior=`` option means, or ``None`` for the default world.
 
-    ``auto`` (the default) uses ``calibration/posterior/posterior_sample.csv`` when it exists;
+    ``auto`` (the default) uses ``calibration/posterior/posterior_sample.csv`` when it exists and
+    comes from a final calibration (its ``meta.json`` does not say ``pipeline_check: true``);
     ``true`` requires it; ``false`` uses the default world; anything else is a path to a CSV.
     """
     v = str(value).strip()
     if v.lower() in OFF:
         return None
     if v.lower() == "auto":
-        return DEFAULT_SAMPLE if DEFAULT_SAMPLE.is_file() else None
+        return DEFAULT_SAMPLE if DEFAULT_SAMPLE.is_file() and not is_pipeline_check(DEFAULT_SAMPLE) else None
     path = DEFAULT_SAMPLE if v.lower() in ("true", "yes", "on", "1") else Path(v)
     if not path.is_file():
         raise PosteriorError(f"posterior = {value!r}: no such file {path} (allowed: auto, false, true, or a path to a CSV sample)")

@@ -309,7 +309,17 @@ def test_posterior_sample_errors(tmp_path, frame, msg):
 def test_posterior_option():
     assert posterior.resolve_option("false") is None
     auto = posterior.resolve_option("auto")
-    assert auto == (posterior.DEFAULT_SAMPLE if posterior.DEFAULT_SAMPLE.is_file() else None)
+    final = posterior.DEFAULT_SAMPLE.is_file() and not posterior.is_pipeline_check(posterior.DEFAULT_SAMPLE)
+    assert auto == (posterior.DEFAULT_SAMPLE if final else None)
+
+
+def test_auto_ignores_a_pipeline_check_posterior(tmp_path, monkeypatch):
+    sample = _write_sample(tmp_path / "posterior_sample.csv")
+    monkeypatch.setattr(posterior, "DEFAULT_SAMPLE", sample)
+    assert posterior.resolve_option("auto") == sample  # no meta.json: a final calibration
+    (tmp_path / "meta.json").write_text('{"pipeline_check": true}')
+    assert posterior.resolve_option("auto") is None  # not for conclusions: default world
+    assert posterior.resolve_option(str(sample)) == sample  # an explicit path is still honoured
     with pytest.raises(posterior.PosteriorError, match="no such file"):
         posterior.resolve_option("/no/such.csv")
 
