@@ -76,26 +76,28 @@ class AkrimModel(mesa.Model):
 
     Order inside one weekly tick (``TICK_ORDER``; tested):
 
-    1. ``calendar``    - policy calendar: dated interventions due, centre openings, the 2022
+    1. ``close``       - at a month's first tick, the month just ended is observed (worker
+       aggregates, crime cost, monthly KPIs) and, at a year's first tick, the year just ended
+       (year-end stocks) - before anything of the new period happens.
+    2. ``calendar``    - policy calendar: dated interventions due, centre openings, the 2022
        sharing regulation, NTAES start, approval schemes, campaigns; derived levers refreshed.
-    2. ``firms``       - ordinary exit and entry (workplace to an entrant), growth/shrinkage.
-    3. ``workers``     - turnover, campaign reach, awareness decay.
-    4. ``compliance``  - perceived-detection learning; firms due a review set undeclared work and
+    3. ``firms``       - ordinary exit and entry (workplace to an entrant), growth/shrinkage.
+    4. ``workers``     - turnover, campaign reach, awareness decay.
+    5. ``compliance``  - perceived-detection learning; firms due a review set undeclared work and
        underpayment (deterrence + peer norm + buyer pressure).
-    5. ``actors``      - new actors, company registrations, planned (phoenix) bankruptcies,
+    6. ``actors``      - new actors, company registrations, planned (phoenix) bankruptcies,
        desistance; at a month's first tick also profit/capacity/intent and displacement.
-    6. ``signals``     - Tax, NAV, police, worker tips, posted-worker register, cross-border;
+    7. ``signals``     - Tax, NAV, police, worker tips, posted-worker register, cross-border;
        each shared with a latency and completeness (SimPy timeouts).
-    7. ``inspections`` - this week's ordinary NLI inspections by the targeting mix; findings are
+    8. ``inspections`` - this week's ordinary NLI inspections by the targeting mix; findings are
        sanctioned at once, delayed effects scheduled.
-    8. ``observe``     - control-rate memories, enforcement cost; at a month's first tick the
-       worker aggregates, crime cost and monthly KPIs; at a year's first tick the year-end stocks.
+    9. ``observe``     - control-rate memories and the week's enforcement cost.
 
     Args:
         cfg: A validated ``AkrimConfig``.
     """
 
-    TICK_ORDER = ("calendar", "firms", "workers", "compliance", "actors", "signals", "inspections", "observe")
+    TICK_ORDER = ("close", "calendar", "firms", "workers", "compliance", "actors", "signals", "inspections", "observe")
 
     def __init__(self, cfg: Any) -> None:
         super().__init__(seed=cfg.seed)
@@ -199,6 +201,8 @@ class AkrimModel(mesa.Model):
         month = today.year * 12 + today.month
         new_month = month != self._last_month
         new_year = new_month and today.month == 1 and self._last_month >= 0
+        self._mark("close")
+        self._close_period(new_month, new_year)
         self._mark("calendar")
         self._calendar()
         self._mark("firms")
@@ -216,7 +220,7 @@ class AkrimModel(mesa.Model):
         self._mark("inspections")
         self.inspections.weekly()
         self._mark("observe")
-        self._observe(new_month, new_year)
+        self._observe()
         self._last_month = month
         self.week += 1
 
@@ -311,7 +315,20 @@ class AkrimModel(mesa.Model):
         return float(pop.n_und[risk].sum() / max(emp[risk].sum(), 1))
 
     # ------------------------------------------------------------------ observation
-    def _observe(self, new_month: bool, new_year: bool) -> None:
+    def _close_period(self, new_month: bool, new_year: bool) -> None:
+        """Observe the month (and year) that has just ended, before the new one's first tick acts."""
+        if new_month and self._last_month >= 0:
+            yprev = max(0, min(bisect.bisect_right(self.year_start, self.env.now - 1) - 1, len(self.years) - 1))
+            self.pop.aggregate()
+            self._accrue_crime_cost(yprev)
+            self._monthly_kpis(yprev)
+            self.inspections.invalidate_weights()
+            self.datacollector.collect(self)
+        if new_year:
+            self._year_end(self.year_idx - 1)
+
+    def _observe(self) -> None:
+        """Weekly observation: control-rate memories and the week's enforcement cost."""
         pop, cfg = self.pop, self.cfg
         alpha = 1.0 / cfg.world.firms.memory_weeks
         ins = self.inspections
@@ -324,15 +341,6 @@ class AkrimModel(mesa.Model):
         ins.week_actor_counts[:] = 0.0
         y = self.year_idx
         self.metrics.add(y, "enforcement_cost_nok", value=self.enforcement_cost_year() * WEEK_YEARS)
-        if new_month and self._last_month >= 0:
-            yprev = max(0, min(bisect.bisect_right(self.year_start, self.env.now - 1) - 1, len(self.years) - 1))
-            pop.aggregate()
-            self._accrue_crime_cost(yprev)
-            self._monthly_kpis(yprev)
-            self.inspections.invalidate_weights()
-            self.datacollector.collect(self)
-        if new_year:
-            self._year_end(self.year_idx - 1)
 
     def enforcement_cost_year(self) -> float:
         """Annual cost of the enforcement set-up currently in force (1:1 levers), NOK."""

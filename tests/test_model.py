@@ -127,6 +127,7 @@ def test_tick_calls_submodels_in_tick_order(monkeypatch):
             return fn(*a, **k)
         return wrapped
 
+    monkeypatch.setattr(m, "_close_period", spy("close", m._close_period))
     monkeypatch.setattr(m, "_calendar", spy("calendar", m._calendar))
     monkeypatch.setattr(model_mod, "firms_weekly", spy("firms", model_mod.firms_weekly))
     monkeypatch.setattr(model_mod, "workers_weekly", spy("workers", model_mod.workers_weekly))
