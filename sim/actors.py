@@ -189,7 +189,7 @@ def phoenix(m: AkrimModel, a: ThreatActor, b: int, rng: np.random.Generator) -> 
     m.crime_loss(b, m.cfg.world.costs.phoenix_loss_nok + float(pop.liab[b]))
     m.metrics.add(m.year_idx, "phoenix_bankruptcies", region, sector)
     t.n_phoenix[a.aid] += 1
-    if rng.random() >= m.cfg.world.actors.p_front_man:
+    if m.formal_role(old):  # a company run through a front man leaves no role on the actor's record
         t.bankrupt_role[a.aid] = True
     m.log.add(m.env.now, "bankruptcy_phoenix", region=region, sector=sector, firm=old, actor=a.aid)
     banned = t.ban_until[a.aid] > m.env.now

@@ -107,7 +107,9 @@ class Inspections:
         if owned.any():
             ob, oa = b[owned], aid[owned]
             pop.heat[ob] += m.cfg.world.actors.heat_per_inspection
-            m.ta.nli_linked[oa] = True
+            # NTAES links an actor to an inspected business through the registers: only where the
+            # actor holds a formal role (not a front man's company).
+            m.ta.nli_linked[oa[m.formal_role(fid[owned])]] = True
             np.add.at(self.week_actor_counts, pop.cell[ob], 1.0)
             cam[owned] = m.ta.camouflage[oa] * (det.joint_camouflage_factor if joint else 1.0)
         mult = det.joint_detect_mult if joint else 1.0

@@ -33,7 +33,7 @@ from sim.inspections import Inspections
 from sim.metrics import Metrics
 from sim.police import Police
 from sim.population import ACTIVE, CRIMINAL, SUSPENDED, Population
-from sim.rng import Streams
+from sim.rng import Streams, keyed_uniform
 from sim.signals import Signals
 from sim.units import DAYS_PER_YEAR, WEEK_YEARS
 from sim.workers import workers_weekly
@@ -105,6 +105,7 @@ class AkrimModel(mesa.Model):
         self.policy = copy.deepcopy(cfg.policy)  # live levers: interventions change this copy
         self.scale = float(cfg.scale)
         self.streams = Streams(cfg.seed)
+        self.role_key = self.streams.key("actors.formal_role")
         self.env = simpy.Environment()
         self.trace: list[str] | None = None  # set to [] to record the tick order
         self.origin = dt.date(cfg.start, 1, 1)
@@ -302,6 +303,15 @@ class AkrimModel(mesa.Model):
     def crime_loss(self, b: int, nok: float) -> None:
         """Book a one-off loss to society (e.g. a phoenix bankruptcy) in crime cost."""
         self.metrics.add(self.year_idx, "crime_cost_nok", int(self.pop.region[b]), int(self.pop.sector[b]), nok)
+
+    def formal_role(self, firm_ids) -> np.ndarray:
+        """Whether the controlling actor holds a formal role in each company (by firm id).
+
+        Fixed per company (a keyed hash of its id, no stream consumed): with probability
+        ``p_front_man`` the company is run through a front man, and neither its bankruptcy nor an
+        NLI inspection of it links the actor in the registers.
+        """
+        return keyed_uniform(self.role_key, firm_ids) >= self.cfg.world.actors.p_front_man
 
     def centre_knows(self, a: ThreatActor) -> bool:
         """Whether any centre holds a file on actor ``a``."""

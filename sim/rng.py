@@ -17,7 +17,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["Streams", "stable_hash", "replicate_seeds"]
+__all__ = ["Streams", "stable_hash", "replicate_seeds", "keyed_uniform"]
 
 
 def stable_hash(name: str) -> int:
@@ -49,6 +49,10 @@ class Streams:
 
     __getitem__ = get
 
+    def key(self, name: str) -> np.uint64:
+        """A 64-bit key for ``name`` in this run, for :func:`keyed_uniform` (consumes no stream)."""
+        return np.uint64(np.random.SeedSequence([self.seed, stable_hash(name)]).generate_state(1, dtype=np.uint64)[0])
+
     def names(self) -> list[str]:
         """Names of the streams used so far (sorted)."""
         return sorted(self._streams)
@@ -58,3 +62,22 @@ def replicate_seeds(seed: int, n: int) -> list[int]:
     """Seeds for ``n`` replicates spawned from ``seed`` with ``SeedSequence.spawn``."""
     children = np.random.SeedSequence(seed).spawn(n)
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+def keyed_uniform(key: np.uint64, ids) -> np.ndarray:
+    """Uniform(0, 1) numbers that are a fixed function of ``(key, id)`` (SplitMix64 finaliser).
+
+    For attributes of an entity that must not depend on when or how often they are looked up
+    (e.g. whether an actor holds a formal role in a given company): no stream is consumed, so
+    looking one up never shifts any other draw, and the same company always gives the same answer.
+    """
+    z = np.asarray(ids).astype(np.uint64) ^ key
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)

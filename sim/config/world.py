@@ -93,7 +93,8 @@ class ActorWorld:
     p_front_man: float = prob(
         0.8,
         "seed 001 (facilitators, facade); share assumption",
-        "chance a planned bankruptcy is run through a front man, leaving no leading role on the actor's record",
+        "chance a company an actor controls is run through a front man: the actor holds no formal role in it, so "
+        "neither its planned bankruptcy nor an NLI inspection of it shows on the actor's record (drawn once per company)",
     )
     heat_decay_month: float = prob(0.15, doc="monthly fading of a company's 'heat' (inspections and sanctions felt)")
     firm_visibility: float = param(
