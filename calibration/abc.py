@@ -60,7 +60,9 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     "small": Budget(populations=10, generations=2, scale=0.01, predictive=10),
     "medium": Budget(populations=40, generations=4, scale=0.05, predictive=40),
-    "full": Budget(populations=200, generations=8, scale=0.1, predictive=200),
+    # Sized to finish in about 2 hours on the 2-core development machine (~2,400 fit runs/hour
+    # at scale 0.1); on a cluster raise populations= and generations= (docs/cluster.md).
+    "full": Budget(populations=120, generations=6, scale=0.1, predictive=200),
 }
 
 
