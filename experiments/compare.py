@@ -24,6 +24,8 @@ Options (``key=value``; anything else is a Hydra override applied to every scena
     workers    Dask workers of the local cluster (default: one per core)
     address    a Dask scheduler ``tcp://host:port``, or ``none`` to run in this process
     progress   ``true``/``false``: the progress bar over runs
+    rerun_stale  ``true``: recompute stored runs recorded by another code version (default
+               ``false``: warn with one line and reuse them)
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import re
 import shlex
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +44,8 @@ from typing import Any
 from experiments.runs import RunSpec
 
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$")
-OPTIONS = ("policy", "reps", "seed", "scale", "start", "end", "from", "posterior", "out", "store", "workers", "address", "progress")
+OPTIONS = ("policy", "reps", "seed", "scale", "start", "end", "from", "posterior", "out", "store", "workers", "address", "progress",
+           "rerun_stale")
 
 
 class CompareError(ValueError):
@@ -69,6 +73,7 @@ class CompareOptions:
     workers: int | None = None
     address: str | None = None
     progress: bool = True
+    rerun_stale: bool = False  # not part of the comparison's identity (default_out, command)
     overrides: list[str] = field(default_factory=list)
 
     @property
@@ -189,6 +194,8 @@ def parse_args(argv: list[str]) -> CompareOptions:
         o.address = a
     if "progress" in opts:
         o.progress = _bool("progress", opts["progress"])
+    if "rerun_stale" in opts:
+        o.rerun_stale = _bool("rerun_stale", opts["rerun_stale"])
     if "posterior" in opts:
         o.posterior = opts["posterior"]
     if "out" in opts:
@@ -288,7 +295,8 @@ def run_comparison(o: CompareOptions, client: Any = None, plan: Plan | None = No
             file=sys.stderr,
             flush=True,
         )
-    summ = execute(plan.specs, store, address=o.address, n_workers=o.workers, progress=o.progress, desc="compare", client=client)
+    summ = execute(plan.specs, store, address=o.address, n_workers=o.workers, progress=o.progress, desc="compare", client=client,
+                   rerun_stale=o.rerun_stale, rerun_hint="add rerun_stale=true to the command to recompute them")
     runs = load_runs(store, summ.keys, plan.cells)
     comp = analyse(runs, o.scenarios, o.reps, window_from=o.window_from)
     notes = []
@@ -296,6 +304,12 @@ def run_comparison(o: CompareOptions, client: Any = None, plan: Plan | None = No
         notes.append(
             f"Only {len(comp.complete_reps)} of {o.reps} replicates finished for every scenario; the effects use those. "
             "Run the command again to complete the rest (finished runs are reused)."
+        )
+    if summ.stale and not summ.rerun_stale:
+        notes.append(
+            f"{len(summ.stale)} of the reused runs came from other code versions "
+            f"({', '.join(sorted(set(summ.stale.values())))}; current {summ.code_version}) and may be results of the old model; "
+            "run the command again with rerun_stale=true to recompute them."
         )
     meta = {
         "command": o.command(),
@@ -311,6 +325,9 @@ def run_comparison(o: CompareOptions, client: Any = None, plan: Plan | None = No
         "wall_s_runs": summ.wall_s,
         "store": str(store.root),
         "stale_runs": stale,
+        "code_version": summ.code_version,
+        "runs_of_other_code_versions": dict(Counter(summ.stale.values())),  # version -> runs
+        "runs_of_other_code_versions_rerun": summ.rerun_stale,
         "notes": notes,
     }
     store.put_meta("compare", meta)

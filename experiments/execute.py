@@ -3,7 +3,11 @@
 ``execute(specs, store)``:
 
 * resolves every spec and computes its key (bad configurations are reported before any run);
-* skips specs whose key is already in the store (finished runs are never recomputed);
+* skips specs whose key is already in the store (finished runs are never recomputed), but
+  checks the ``code_version`` recorded with those runs: if some came from another version of the
+  code, it prints one warning line to stderr (how many of the reused runs, which versions, the
+  current one, how to recompute) and reuses them anyway - or, with ``rerun_stale=True``, runs
+  them again and overwrites them (see ``ResultStore.stale`` for what a version can tell);
 * submits the rest to Dask - a ``LocalCluster`` by default (one single-threaded worker process
   per core, parallelism across runs), or an existing scheduler when ``address`` is given (see
   ``docs/cluster.md`` for SLURM with dask-jobqueue); ``address="none"`` runs in this process;
@@ -17,13 +21,15 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from experiments.runs import RunSpec, run_spec_safe, spec_key
+from experiments.runs import RunSpec, _code_version, run_spec_safe, spec_key
 from experiments.store import ResultStore
 
 
@@ -38,6 +44,9 @@ class ExecSummary:
     keys: list[str] = field(default_factory=list)  # keys of all specs, in input order
     failed_keys: list[str] = field(default_factory=list)
     wall_s: float = 0.0
+    code_version: str = ""  # the current code version (this process's)
+    stale: dict[str, str] = field(default_factory=dict)  # stored runs of other code versions: key -> version
+    rerun_stale: bool = False  # whether those were run again (else reused)
 
     @property
     def runs_per_hour(self) -> float:
@@ -88,14 +97,49 @@ def plan(specs: Iterable[RunSpec], store: ResultStore) -> tuple[list[tuple[str, 
     return todo, keys, done
 
 
+RERUN_HINT = "to recompute them, use a new store or delete their files (policy=*/<run_key>.parquet)"
+
+
+def stale_warning(stale: dict[str, str], n_stored: int, current: str, rerun: bool = False, hint: str = RERUN_HINT,
+                  what: str = "reused") -> str:
+    """The one-line warning about ``n_stored`` stored runs of which ``stale`` (key -> version) came from other code versions."""
+    by_version = Counter(stale.values()).most_common()
+    shown = ", ".join(f"{v} ({n})" for v, n in by_version[:3])
+    if len(by_version) > 3:
+        shown += f" and {len(by_version) - 3} more"
+    if rerun:
+        return (f"note: recomputing {len(stale)} of {n_stored} stored runs that came from other code versions ({shown}; "
+                f"current {current}); their records are overwritten")
+    return (f"warning: {len(stale)} of {n_stored} {what} runs came from other code versions ({shown}; current {current}) "
+            f"and may be results of the old model; {hint}")
+
+
 def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = None, n_workers: int | None = None,
-            progress: bool = True, desc: str = "runs", client: Any = None) -> ExecSummary:
-    """Run every spec not yet in ``store``; see the module docstring."""
+            progress: bool = True, desc: str = "runs", client: Any = None, rerun_stale: bool = False,
+            rerun_hint: str = RERUN_HINT) -> ExecSummary:
+    """Run every spec not yet in ``store``; see the module docstring.
+
+    ``rerun_stale`` runs again the stored runs recorded by another code version (default: warn
+    and reuse them, which keeps every experiment resumable across commits). ``rerun_hint``
+    ends the warning: how the user of the calling command recomputes them.
+    """
     from tqdm.auto import tqdm
 
     specs = list(specs)
     todo, keys, done = plan(specs, store)
-    summ = ExecSummary(total=len(set(keys)), skipped=len(set(keys)) - len(todo), keys=keys)
+    stored = set(keys) & done
+    current = _code_version()
+    stale = store.stale(stored, current) if stored else {}
+    if stale:
+        print(stale_warning(stale, len(stored), current, rerun_stale, rerun_hint), file=sys.stderr, flush=True)
+        if rerun_stale:
+            first: dict[str, RunSpec] = {}
+            for k, spec in zip(keys, specs):
+                if k in stale:
+                    first.setdefault(k, spec)
+            todo += list(first.items())
+    summ = ExecSummary(total=len(set(keys)), skipped=len(set(keys)) - len(todo), keys=keys, code_version=current,
+                       stale=stale, rerun_stale=rerun_stale and bool(stale))
     t0 = time.perf_counter()
     bar = tqdm(total=len(todo), desc=desc, unit="run", disable=not progress, dynamic_ncols=True)
     bar.set_postfix(done=0, failed=0, remaining=len(todo), skipped=summ.skipped)

@@ -434,12 +434,29 @@ ARGS = {
     "workers": "worker processes of the local Dask cluster (with file=)",
     "address": "Dask scheduler address tcp://host:port, or 'none' to run in this process (with file=)",
     "progress": "show the progress bar (true/false, default true)",
+    "rerun_stale": "recompute stored runs recorded by another code version (true/false, default false: warn and reuse; with file=)",
 }
 EXAMPLES = """  akrim sensitivity file=experiments/sweeps/morris_world.yaml workers=2
   akrim sensitivity file=experiments/sweeps/ishigami_sobol.yaml address=none
   akrim sensitivity out=outputs/sweeps/sobol_levers kpis=undeclared_work_share,crime_cost_nok
 See docs/sweeps.md.
 """
+
+
+def _warn_stale(out: Path, name: str | None) -> None:
+    """One line on stderr if the recorded sweep's finished runs came from other code versions."""
+    from experiments.execute import stale_warning
+    from experiments.runs import _code_version
+    from experiments.store import ResultStore
+
+    _, runs = load_recorded(out, name)
+    store = ResultStore(out)
+    keys = set(runs["run_key"]) & store.done_keys()
+    current = _code_version()
+    stale = store.stale(keys, current)
+    if stale:
+        hint = "to recompute them run with file=<the sweep file> rerun_stale=true"
+        print(stale_warning(stale, len(keys), current, hint=hint, what="analysed"), file=sys.stderr, flush=True)
 
 
 def main(argv: list[str]) -> int:
@@ -459,8 +476,11 @@ def main(argv: list[str]) -> int:
         kpis = as_list(args, "kpis")
         workers = as_int(args, "workers", None, lo=1)
         address = args.get("address") or None
+        rerun_stale = as_bool(args, "rerun_stale", False)
         if "file" not in args and ({"workers", "address"} & set(args)):
             raise UsageError("workers= and address= need file= (they say where to run the sweep)")
+        if "file" not in args and rerun_stale:
+            raise UsageError("rerun_stale=true needs file= (the sweep file whose runs to recompute)")
         if address and address != "none" and "://" not in address:
             raise UsageError(f"address={address!r} must be a scheduler address like tcp://host:8786, or 'none'")
         sweep = load_sweep(args["file"]) if "file" in args else None
@@ -474,9 +494,11 @@ def main(argv: list[str]) -> int:
 
             print(describe(sweep))
             print(f"  store: {out}\n  running {_where(address, workers)}", flush=True)
-            ex = run_sweep(sweep, out, address=address, n_workers=workers, progress=progress).execution
+            ex = run_sweep(sweep, out, address=address, n_workers=workers, progress=progress, rerun_stale=rerun_stale).execution
             print(f"runs: {ex.done} run, {ex.failed} failed, {ex.skipped} already done, in {ex.wall_s:,.1f} s")
         res = analyse(out, sweep.name if sweep else args.get("sweep"), kpis, conf, resamples, seed, plots, args.get("report"))
+        if sweep is None:  # analysing a store without running: its runs were not checked by execute
+            _warn_stale(out, args.get("sweep"))
     except (UsageError, SweepError, SensitivityError) as exc:
         print(f"akrim sensitivity: error: {exc}", file=sys.stderr)
         return 2

@@ -9,6 +9,9 @@ Layout::
 A file appears only when complete (written to a temporary name, then renamed), so a killed job
 leaves either a whole result or none. ``done_keys()`` is what makes every experiment resumable.
 Read everything back with ``load()`` (``pyarrow.dataset`` with hive partitioning).
+
+Keys ignore the code version, so a finished run may come from older model code;
+``stale()`` tells which (``experiments.execute`` warns about them, or recomputes them on request).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +117,48 @@ class ResultStore:
     def done_keys(self) -> set[str]:
         """Keys of finished runs."""
         return {p.stem for p in self.root.glob("policy=*/*.parquet")}
+
+    def code_versions(self, keys: Iterable[str]) -> dict[str, str]:
+        """The ``code_version`` recorded with each of the given finished runs.
+
+        Reads only the ``code_version`` column of each run's file (the key is its file name, as
+        for ``done_keys()``), so asking about thousands of runs is cheap. Keys without a finished run are
+        left out; a record without the column reports ``"unknown"``; a record holding several
+        versions (not written by ``execute``) reports them joined by ``","``.
+        """
+        import pyarrow.parquet as pq
+
+        want = set(keys)
+        out: dict[str, str] = {}
+        if not want:
+            return out
+        for path in self.root.glob("policy=*/*.parquet"):
+            if path.stem not in want:  # the file name is the run key, as for done_keys()
+                continue
+            pf = pq.ParquetFile(path)
+            if "code_version" not in pf.schema_arrow.names:
+                out[path.stem] = "unknown"
+                continue
+            versions = sorted({str(v) for v in pf.read(columns=["code_version"]).column("code_version").to_pylist()})
+            out[path.stem] = ",".join(versions) or "unknown"
+        return out
+
+    def stale(self, keys: Iterable[str], current: str) -> dict[str, str]:
+        """Of the given finished runs, those recorded by a code version other than ``current``.
+
+        Returns ``{run_key: recorded code_version}`` (empty when every record matches).
+        Versions are compared as the strings of ``sim.runner.code_version()`` (package version,
+        git commit, ``.dirty``), which is cheap but coarse:
+
+        * a commit that did not touch the model (documentation, tests) still changes the
+          version, so its records are reported as stale although their results are the same;
+        * two versions differing only by ``.dirty`` cannot be told apart from a real change,
+          and two different sets of uncommitted edits on the same commit share one ``...dirty``
+          version, so records of one are *not* reported under the other.
+
+        Telling these cases apart would need a hash of the model's source, which is not recorded.
+        """
+        return {k: v for k, v in self.code_versions(keys).items() if v != current}
 
     def failed(self) -> dict[str, dict[str, Any]]:
         """Failed runs by key (spec and traceback)."""

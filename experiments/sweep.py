@@ -292,10 +292,11 @@ class SweepResult:
 
 
 def run_sweep(sweep: Sweep, out: str | Path, address: str | None = None, n_workers: int | None = None,
-              progress: bool = True, client: Any = None) -> SweepResult:
+              progress: bool = True, client: Any = None, rerun_stale: bool = False) -> SweepResult:
     """Run every not-yet-finished run of ``sweep`` into the store at ``out`` and summarise.
 
-    Writes ``_meta/sweep-<name>.json`` (the sweep and its design), ``_meta/sweep-<name>.parquet``
+    Finished runs recorded by another code version are reused with a warning, or run again
+    with ``rerun_stale`` (``experiments.execute``). Writes ``_meta/sweep-<name>.json`` (the sweep and its design), ``_meta/sweep-<name>.parquet``
     (the runs table) before any run, and ``summary.csv``/``summary.parquet`` at the end.
     """
     from experiments.execute import execute
@@ -306,7 +307,8 @@ def run_sweep(sweep: Sweep, out: str | Path, address: str | None = None, n_worke
     specs, runs = build_runs(sweep)
     store.put_meta(f"sweep-{sweep.name}", _meta(sweep))
     store.put_table(f"sweep-{sweep.name}", runs)
-    summ = execute(specs, store, address=address, n_workers=n_workers, progress=progress, desc=sweep.name, client=client)
+    summ = execute(specs, store, address=address, n_workers=n_workers, progress=progress, desc=sweep.name, client=client,
+                   rerun_stale=rerun_stale, rerun_hint=RERUN_HINT)
     table = summarise(store, runs, sweep.outputs)
     store._atomic_write(store.root / "summary.parquet", lambda p: table.to_parquet(p, index=False))
     store._atomic_write(store.root / "summary.csv", lambda p: table.to_csv(p, index=False))
@@ -342,7 +344,9 @@ ARGS = {
     "address": "scheduler address tcp://host:port of an existing Dask cluster, or 'none' to run in this process",
     "progress": "show the progress bar (true/false, default true)",
     "dry_run": "check the file and print the plan without running (true/false)",
+    "rerun_stale": "recompute stored runs recorded by another code version (true/false, default false: warn and reuse them)",
 }
+RERUN_HINT = "add rerun_stale=true to the command to recompute them"
 EXAMPLES = """  akrim sweep file=experiments/sweeps/example.yaml
   akrim sweep file=experiments/sweeps/example.yaml out=outputs/sweeps/ex workers=2
   akrim sweep file=experiments/sweeps/example.yaml address=tcp://10.0.0.5:8786
@@ -390,6 +394,7 @@ def main(argv: list[str]) -> int:
         workers = as_int(args, "workers", None, lo=1)
         progress = as_bool(args, "progress", True)
         dry = as_bool(args, "dry_run", False)
+        rerun_stale = as_bool(args, "rerun_stale", False)
         address = args.get("address") or None
         if address and address != "none" and "://" not in address:
             raise UsageError(f"address={address!r} must be a scheduler address like tcp://host:8786, or 'none'")
@@ -414,7 +419,7 @@ def main(argv: list[str]) -> int:
         print(runs.head(10).to_string(index=False))
         return 0
     try:
-        res = run_sweep(sweep, out, address=address, n_workers=workers, progress=progress)
+        res = run_sweep(sweep, out, address=address, n_workers=workers, progress=progress, rerun_stale=rerun_stale)
     except KeyboardInterrupt:
         print(f"\nakrim sweep: interrupted; finished runs are kept in {out} - run the same command again to resume",
               file=sys.stderr)
@@ -429,7 +434,7 @@ def main(argv: list[str]) -> int:
             print(f"  failed {k}: {err[-1] if err else '?'}", file=sys.stderr)
         print(f"  tracebacks in {out / '_failed'}; re-running the command retries failed runs", file=sys.stderr)
     versions = sorted(res.summary["code_version"].dropna().unique())
-    if len(versions) > 1:
+    if len(versions) > 1 and not (ex.stale and not ex.rerun_stale):  # reused old runs were warned about before running
         print(f"warning: the results come from {len(versions)} code versions ({', '.join(versions)}); run keys do not include "
               "the code version, so a store reused after a model change mixes old and new results - use a new out=",
               file=sys.stderr)
