@@ -3,7 +3,8 @@
 Sections: what was run (budget, scale, generations, runs, wall time, pipeline-check banner);
 the verdict per target, fit and validation targets apart; each target's reported value against
 the posterior predictive distribution; prior against posterior for each fitted parameter; the
-ABC-SMC progress (epsilon and acceptance per generation); how to read it.
+ABC-SMC progress (epsilon and acceptance per generation); the targets missed with the analyst's
+explanation (calibration/misses.yaml); how to read it.
 
 Verdict per target, from the posterior predictive runs (one fresh run per drawn world):
     inside  - the reported value (or some of the reported range) lies within the 5%-95% interval
@@ -213,8 +214,40 @@ def _verdict_rows(targets: list[Target], pred: Any, columns: dict[str, str]) -> 
     return rows, verdicts
 
 
+def load_misses(path: Path | None = None) -> dict[str, str]:
+    """The analyst's explanations of missed targets (``calibration/misses.yaml``: ``misses: {id: text}``)."""
+    import yaml
+
+    path = Path(path) if path is not None else Path(__file__).resolve().parent / "misses.yaml"
+    if not path.is_file():
+        return {}
+    doc = yaml.safe_load(path.read_text()) or {}
+    misses = doc.get("misses") if isinstance(doc, dict) else None
+    if not isinstance(misses, dict) or not all(isinstance(v, str) for v in misses.values()):
+        raise ValueError(f"{path}: expected a mapping 'misses: {{target_id: explanation text}}'")
+    return {str(k): " ".join(v.split()) for k, v in misses.items()}
+
+
+def misses_section(targets: list[Target], verdicts: dict[str, str], misses: dict[str, str]) -> str:
+    """HTML: every fit or validation target not inside its interval, with the recorded explanation."""
+    rows = []
+    for t in targets:
+        v = verdicts.get(t.id)
+        if t.role not in ("fit", "validation") or v in (None, "inside"):
+            continue
+        why = misses.get(t.id)
+        rows.append([f"<b>{html.escape(t.label)}</b> ({t.role})", f"<span class='{v}'>{v}</span>",
+                     html.escape(why) if why else "<i>no explanation recorded yet (calibration/misses.yaml)</i>"])
+    if not rows:
+        return "<h2>Targets missed</h2><p>None: every fit and validation target is inside its interval.</p>"
+    return ("<h2>Targets missed, and why</h2><p>Each fit or validation target whose reported value lies outside the "
+            "posterior predictive 90% interval, with what we know of the reason (calibration/misses.yaml, written "
+            "after reading this calibration's runs).</p>" + _table(["target", "verdict", "why"], rows))
+
+
 def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any, pred: Any, columns: dict[str, str],
-                 hist: Any, meta: dict[str, Any], param_summary: list[dict[str, Any]]) -> dict[str, str]:
+                 hist: Any, meta: dict[str, Any], param_summary: list[dict[str, Any]],
+                 misses: dict[str, str] | None = None) -> dict[str, str]:
     """Write the HTML report; return the verdict per compared target."""
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>A-krim calibration report</title>",
              f"<style>{CSS}</style></head><body>", "<h1>A-krim simulator: calibration report</h1>"]
@@ -257,6 +290,7 @@ def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any
                   f"<p>{counts['inside']} inside, {counts['near']} near, {counts['outside']} outside of {len(sel)}.</p>",
                   _table(headers, rows),
                   f"<img alt='{role} targets' src='data:image/png;base64,{targets_figure(sel, pred)}'>"]
+    parts.append(misses_section(targets, all_verdicts, load_misses() if misses is None else misses))
     inputs = [t for t in targets if t.role == "input"]
     if inputs:
         parts.append("<h2>Reported figures used as inputs only</h2><ul>")
