@@ -29,6 +29,7 @@ from typing import Any
 from calibration.abc import BUDGETS, Budget, CalibrationError, FitSettings, fit, history_summary, history_wall_s
 from calibration.params import PriorError, load_priors
 from calibration.targets import TargetError, load_targets
+from experiments.cliargs import UsageError, get_bool, get_choice, get_float, get_int, get_text, parse_action
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "calibration" / "posterior"
@@ -66,12 +67,9 @@ SCREEN_KEYS = {
     "workers": "worker processes of the local cluster",
     "progress": "true | false",
 }
+ADDRESS = "a scheduler address such as tcp://host:8786, or none"
 STATUS_KEYS = {"db": "SQLite history (default calibration/posterior/abc.db)"}
 ACTIONS = {"fit": FIT_KEYS, "screen": SCREEN_KEYS, "status": STATUS_KEYS}
-
-
-class UsageError(ValueError):
-    """Bad command-line input (exit code 2)."""
 
 
 def usage() -> str:
@@ -92,81 +90,27 @@ def usage() -> str:
 
 def parse(argv: list[str]) -> tuple[str, dict[str, str]]:
     """``(action, {key: value})``; raises UsageError naming the bad argument and what is allowed."""
-    args = list(argv)
-    action = "fit"
-    if args and "=" not in args[0]:
-        action = args.pop(0)
-        if action not in ACTIONS:
-            raise UsageError(f"unknown action {action!r} (allowed: {', '.join(ACTIONS)}; see 'akrim calibrate --help')")
-    keys = ACTIONS[action]
-    out: dict[str, str] = {}
-    for a in args:
-        if "=" not in a:
-            raise UsageError(f"argument {a!r} is not key=value (allowed keys for {action}: {', '.join(keys)})")
-        k, v = a.split("=", 1)
-        if k not in keys:
-            raise UsageError(f"unknown key {k!r} for {action} (allowed: {', '.join(keys)})")
-        if k in out:
-            raise UsageError(f"{k} given twice")
-        out[k] = v
-    return action, out
+    return parse_action(argv, ACTIONS, "fit", "akrim calibrate")
 
 
-def _int(opts: dict[str, str], k: str, default: int, lo: int) -> int:
-    if k not in opts:
-        return default
-    try:
-        v = int(opts[k])
-    except ValueError:
-        raise UsageError(f"{k}={opts[k]} (allowed: an integer >= {lo})") from None
-    if v < lo:
-        raise UsageError(f"{k}={opts[k]} (allowed: an integer >= {lo})")
-    return v
-
-
-def _float(opts: dict[str, str], k: str, default: float | None, lo: float, hi: float) -> float | None:
-    if k not in opts:
-        return default
-    try:
-        v = float(opts[k])
-    except ValueError:
-        raise UsageError(f"{k}={opts[k]} (allowed: a number in ({lo:g}, {hi:g}])") from None
-    if not lo < v <= hi:
-        raise UsageError(f"{k}={opts[k]} (allowed: a number in ({lo:g}, {hi:g}])")
-    return v
-
-
-def _bool(opts: dict[str, str], k: str, default: bool) -> bool:
-    if k not in opts:
-        return default
-    v = opts[k].lower()
-    if v not in ("true", "false"):
-        raise UsageError(f"{k}={opts[k]} (allowed: true or false)")
-    return v == "true"
+def _scale(opts: dict[str, str], default: float) -> float:
+    return get_float(opts, "scale", default, 0.0, 1.0, lo_open=True)
 
 
 def _budget(opts: dict[str, str]) -> tuple[str, Budget]:
-    name = opts.get("budget", "small")
-    if name not in BUDGETS:
-        raise UsageError(f"budget={name} (allowed: {', '.join(BUDGETS)})")
+    name = get_choice(opts, "budget", "small", BUDGETS)
     b = BUDGETS[name]
-    b = replace(b, populations=_int(opts, "populations", b.populations, 2),
-                generations=_int(opts, "generations", b.generations, 1),
-                scale=_float(opts, "scale", b.scale, 0.0, 1.0),
-                predictive=_int(opts, "predictive", b.predictive, 1))
+    b = replace(b, populations=get_int(opts, "populations", b.populations, 2),
+                generations=get_int(opts, "generations", b.generations, 1),
+                scale=_scale(opts, b.scale),
+                predictive=get_int(opts, "predictive", b.predictive, 1))
     custom = any(k in opts for k in ("populations", "generations", "scale", "predictive"))
     return (f"{name} (customised)" if custom else name), b
 
 
-def _workers(opts: dict[str, str]) -> int | None:
-    return _int(opts, "workers", 0, 1) if "workers" in opts else None
-
-
-def _address(opts: dict[str, str]) -> str | None:
-    a = opts.get("address")
-    if a is not None and not a:
-        raise UsageError("address= is empty (allowed: a scheduler address such as tcp://host:8786, or none)")
-    return a
+def _cluster(opts: dict[str, str]) -> tuple[str | None, int | None]:
+    """``address`` and ``workers``: None for a local cluster with one worker per core."""
+    return get_text(opts, "address", None, ADDRESS), get_int(opts, "workers", None, 1)
 
 
 def _guard(path: Path, meta_path: Path | None, final: bool, overwrite: bool) -> None:
@@ -218,13 +162,13 @@ def run_fit(opts: dict[str, str], argv: list[str]) -> int:
     out = Path(opts.get("out", DEFAULT_OUT))
     db = Path(opts.get("db", out / "abc.db"))
     world_out = Path(opts.get("world_out", DEFAULT_WORLD))
-    final = _bool(opts, "final", budget_name == "full")
-    fresh = _bool(opts, "fresh", False)
-    overwrite = _bool(opts, "overwrite", False)
-    progress = _bool(opts, "progress", True)
-    hours = _float(opts, "hours", None, 0.0, 1e4)
-    seed = _int(opts, "seed", 20240101, 0)
-    address, workers = _address(opts), _workers(opts)
+    final = get_bool(opts, "final", budget_name == "full")
+    fresh = get_bool(opts, "fresh", False)
+    overwrite = get_bool(opts, "overwrite", False)
+    progress = get_bool(opts, "progress", True)
+    hours = get_float(opts, "hours", None, 0.0, 1e4, lo_open=True)
+    seed = get_int(opts, "seed", 20240101, 0)
+    address, workers = _cluster(opts)
     try:
         targets = load_targets(opts.get("targets"))
         priors = load_priors(opts.get("priors"))
@@ -310,11 +254,13 @@ def run_screen(opts: dict[str, str]) -> int:
     from calibration.screening import screen
 
     out = Path(opts.get("out", ROOT / "calibration" / "screening"))
+    address, workers = _cluster(opts)
+    settings = dict(scale=_scale(opts, 0.05), r=get_int(opts, "r", 4, 2), levels=get_int(opts, "levels", 4, 2),
+                    seed=get_int(opts, "seed", 20140101, 0), noise_reps=get_int(opts, "noise", 4, 0),
+                    address=address, workers=workers, candidates=opts.get("candidates"),
+                    progress=get_bool(opts, "progress", True))
     _quiet_libraries()
-    res = screen(out, scale=_float(opts, "scale", 0.05, 0.0, 1.0), r=_int(opts, "r", 4, 2),
-                 levels=_int(opts, "levels", 4, 2), seed=_int(opts, "seed", 20140101, 0), noise_reps=_int(opts, "noise", 4, 0),
-                 address=_address(opts), workers=_workers(opts), candidates=opts.get("candidates"),
-                 progress=_bool(opts, "progress", True))
+    res = screen(out, **settings)
     _say(f"screening done in {res.meta['wall_s']:.0f} s: selected {', '.join(res.selected)}")
     _say(f"record: {out / 'morris.md'}")
     return 0
