@@ -17,8 +17,9 @@ import json
 import os
 import socket
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
+from experiments.cliargs import UsageError, bad_value, get_float, get_int, get_text, parse_keys
 from sim.config import ConfigError, load_config
 
 USAGE = """usage: akrim workshop [key=value ...]
@@ -48,37 +49,27 @@ class WorkshopArgs:
     play_interval: int = 5
 
 
-class ArgError(ValueError):
-    """A bad ``key=value`` argument (the message names the key, the value and what is allowed)."""
+ArgError = UsageError  # a bad argument (experiments.cliargs: names the key, the value and what is allowed)
 
 
 def parse_args(argv: list[str]) -> WorkshopArgs:
     """Parse ``key=value`` arguments into ``WorkshopArgs`` and check their ranges."""
-    args = WorkshopArgs()
-    types = {k: type(v) for k, v in asdict(args).items()}
-    for a in argv:
-        if "=" not in a:
-            raise ArgError(f"argument {a!r} is not key=value (keys: {', '.join(types)})")
-        k, v = a.split("=", 1)
-        if k not in types:
-            raise ArgError(f"unknown key {k!r} (allowed: {', '.join(types)})")
-        try:
-            setattr(args, k, types[k](v))
-        except ValueError:
-            raise ArgError(f"{k} = {v!r} (allowed: {'an integer' if types[k] is int else 'a number' if types[k] is float else 'text'})") from None
-    checks = (
-        ("port", 0 <= args.port <= 65535, "an integer in [0, 65535]"),
-        ("scale", 1e-4 <= args.scale <= 2.0, "a number in [0.0001, 2]"),
-        ("seed", args.seed >= 0, "an integer >= 0"),
-        ("start", 2014 <= args.start <= 2100, "a year in [2014, 2100]"),
-        ("end", args.start <= args.end <= 2100, f"a year in [{args.start}, 2100]"),
-        ("play_interval", 1 <= args.play_interval <= 2000, "milliseconds in [1, 2000]"),
-        ("host", bool(args.host.strip()), "a host name or address"),
+    d = WorkshopArgs()
+    opts = parse_keys(argv, [f.name for f in fields(WorkshopArgs)])
+    start = get_int(opts, "start", d.start, 2014, 2100, allowed="a year in [2014, 2100]")
+    end_allowed = f"a year in [{start}, 2100]"
+    end = get_int(opts, "end", d.end, start, 2100, allowed=end_allowed)
+    if end < start:  # the default end before a later start
+        raise bad_value("end", str(end), end_allowed)
+    return WorkshopArgs(
+        port=get_int(opts, "port", d.port, 0, 65535),
+        host=get_text(opts, "host", d.host, "a host name or address"),
+        scale=get_float(opts, "scale", d.scale, 1e-4, 2.0),
+        seed=get_int(opts, "seed", d.seed, 0),
+        start=start,
+        end=end,
+        play_interval=get_int(opts, "play_interval", d.play_interval, 1, 2000, allowed="milliseconds in [1, 2000]"),
     )
-    for key, ok, allowed in checks:
-        if not ok:
-            raise ArgError(f"{key} = {getattr(args, key)!r} (allowed: {allowed})")
-    return args
 
 
 def free_port(host: str = "127.0.0.1") -> int:
