@@ -66,6 +66,7 @@ SCREEN_KEYS = {
     "address": "Dask scheduler address; 'none' runs in this process",
     "workers": "worker processes of the local cluster",
     "progress": "true | false",
+    "rerun_stale": "true | false: recompute stored runs recorded by another code version (default false: warn, reuse)",
 }
 ADDRESS = "a scheduler address such as tcp://host:8786, or none"
 STATUS_KEYS = {"db": "SQLite history (default calibration/posterior/abc.db)"}
@@ -258,7 +259,7 @@ def run_screen(opts: dict[str, str]) -> int:
     settings = dict(scale=_scale(opts, 0.05), r=get_int(opts, "r", 4, 2), levels=get_int(opts, "levels", 4, 2),
                     seed=get_int(opts, "seed", 20140101, 0), noise_reps=get_int(opts, "noise", 4, 0),
                     address=address, workers=workers, candidates=opts.get("candidates"),
-                    progress=get_bool(opts, "progress", True))
+                    progress=get_bool(opts, "progress", True), rerun_stale=get_bool(opts, "rerun_stale", False))
     _quiet_libraries()
     res = screen(out, **settings)
     _say(f"screening done in {res.meta['wall_s']:.0f} s: selected {', '.join(res.selected)}")

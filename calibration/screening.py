@@ -32,6 +32,7 @@ from calibration.params import Prior, format_value, load_priors
 from calibration.targets import Target, by_role, last_year, load_targets
 
 CANDIDATES_FILE = Path(__file__).resolve().parent / "screening.yaml"
+RERUN_HINT = "add rerun_stale=true to 'akrim calibrate screen' to recompute them"
 
 
 @dataclass
@@ -140,8 +141,12 @@ def select(table: Any, floors: dict[str, float], factor: float = 2.0, top_per_ta
 def screen(out_dir: str | Path, scale: float = 0.05, r: int = 4, levels: int = 4, seed: int = 20140101,
            noise_reps: int = 4, address: str | None = None, workers: int | None = None,
            candidates: str | Path | None = None, targets_file: str | Path | None = None,
-           progress: bool = True) -> ScreeningResult:
-    """Run the Morris screening and write its record to ``out_dir`` (see the module docstring)."""
+           progress: bool = True, rerun_stale: bool = False) -> ScreeningResult:
+    """Run the Morris screening and write its record to ``out_dir`` (see the module docstring).
+
+    Runs already in the store are reused; those recorded by another code version with a warning,
+    or run again with ``rerun_stale`` (``experiments.execute``).
+    """
     import pandas as pd
 
     from experiments.execute import execute
@@ -162,7 +167,8 @@ def screen(out_dir: str | Path, scale: float = 0.05, r: int = 4, levels: int = 4
     print(f"akrim calibrate screen: {len(cands)} candidates, r={r}, {len(specs)} design runs + {noise_reps} noise runs, "
           f"scale={scale:g}, {2014}-{end}; store {store.root}", flush=True)
     t0 = time.perf_counter()
-    summ = execute([*specs, *noise], store, address=address, n_workers=workers, progress=progress, desc="screening")
+    summ = execute([*specs, *noise], store, address=address, n_workers=workers, progress=progress, desc="screening",
+                   rerun_stale=rerun_stale, rerun_hint=RERUN_HINT)
     if summ.failed:
         raise RuntimeError(f"{summ.failed} screening run(s) failed; see {store.root / '_failed'}")
     data = store.load()

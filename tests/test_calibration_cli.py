@@ -118,3 +118,71 @@ def test_small_budget_end_to_end_and_resume(tmp_path):
     assert "resuming calibration" in proc.stdout and "generation 3/3" in proc.stdout
     assert "generation 1/" not in proc.stdout
     assert json.loads((out / "meta.json").read_text())["generations"] == 3
+
+
+class _Stop(Exception):
+    """Raised by a stand-in to stop a command before any run."""
+
+
+@pytest.fixture
+def screen_settings(monkeypatch):
+    """What ``akrim calibrate screen`` hands to ``calibration.screening.screen`` (nothing is run)."""
+    seen: dict = {}
+
+    def fake_screen(out, **kwargs):
+        seen.update(kwargs, out=out)
+        raise _Stop
+
+    monkeypatch.setattr("calibration.screening.screen", fake_screen)
+    monkeypatch.setattr("calibration.calibrate._quiet_libraries", lambda: None)
+    return seen
+
+
+def test_screen_rerun_stale_is_parsed(screen_settings, tmp_path):
+    with pytest.raises(_Stop):
+        main(["screen", f"out={tmp_path}", "rerun_stale=true"])
+    assert screen_settings["rerun_stale"] is True
+    with pytest.raises(_Stop):
+        main(["screen", f"out={tmp_path}"])
+    assert screen_settings["rerun_stale"] is False  # default: warn about runs of other code versions and reuse them
+    assert {k: screen_settings[k] for k in ("scale", "r", "levels", "seed", "noise_reps", "address", "workers", "progress")} == {
+        "scale": 0.05, "r": 4, "levels": 4, "seed": 20140101, "noise_reps": 4, "address": None, "workers": None, "progress": True}
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["screen", "rerun_stale=maybe"], "rerun_stale=maybe (allowed: true or false)"),
+    (["screen", "rerun_stal=true"], "unknown key 'rerun_stal' for screen (allowed: r, levels,"),
+    (["screen", "rerun_stal=true"], "did you mean rerun_stale=true?"),
+    (["rerun_stale=true"], "unknown key 'rerun_stale' for fit"),
+    (["screen", "r=1"], "r=1 (allowed: an integer >= 2)"),
+    (["screen", "scale=0"], "scale=0 (allowed: a number in (0, 1])"),
+])
+def test_screen_bad_arguments_exit_2(screen_settings, capsys, argv, match):
+    code, text = err(capsys, argv)
+    assert code == 2 and match in text, text
+    assert not screen_settings  # refused before the screening starts
+
+
+def test_help_lists_rerun_stale_under_screen(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    screen_keys = out.split("screen keys:")[1].split("status keys:")[0]
+    assert "  rerun_stale " in screen_keys and "recorded by another code version" in screen_keys
+
+
+def test_screen_passes_rerun_stale_to_execute(monkeypatch, tmp_path):
+    from calibration import screening
+
+    seen: dict = {}
+
+    def fake_execute(specs, store, **kwargs):
+        seen.update(kwargs)
+        raise _Stop
+
+    monkeypatch.setattr("experiments.execute.execute", fake_execute)
+    with pytest.raises(_Stop):
+        screening.screen(tmp_path, r=2, noise_reps=0, progress=False, rerun_stale=True)
+    assert seen["rerun_stale"] is True and "rerun_stale=true" in seen["rerun_hint"]
+    with pytest.raises(_Stop):
+        screening.screen(tmp_path, r=2, noise_reps=0, progress=False)
+    assert seen["rerun_stale"] is False
