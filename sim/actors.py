@@ -182,7 +182,11 @@ def release_company(m: AkrimModel, a: ThreatActor, b: int) -> None:
 
 
 def phoenix(m: AkrimModel, a: ThreatActor, b: int, rng: np.random.Generator) -> None:
-    """Planned bankruptcy of the company in ``b``; a successor owned by the actor takes the workers."""
+    """Planned bankruptcy of the company in ``b``; a successor owned by the actor takes the workers.
+
+    Logs ``bankruptcy_phoenix`` (firm = the bankrupt firm) and, when a successor is registered,
+    ``company_succeeded`` (firm = the successor's id, value = the bankrupt firm's id).
+    """
     pop, t = m.pop, m.ta
     old = int(pop.firm_id[b])
     sector, region = int(pop.sector[b]), int(pop.region[b])
@@ -197,6 +201,8 @@ def phoenix(m: AkrimModel, a: ThreatActor, b: int, rng: np.random.Generator) -> 
         release_company(m, a, b)
         return
     fid = pop.new_occupant(b, int(m.env.now), ftype=2, owner=a.aid)
+    # The successor's id for whoever draws the network (no random number, no KPI): firm = new, value = old.
+    m.log.add(m.env.now, "company_succeeded", region=region, sector=sector, firm=fid, actor=a.aid, value=float(old))
     m.firm_became_criminal(b)
     m.signals.successor_registered(a, b, fid, old)
     # Bankruptcy-abuse measure: a known actor's planned bankruptcy may bring a business ban.

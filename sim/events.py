@@ -45,6 +45,7 @@ KINDS = (
     "ntaes_assessment",
     "intervention",
     "cross_border_exchange",
+    "company_succeeded",  # appended last: the codes of the kinds above stay as they were
 )
 KIND = {k: i for i, k in enumerate(KINDS)}
 AGENCIES = ("none", "nli", "tax", "nav", "police", "centre", "ntaes", "union", "foreign")

@@ -5,7 +5,9 @@ centres, NTAES, police) are Mesa agents.
 
 Core objects:
     AkrimModel: build from an ``AkrimConfig``; ``run()`` to the end of the horizon, or
-        ``step()`` one week at a time (the workshop does that).
+        ``step()`` one week at a time (the workshop does that). Between steps, ``set_levers()``
+        changes levers from the next weekly tick (as a dated intervention would) and
+        ``live_kpis()`` reads the headline KPIs now.
     RunResult: what a run produces (annual tables, event log, monthly series).
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import bisect
 import copy
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +27,8 @@ import simpy
 from sim import actors as actors_mod
 from sim.actors import ActorTable, ThreatActor
 from sim.centres import Centre, Ntaes
-from sim.config import apply_intervention
-from sim.config.policy import REGIONS, SanctionsPolicy
+from sim.config import ConfigError, apply_intervention, check_lever, validate_policy
+from sim.config.policy import REGIONS, Intervention, SanctionsPolicy
 from sim.data import load_tables
 from sim.events import EventLog
 from sim.firms import compliance_weekly, firms_weekly, ordinary_entrant, settle_initial
@@ -37,6 +40,11 @@ from sim.rng import Streams, keyed_uniform
 from sim.signals import Signals
 from sim.units import DAYS_PER_YEAR, WEEK_YEARS
 from sim.workers import workers_weekly
+
+# What ``AkrimModel.live_kpis`` returns (all 1:1): levels are the state now, flows are totals of
+# the annual table's flow columns (this calendar year so far, or since the start of the run).
+LIVE_LEVELS = ("undeclared_share", "exploited_workers", "active_threat_actors")
+LIVE_FLOWS = ("phoenix_bankruptcies", "inspections_nli", "inspections_joint", "actors_prioritised", "cases_against_ta", "convictions")
 
 
 def expected_sanction_index(s: SanctionsPolicy, fw: Any) -> float:
@@ -233,10 +241,15 @@ class AkrimModel(mesa.Model):
         self.env.run(until=min(self.env.now + 7.0, self.end_day))
 
     # ------------------------------------------------------------------ policy calendar
+    def _intervention_order(self) -> list[int]:
+        """Indices of the policy's interventions in the order the calendar applies them (date, then list)."""
+        ivs = self.policy.interventions
+        return sorted(range(len(ivs)), key=lambda j: self.date_of(ivs[j].start))
+
     def _calendar(self) -> None:
         today = self.today
         changed = False
-        order = sorted(range(len(self.policy.interventions)), key=lambda j: self.date_of(self.policy.interventions[j].start))
+        order = self._intervention_order()
         for i in order:
             iv = self.policy.interventions[i]
             if i not in self._applied and self.date_of(iv.start) <= today:
@@ -286,6 +299,108 @@ class AkrimModel(mesa.Model):
         e0 = expected_sanction_index(SanctionsPolicy(), fw)
         self.expected_sanction = fw.sanction_multiple * expected_sanction_index(self.policy.sanctions, fw) / max(e0, 1e-12)
         self.inspections.invalidate_weights()
+
+    # ------------------------------------------------------------------ public levers and KPIs
+    @property
+    def last_tick_month(self) -> tuple[int, int] | None:
+        """``(year, month)`` of the latest weekly tick that has run; ``None`` before the first."""
+        if self._last_month < 0:
+            return None
+        y, m0 = divmod(self._last_month - 1, 12)
+        return (y, m0 + 1)
+
+    def planned_policy(self) -> Any:
+        """The levers as they will be in force from the next weekly tick (a copy).
+
+        The live policy with every intervention due by today but not yet applied laid on top in
+        the calendar's order: those of the scenario and the changes queued by ``set_levers``.
+        Later-dated interventions are not included.
+        """
+        plan = copy.deepcopy(self.policy)
+        today = self.today
+        for i in self._intervention_order():
+            iv = plan.interventions[i]
+            if i not in self._applied and self.date_of(iv.start) <= today:
+                apply_intervention(plan, iv)
+        return plan
+
+    def set_levers(self, changes: Mapping[str, Any], note: str = "") -> list[str]:
+        """Change levers of the running model from the next weekly tick on.
+
+        The changes become a policy intervention dated today (``set`` of the given values)
+        appended to the live policy, so the policy calendar applies them at the start of the next
+        tick, logs an ``intervention`` event (value = its index in ``policy.interventions``) and
+        refreshes the derived quantities (capacities, expected sanction, targeting weights),
+        exactly as for a dated intervention of the scenario. Interventions due at the same tick
+        apply in date order, ties in list order, so a change made now wins over a scenario's
+        intervention due at that tick. Nothing is changed before that tick, and an empty
+        ``changes`` queues nothing.
+
+        Args:
+            changes: New lever values by dotted policy key, e.g.
+                ``{"policy.nli.n_inspectors": 300, "sanctions.p_fine": 0.1}`` (the ``policy.``
+                prefix is optional: keys as in an intervention's ``set``).
+            note: The intervention's note (shown where interventions are listed).
+
+        Returns:
+            The dotted keys queued (without ``policy.``), in the order given.
+
+        Raises:
+            ConfigError: an unknown key or a value the configuration would reject (type, range,
+                date, sector or region names, cross-field rules), also if a later-dated
+                intervention of the scenario would then take a lever out of its range; the
+                message names the key, the value and what is allowed. Nothing is queued then.
+        """
+        plan = self.planned_policy()
+        clean: dict[str, Any] = {}
+        for key, value in changes.items():
+            key = str(key)
+            dotted = key[len("policy.") :] if key.startswith("policy.") else key
+            full = f"policy.{dotted}"
+            clean[dotted] = check_lever(plan, dotted, value, full)
+            apply_intervention(plan, Intervention(set={dotted: clean[dotted]}), where=full)
+        if not clean:
+            return []
+        validate_policy(plan)
+        today = self.today
+        for i in self._intervention_order():  # the scenario's later interventions must stay valid
+            iv = plan.interventions[i]
+            if i in self._applied or self.date_of(iv.start) <= today:
+                continue
+            where = f"policy.interventions[{i}]"
+            try:
+                apply_intervention(plan, iv, where)
+                validate_policy(plan)
+            except ConfigError as exc:
+                raise ConfigError(exc.key, exc.value, f"{exc.allowed}; set by {where} after this change") from None
+        self.policy.interventions.append(Intervention(start=today.isoformat(), set=clean, note=note))
+        return list(clean)
+
+    def live_kpis(self, cumulative: bool = False) -> dict[str, float]:
+        """The headline KPIs now, 1:1 like the annual table (plain floats).
+
+        Levels (``LIVE_LEVELS``), the state at the current time: ``undeclared_share`` (share of
+        risk-sector employees working undeclared, as the monthly series), ``exploited_workers``
+        and ``active_threat_actors``. The annual table's ``undeclared_work_share`` and
+        ``exploited_workers`` are means of the year's monthly observations of these levels; its
+        ``active_threat_actors`` is the level at the year's close.
+
+        Flows (``LIVE_FLOWS``, annual-table columns): the total of the current calendar year so
+        far (the year of the model's time, the run's last year once it has ended), i.e. the annual
+        table's value for that year as it stands; with ``cumulative`` the total since the start of
+        the run instead (the sum of the annual column over the years).
+        """
+        out = {
+            "undeclared_share": self.undeclared_share_now(),
+            "exploited_workers": float(self.pop.n_expl.sum()) / self.scale,
+            "active_threat_actors": float(self.ta.active_mask().sum()) / self.scale,
+        }
+        nat, idx = self.metrics.nat, self.metrics.idx
+        for name in LIVE_FLOWS:
+            k = idx[name]
+            total = float(nat[:, k].sum()) if cumulative else float(nat[self.year_idx, k])
+            out[name] = total / self.scale
+        return out
 
     # ------------------------------------------------------------------ hooks used by submodels
     def ordinary_entrant(self, b: int) -> None:

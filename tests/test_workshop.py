@@ -111,6 +111,17 @@ def test_round_levers_do_not_accumulate():
     assert pol.nli.w_intelligence_led == 0.6
 
 
+def test_round_lever_changes_list_only_what_differs():
+    base = PolicyConfig()
+    pol = PolicyConfig()
+    pol.sanctions.p_suspension = 0.2  # changed on the lever panel: a round resets it
+    ch = game.round_lever_changes(pol, base, game.allocation_to_levers({"inspectors": 10}, base, 1e6, ["oslo"], "2026-01-01"))
+    assert ch == {"nli.n_inspectors": base.nli.n_inspectors + 100, "sanctions.p_suspension": base.sanctions.p_suspension}
+    assert pol.sanctions.p_suspension == 0.2  # not changed
+    assert game.round_lever_changes(base, base, game.allocation_to_levers({}, base, 1e6, [], "2026-01-01")) == {}
+    assert "centres.by_region.oslo.analysts" in game.lever_values(base) and "interventions" not in game.lever_values(base)
+
+
 def _row(**kw):
     row = {"undeclared_work_share": 0.2, "exploited_workers": 1000.0, "active_threat_actors": 500.0, "phoenix_bankruptcies": 50.0,
            "convictions": 10.0, "crime_cost_nok": 5e9}
@@ -184,11 +195,16 @@ def test_levers_read_set_and_reject(model):
     assert now["targeting"] == "mixed" and now["regulation"] == levers.REGULATION_CHOICES[0] and now["new_centre"] == "none"
     levers.set_lever(model, "n_inspectors", 400)
     levers.set_lever(model, "targeting", "intelligence-led")
-    assert model.policy.nli.n_inspectors == 400.0
+    assert model.policy.nli.n_inspectors == 215.0  # in force from the next tick, like a dated intervention
+    assert levers.read_levers(model)["n_inspectors"] == 400.0  # ... but the page shows it at once
     assert levers.read_levers(model)["targeting"] == "intelligence-led"
+    model.step()
+    assert model.policy.nli.n_inspectors == 400.0 and model.policy.nli.w_intelligence_led == 0.6
     levers.set_lever(model, "regulation", "in force now")
+    assert not model.regulation_in_force
+    model.step()
     assert model.regulation_in_force
-    assert levers.read_levers(model)["regulation"] == "from 2014-01-01"
+    assert levers.read_levers(model)["regulation"] == "from 2014-01-08"
     with pytest.raises(ValueError, match=r"lever p_fine = 1.5: allowed a number in \[0, 0.5\]"):
         levers.set_lever(model, "p_fine", 1.5)
     with pytest.raises(ValueError, match="unknown lever 'budget'"):
@@ -198,23 +214,64 @@ def test_levers_read_set_and_reject(model):
 def test_fines_lever_raises_expected_sanction(model):
     before = model.expected_sanction
     levers.set_lever(model, "p_fine", 0.5)
+    assert model.expected_sanction == before
+    model.step()
     assert model.expected_sanction > before
 
 
 def test_new_centre_doubles_staff_and_moves(model):
-    oslo = model.policy.centres.by_region["oslo"]
-    a0, p0 = oslo.analysts, oslo.priorities_per_meeting
+    def by():
+        return model.planned_policy().centres.by_region
+
+    a0, p0 = by()["oslo"].analysts, by()["oslo"].priorities_per_meeting
     levers.set_lever(model, "new_centre", "oslo")
-    assert oslo.analysts == 2 * a0 and oslo.priorities_per_meeting == 2 * p0
+    assert by()["oslo"].analysts == 2 * a0 and by()["oslo"].priorities_per_meeting == 2 * p0
     levers.set_lever(model, "analysts", 6)  # per centre; the doubled region keeps its second centre
-    assert oslo.analysts == 12 and model.policy.centres.by_region["bergen"].analysts == 6
+    assert by()["oslo"].analysts == 12 and by()["bergen"].analysts == 6
     levers.set_lever(model, "new_centre", "bergen")
-    assert oslo.analysts == 6 and model.policy.centres.by_region["bergen"].analysts == 12
+    assert by()["oslo"].analysts == 6 and by()["bergen"].analysts == 12
+    model.step()
+    assert model.policy.centres.by_region["oslo"].analysts == 6 and model.policy.centres.by_region["bergen"].analysts == 12
     levers.set_lever(model, "new_centre", "none")
-    assert model.policy.centres.by_region["bergen"].analysts == 6
-    levers.set_lever(model, "new_centre", "alta")  # Alta's centre opens only in 2022: the new centre opens it now
-    assert {c.name: c.is_open for c in model.centres}["alta"]
+    assert by()["bergen"].analysts == 6
+    levers.set_lever(model, "new_centre", "alta")  # Alta's centre opens only in 2022: the new centre opens it from the next tick
+    assert not {c.name: c.is_open for c in model.centres}["alta"]
     assert levers.read_levers(model)["new_centre"] == "alta"
+    model.step()
+    assert {c.name: c.is_open for c in model.centres}["alta"]
+
+
+def test_lever_changes_are_interventions_the_feed_does_not_repeat(model):
+    model.step()
+    levers.set_lever(model, "p_fine", 0.2)
+    n_items = len(model.feed.items)
+    model.step()
+    ivs = model.policy.interventions
+    assert ivs[-1].set == {"sanctions.p_fine": 0.2} and ivs[-1].start == "2014-01-08"
+    assert model.log.count("intervention") == 1  # logged by the policy calendar, as a dated intervention
+    assert all(not i.kind == "intervention" for i in list(model.feed.items)[n_items:])  # the page noted it already
+    assert feed.phrase("intervention", value=0.0, notes=("the policy game's levers for round 1 (2026)",)).startswith(
+        "Policy change in force: the policy game's levers")
+
+
+def test_workshop_uses_no_private_model_attribute():
+    """sim/workshop reaches the model only through public names (no AkrimModel._x)."""
+    import ast
+    from pathlib import Path
+
+    import sim.model
+    import sim.workshop
+
+    tree = ast.parse(Path(sim.model.__file__).read_text(encoding="utf-8"))
+    private = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr.startswith("_") and not n.attr.startswith("__")}
+    private |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name.startswith("_") and not n.name.startswith("__")}
+    assert {"_calendar", "_levers_changed", "_last_month"} <= private
+    used = []
+    for path in sorted(Path(sim.workshop.__file__).parent.glob("*.py")):
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(n, ast.Attribute) and n.attr in private:
+                used.append(f"{path.name}:{n.lineno} .{n.attr}")
+    assert not used, used
 
 
 # ----------------------------------------------------------------------------- session, views, command

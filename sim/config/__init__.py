@@ -7,6 +7,8 @@ Core objects:
         and tests; the command line goes through ``hydra.main``).
     validate(cfg): range, date and cross-field checks; raises ConfigError naming key, value and
         what is allowed.
+    validate_policy(policy), check_lever(policy, key, value): the same checks for one policy
+        and one lever assignment (used by ``AkrimModel.set_levers``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from sim.config.fields import nonneg, param, sub
 from sim.config.policy import Intervention, PolicyConfig
-from sim.config.validate import ConfigError, apply_intervention, to_object, validate
+from sim.config.validate import ConfigError, apply_intervention, check_lever, to_object, validate, validate_policy
 from sim.config.world import WorldConfig
 
 __all__ = [
@@ -26,6 +28,8 @@ __all__ = [
     "register",
     "load_config",
     "validate",
+    "validate_policy",
+    "check_lever",
     "to_object",
     "apply_intervention",
     "SCENARIOS_DIR",

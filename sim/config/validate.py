@@ -88,7 +88,10 @@ def _walk(obj: Any, prefix: str) -> None:
 
 
 def _check_names(cfg: Any) -> None:
-    pol = cfg.policy
+    _check_policy_names(cfg.policy)
+
+
+def _check_policy_names(pol: Any) -> None:
     for region in pol.centres.by_region:
         if region not in REGIONS:
             raise ConfigError(f"policy.centres.by_region.{region}", region, f"one of {', '.join(REGIONS)}")
@@ -124,6 +127,94 @@ def _resolve(root: Any, dotted: str, where: str) -> tuple[Any, str]:
     if not ok or last in ("interventions", "name", "description", "source"):
         raise ConfigError(where, dotted, "a lever key under policy, e.g. nli.n_inspectors")
     return obj, last
+
+
+def validate_policy(policy: Any, prefix: str = "policy.") -> None:
+    """Check the bounds, dates and names of one policy (the policy part of :func:`validate`).
+
+    Raises:
+        ConfigError: on the first failure, naming the full key (``prefix`` + dotted key), the
+            offending value and what is allowed.
+    """
+    _walk(policy, prefix)
+    _check_policy_names(policy)
+
+
+_NOT_LEVERS = ("interventions", "name", "description", "source")
+
+
+def _known_keys(policy: Any, dotted: str) -> str:
+    """What exists at the deepest section of ``dotted`` that does exist (for an unknown-key error)."""
+    obj, path = policy, "policy"
+    for p in dotted.split(".")[:-1]:
+        if isinstance(obj, dict) and p in obj:
+            obj = obj[p]
+        elif dataclasses.is_dataclass(obj) and p in {f.name for f in dataclasses.fields(obj)} and p not in _NOT_LEVERS:
+            obj = getattr(obj, p)
+        else:
+            break
+        path += "." + p
+    if isinstance(obj, dict):
+        names = list(obj)
+    else:
+        names = [f.name for f in dataclasses.fields(obj) if f.name not in _NOT_LEVERS]
+    return f"{path} has {', '.join(names)}"
+
+
+def check_lever(policy: Any, dotted: str, value: Any, key: str | None = None) -> Any:
+    """Check one lever assignment ``dotted = value`` against ``policy``; return the value as typed.
+
+    The rules of an intervention's ``set`` (a real lever key under policy, a single value rather
+    than a section, ``true``/``false`` only for a yes/no lever) plus the typing and bounds a
+    configuration file gets for that lever: a whole number for an integer lever (``2.0`` becomes
+    ``2``), a number within the declared range for a numeric one (an integer becomes a float
+    where the lever is a float), an ISO date or ``None`` for a date lever (a ``datetime.date``
+    becomes its ISO text). Cross-field rules need the whole policy: :func:`validate_policy`.
+    ``policy`` is not changed.
+
+    Args:
+        policy: The policy the lever belongs to.
+        dotted: Lever key under policy, e.g. ``nli.n_inspectors``.
+        value: The new value.
+        key: Full key named in errors (default ``policy.`` + ``dotted``).
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
+    """
+    key = key or f"policy.{dotted}"
+    try:
+        obj, last = _resolve(policy, dotted, key)
+    except ConfigError:
+        raise ConfigError(key, value, f"a lever key under policy; {_known_keys(policy, dotted)}") from None
+    old = obj[last] if isinstance(obj, dict) else getattr(obj, last)
+    if dataclasses.is_dataclass(old) or isinstance(old, dict):
+        raise ConfigError(key, value, "a single lever value, not a section")
+    if isinstance(old, bool) != isinstance(value, bool) and old is not None:
+        raise ConfigError(key, value, f"a value of the lever's type ({type(old).__name__})")
+    meta = {f.name: f.metadata for f in dataclasses.fields(obj)}.get(last, {}) if dataclasses.is_dataclass(obj) else {}
+    if meta.get("date"):
+        if isinstance(value, _dt.date):
+            value = value.isoformat()
+        parse_date(key, value)
+        return value if value is None else str(value)
+    if isinstance(old, list):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(key, value, "a list")
+        return list(value)
+    if isinstance(old, int) and not isinstance(old, bool):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            rng = f" ({_describe(meta['lo'], meta['hi'])})" if "lo" in meta else ""
+            raise ConfigError(key, value, f"a whole number{rng}")
+    elif isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if "lo" in meta:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(key, value, _describe(meta["lo"], meta["hi"]))
+        if not (meta["lo"] <= value <= meta["hi"]) or (isinstance(value, float) and math.isnan(value)):
+            raise ConfigError(key, value, _describe(meta["lo"], meta["hi"]))
+    return value
 
 
 def apply_intervention(policy: Any, iv: Any, where: str = "policy.interventions") -> list[str]:

@@ -27,6 +27,11 @@ SECTOR_LABELS: dict[str, str] = {
     "fisheries": "fisheries", "temp_agencies": "temporary-work agency", "other": "",
 }
 
+# How lever changes made on the page are phrased (``sim.workshop.levers.describe``); it is also
+# the note of the intervention ``AkrimModel.set_levers`` queues for them, which the feed does
+# not repeat when the change comes into force at the next tick (the page noted it already).
+LEVER_NOTE = "Lever changed"
+
 # Kinds that make the feed, with a severity used for colour and filtering ("key" items are the
 # ones the trainer's guide points at: a leader group prioritises an actor, a phoenix bankruptcy,
 # a conviction).
@@ -107,6 +112,8 @@ def phrase(kind: str, *, region: int = -1, sector: int = -1, actor: int = -1, va
     if kind == "intervention":
         i = int(value)
         note = notes[i] if 0 <= i < len(notes) and notes[i] else "a dated policy change"
+        if note.startswith(LEVER_NOTE):
+            return None
         return f"Policy change in force: {note}."
     return None
 

@@ -19,6 +19,7 @@ Rules (the trainer's guide, docs/workshop_guide.md, explains them to a room):
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
@@ -150,6 +151,38 @@ def apply_round_levers(policy: Any, base: Any, changes: Mapping[str, Any]) -> No
     apply_intervention(policy, Intervention(set=dict(changes)), where="policy game")
 
 
+def lever_values(policy: Any, prefix: str = "") -> dict[str, Any]:
+    """Every single lever of ``policy`` by dotted key under policy (sections and interventions flattened away)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(policy):
+        if not prefix and f.name in ("name", "description", "source", "interventions"):
+            continue
+        key, value = prefix + f.name, getattr(policy, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update(lever_values(value, key + "."))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if dataclasses.is_dataclass(v):
+                    out.update(lever_values(v, f"{key}.{k}."))
+                else:
+                    out[f"{key}.{k}"] = v
+        else:
+            out[key] = value
+    return out
+
+
+def round_lever_changes(policy: Any, base: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The lever changes (dotted keys) that take ``policy`` to what ``apply_round_levers`` makes of it.
+
+    ``policy`` is not changed; only levers whose value differs are listed (none: the round
+    changes nothing).
+    """
+    after = copy.deepcopy(policy)
+    apply_round_levers(after, base, changes)
+    now = lever_values(policy)
+    return {k: v for k, v in lever_values(after).items() if now.get(k) != v}
+
+
 @dataclass
 class RoundResult:
     """What one round achieved against the baseline."""
@@ -268,7 +301,8 @@ class PolicyGame:
         if m.years[-1] < self.start_year + self.n_rounds:
             raise ValueError(f"the run ends in {m.years[-1]}; a game of {self.n_rounds} rounds from {self.start_year} "
                              f"needs end >= {self.start_year + self.n_rounds}")
-        if m.today.year > self.start_year or m._last_month >= self.start_year * 12 + 2:
+        last = m.last_tick_month
+        if m.today.year > self.start_year or (last is not None and last >= (self.start_year, 2)):
             raise ValueError(f"the model is already past 1 January {self.start_year}; reset it first")
         m.advance_past_new_year(self.start_year)
         self.base_policy = copy.deepcopy(m.policy)
@@ -285,10 +319,9 @@ class PolicyGame:
         open_centres = [c.name for c in m.centres if c.is_open]
         changes = allocation_to_levers(alloc, self.base_policy, m.cfg.world.costs.nok_per_fte_year, open_centres,
                                        m.today.isoformat(), targeting=targeting)
-        with m.lock:
-            apply_round_levers(m.policy, self.base_policy, changes)
-            m._calendar()
-            m._levers_changed()
+        with m.lock:  # in force from the next tick, the year's second (start() and the last round ran its first)
+            m.set_levers(round_lever_changes(m.planned_policy(), self.base_policy, changes),
+                         note=f"the policy game's levers for round {len(self.results) + 1} ({year})")
         m.advance_past_new_year(year + 1)
         base_row = base_annual[base_annual["year"] == year]
         if base_row.empty:

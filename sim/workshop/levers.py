@@ -1,9 +1,12 @@
 """The live levers on the workshop page: what each reads from and writes to the running policy.
 
 Every lever here is a lever of ``sim.config.policy`` (SPEC 4.7); the page changes them between
-weekly steps, then calls the model's ``_levers_changed()`` so capacities, the expected sanction
-and targeting weights follow at once. ``read_levers`` reads them back from the policy, so a
-scenario's dated interventions show on the page when they come into force.
+weekly steps through the model's public ``set_levers``, which validates them as the
+configuration would and applies them at the start of the next weekly tick like a dated
+intervention (capacities, the expected sanction and targeting weights follow then).
+``read_levers`` reads them back from the model's ``planned_policy()`` (the levers in force from
+the next tick), so a change shows on the page at once and a scenario's dated interventions show
+when they come into force.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.config.policy import REGIONS
-from sim.workshop.feed import REGION_LABELS
+from sim.workshop.feed import LEVER_NOTE, REGION_LABELS
 
 HISTORY_REGULATION = "2022-06-01"  # seed 002: the regulation came into force in June 2022
 
@@ -64,8 +67,8 @@ def _other_region(extra: str | None) -> str:
 
 
 def read_levers(m: Any) -> dict[str, Any]:
-    """The current value of every live lever of model ``m``."""
-    p = m.policy
+    """The value of every live lever of model ``m`` from its next tick (changes made since included)."""
+    p = m.planned_policy()
     extra = getattr(m, "extra_centre", None) if getattr(m, "extra_centre_doubled", False) else None
     ref = p.centres.by_region[_other_region(extra)]
     w = (p.nli.w_random, p.nli.w_risk_based, p.nli.w_intelligence_led)
@@ -106,74 +109,101 @@ def _check(key: str, value: Any) -> Any:
     raise ValueError(f"unknown lever {key!r}; known: {', '.join([*SLIDER, *CHOICES])}")
 
 
-def _set_extra_centre(m: Any, region: str) -> None:
+def _opens_by_next_tick(m: Any, plan: Any, region: str) -> bool:
+    centre = next(c for c in m.centres if c.name == region)
+    return centre.is_open or m.date_of(plan.centres.by_region[region].open) <= m.today
+
+
+def _extra_centre_changes(m: Any, plan: Any, region: str) -> tuple[dict[str, Any], str | None, bool]:
     """A new centre: a second centre's staff in ``region`` (as scenarios/policy/new_centre.yaml).
 
     If the region's centre has not opened yet, the new centre opens it from today instead; that
     cannot be undone during a run (Reset does), so choosing another region later only moves the
     doubled staff, never closes a centre.
+
+    Returns:
+        The lever changes, and the page's new ``extra_centre`` and ``extra_centre_doubled``.
     """
-    by = m.policy.centres.by_region
+    by = plan.centres.by_region
     old = m.extra_centre
+    doubled = bool(getattr(m, "extra_centre_doubled", False))
     if old == region or (old is None and region == "none"):
-        return
-    if old is not None and getattr(m, "extra_centre_doubled", False):
-        lv = by[old]
-        lv.analysts /= 2.0
-        lv.inspection_teams /= 2.0
-        lv.staff_per_agency /= 2.0
-        lv.priorities_per_meeting = max(int(lv.priorities_per_meeting) // 2, 1)
-    m.extra_centre, m.extra_centre_doubled = None, False
+        return {}, old, doubled
+    out: dict[str, Any] = {}
+    if old is not None and doubled:
+        lv, k = by[old], f"centres.by_region.{old}."
+        out[k + "analysts"] = lv.analysts / 2.0
+        out[k + "inspection_teams"] = lv.inspection_teams / 2.0
+        out[k + "staff_per_agency"] = lv.staff_per_agency / 2.0
+        out[k + "priorities_per_meeting"] = max(int(lv.priorities_per_meeting) // 2, 1)
     if region == "none":
-        return
-    m.extra_centre = region
-    centre = next(c for c in m.centres if c.name == region)
-    if not centre.is_open:
-        by[region].open = m.today.isoformat()  # the policy calendar opens it now
-        return
+        return out, None, False
+    k = f"centres.by_region.{region}."
+    if not _opens_by_next_tick(m, plan, region):
+        out[k + "open"] = m.today.isoformat()  # the policy calendar opens it at the next tick
+        return out, region, False
     lv = by[region]
-    lv.analysts *= 2.0
-    lv.inspection_teams *= 2.0
-    lv.staff_per_agency *= 2.0
-    lv.priorities_per_meeting = int(lv.priorities_per_meeting) * 2
-    m.extra_centre_doubled = True
+    out[k + "analysts"] = lv.analysts * 2.0
+    out[k + "inspection_teams"] = lv.inspection_teams * 2.0
+    out[k + "staff_per_agency"] = lv.staff_per_agency * 2.0
+    out[k + "priorities_per_meeting"] = int(lv.priorities_per_meeting) * 2
+    return out, region, True
+
+
+def lever_changes(m: Any, key: str, value: Any) -> dict[str, Any]:
+    """The policy changes (dotted keys, for ``AkrimModel.set_levers``) that live lever ``key = value`` makes.
+
+    ``value`` must already be checked. The ``new_centre`` lever's bookkeeping on the model
+    (``extra_centre``) is not changed here: ``set_lever`` does that once the model took the change.
+    """
+    p = m.planned_policy()
+    if key == "n_inspectors":
+        return {"nli.n_inspectors": value}
+    if key in ("analysts", "inspection_teams"):
+        extra = getattr(m, "extra_centre", None) if getattr(m, "extra_centre_doubled", False) else None
+        return {f"centres.by_region.{r}.{key}": value * (2.0 if r == extra else 1.0) for r in p.centres.by_region}
+    if key == "latency_multiplier":
+        return {"sharing.latency_multiplier": value}
+    if key in ("p_fine", "p_suspension", "p_report_nli"):
+        return {f"sanctions.{key}": value}
+    if key == "campaign_reach":
+        out: dict[str, Any] = {"campaigns.reach_year": value}
+        start = p.campaigns.know_your_rights_from
+        if value > 0 and (start is None or dt.date.fromisoformat(str(start)) > m.today):
+            out["campaigns.know_your_rights_from"] = m.today.isoformat()
+        return out
+    if key == "targeting":
+        return dict(zip(("nli.w_random", "nli.w_risk_based", "nli.w_intelligence_led"), TARGETING[value]))
+    if key == "regulation":
+        return {"sharing.regulation": {REGULATION_CHOICES[0]: HISTORY_REGULATION, REGULATION_CHOICES[1]: m.today.isoformat(),
+                                       REGULATION_CHOICES[2]: None}[value]}
+    if key == "new_centre":
+        return _extra_centre_changes(m, p, value)[0]
+    raise ValueError(f"unknown lever {key!r}; known: {', '.join([*SLIDER, *CHOICES])}")
 
 
 def set_lever(m: Any, key: str, value: Any) -> str:
-    """Set live lever ``key`` of model ``m`` to ``value``; return a one-line description for the feed.
+    """Set live lever ``key`` of model ``m`` to ``value`` from its next tick; return a one-line description for the feed.
+
+    The change goes through ``m.set_levers`` (noted as ``describe(key, value)``, which the feed
+    does not repeat when the intervention comes into force).
 
     Raises:
-        ValueError: unknown lever or a value outside its range (the message names both).
+        ValueError: unknown lever or a value outside its range (the message names both); a
+            ``ConfigError`` (a ValueError) if the model rejects the resulting policy.
     """
     value = _check(key, value)
-    p = m.policy
+    text = describe(key, value)
     lock = getattr(m, "lock", None)
     with lock if lock is not None else _NoLock():
-        if key == "n_inspectors":
-            p.nli.n_inspectors = value
-        elif key in ("analysts", "inspection_teams"):
-            for r, lv in p.centres.by_region.items():
-                doubled = r == getattr(m, "extra_centre", None) and getattr(m, "extra_centre_doubled", False)
-                setattr(lv, key, value * (2.0 if doubled else 1.0))
-        elif key == "latency_multiplier":
-            p.sharing.latency_multiplier = value
-        elif key in ("p_fine", "p_suspension", "p_report_nli"):
-            setattr(p.sanctions, key, value)
-        elif key == "campaign_reach":
-            p.campaigns.reach_year = value
-            start = p.campaigns.know_your_rights_from
-            if value > 0 and (start is None or dt.date.fromisoformat(str(start)) > m.today):
-                p.campaigns.know_your_rights_from = m.today.isoformat()
-        elif key == "targeting":
-            p.nli.w_random, p.nli.w_risk_based, p.nli.w_intelligence_led = TARGETING[value]
-        elif key == "regulation":
-            p.sharing.regulation = {REGULATION_CHOICES[0]: HISTORY_REGULATION, REGULATION_CHOICES[1]: m.today.isoformat(),
-                                    REGULATION_CHOICES[2]: None}[value]
-        elif key == "new_centre":
-            _set_extra_centre(m, value)
-        m._calendar()  # dates take effect now (regulation, campaign, a centre opening)
-        m._levers_changed()
-    return describe(key, value)
+        if key == "new_centre":
+            changes, extra, doubled = _extra_centre_changes(m, m.planned_policy(), value)
+        else:
+            changes = lever_changes(m, key, value)
+        m.set_levers(changes, note=text)
+        if key == "new_centre":
+            m.extra_centre, m.extra_centre_doubled = extra, doubled
+    return text
 
 
 def describe(key: str, value: Any) -> str:
@@ -181,15 +211,15 @@ def describe(key: str, value: Any) -> str:
     if key in SLIDER:
         label = SLIDER[key].label.split(" (")[0]
         shown = f"{value:.0%}" if key.startswith("p_") or key == "campaign_reach" else f"{value:g}"
-        return f"Lever changed: {label} = {shown}."
+        return f"{LEVER_NOTE}: {label} = {shown}."
     if key == "targeting":
         r, k, i = TARGETING[value]
-        return f"Lever changed: NLI targeting {value} ({r:.0%} random, {k:.0%} by sector risk, {i:.0%} from intelligence)."
+        return f"{LEVER_NOTE}: NLI targeting {value} ({r:.0%} random, {k:.0%} by sector risk, {i:.0%} from intelligence)."
     if key == "regulation":
-        return f"Lever changed: information-sharing regulation {value}."
+        return f"{LEVER_NOTE}: information-sharing regulation {value}."
     if value == "none":
-        return "Lever changed: no extra centre."
-    return f"Lever changed: a new centre's staff in the {REGION_LABELS[value]} region."
+        return f"{LEVER_NOTE}: no extra centre."
+    return f"{LEVER_NOTE}: a new centre's staff in the {REGION_LABELS[value]} region."
 
 
 class _NoLock:

@@ -6,9 +6,12 @@ with ``model.__class__(**params)``) and after each weekly step records:
 * ``series``   - the headline KPIs of ``HEADLINE``, one value a week (``Series``);
 * ``feed``     - notable events phrased in plain language (``sim.workshop.feed``);
 * ``networks`` - every company a threat actor has held, with its phoenix predecessor
-  (``Networks``), from which the network view is drawn.
+  (``Networks``, linked by the event log's ``company_succeeded`` rows), from which the network
+  view is drawn.
 
-Steps hold ``lock`` so a lever changed from the page never lands half-way through a week.
+It reads the model only through its public interface (``live_kpis``, ``last_tick_month``, the
+event log); levers change through ``AkrimModel.set_levers`` (``sim.workshop.levers``). Steps hold
+``lock`` so a lever changed from the page never lands half-way through a week.
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ from sim.actors import ACTIVE
 from sim.centres import PRIORITISED
 from sim.config import load_config
 from sim.config.policy import REGIONS
+from sim.events import KIND
 from sim.model import AkrimModel
 from sim.population import SUSPENDED
 from sim.workshop.feed import Feed
 
 # Headline KPIs drawn over time: key, title, how it is measured, number format.
-#   level   - the state this week (national, 1:1)
+#   level   - the state this week (national, 1:1): ``AkrimModel.live_kpis()``
 #   rolling - the total of the last 52 weeks (national, 1:1), from the model's annual flows
+#             (``live_kpis(cumulative=True)`` recorded every week)
 HEADLINE: tuple[tuple[str, str, str, str], ...] = (
     ("undeclared_share", "Undeclared work", "level", "pct"),
     ("exploited_workers", "Exploited workers", "level", "int"),
@@ -49,7 +54,7 @@ CHART_TITLES: dict[str, str] = {
     "controls_12m": "Inspections + joint controls /yr", "prioritised_12m": "Actors prioritised /yr",
     "cases_ta_12m": "Cases against actors /yr", "convictions_12m": "Convictions /yr",
 }
-# Which annual flows (sim.metrics) each rolling KPI sums.
+# Which annual flows (sim.metrics; among sim.model.LIVE_FLOWS) each rolling KPI sums.
 ROLLING_FLOWS: dict[str, tuple[str, ...]] = {
     "phoenix_12m": ("phoenix_bankruptcies",),
     "controls_12m": ("inspections_nli", "inspections_joint"),
@@ -81,12 +86,11 @@ class Series:
             return
         self.day[i] = m.env.now
         self.year[i] = m.years[0] + m.env.now / 365.25
-        self.level["undeclared_share"][i] = m.undeclared_share_now()
-        self.level["exploited_workers"][i] = float(m.pop.n_expl.sum()) / m.scale
-        self.level["active_threat_actors"][i] = float(m.ta.active_mask().sum()) / m.scale
-        nat, idx = m.metrics.nat, m.metrics.idx
+        kpis = m.live_kpis(cumulative=True)
+        for key, level in self.level.items():
+            level[i] = kpis[key]
         for key, flows in ROLLING_FLOWS.items():
-            self.cum[key][i] = sum(float(nat[:, idx[f]].sum()) for f in flows) / m.scale
+            self.cum[key][i] = sum(kpis[f] for f in flows)
         self.n = i + 1
 
     def values(self, key: str) -> np.ndarray:
@@ -143,29 +147,58 @@ class ActorView:
 
 
 class Networks:
-    """Every company each threat actor has held, with phoenix successions, kept in step with the model."""
+    """Every company each threat actor has held, with phoenix successions, kept in step with the model.
+
+    Successions come from the event log (``company_succeeded``: firm = successor, value = the
+    bankrupt firm), read from a cursor like the feed; other companies (registered by an actor, or
+    held from the start) are picked up from the actors' current workplaces.
+    """
 
     def __init__(self) -> None:
         self.companies: dict[int, Company] = {}
         self.by_actor: dict[int, list[int]] = {}
-        self.block_fid: dict[int, int] = {}
         self.t_disrupted: dict[int, float] = {}
+        self.cursor = 0
+
+    def _add(self, c: Company) -> None:
+        self.companies[c.fid] = c
+        self.by_actor.setdefault(c.aid, []).append(c.fid)
+
+    def _successions(self, m: AkrimModel) -> None:
+        """Register the phoenix successors logged since the last call, linked to their predecessors."""
+        cols, code = m.log.cols, KIND["company_succeeded"]
+        n = len(cols["t"])
+        kinds = cols["kind"]
+        for i in range(self.cursor, n):
+            if kinds[i] != code:
+                continue
+            fid, old, aid = int(cols["firm"][i]), int(cols["value"][i]), int(cols["actor"][i])
+            t, sector, region = float(cols["t"][i]), int(cols["sector"][i]), int(cols["region"][i])
+            if fid in self.companies:
+                continue
+            prev = self.companies.get(old)
+            if prev is not None:
+                block = prev.block
+            else:  # the predecessor came and went within one week: find the workplace from the successor
+                pop = m.pop
+                block = next((int(b) for b in m.actor_list[aid].firms if int(pop.firm_id[b]) == fid), -1)
+                if block < 0:
+                    continue  # both gone before the page saw them
+                prev = Company(old, aid, block, sector, region, t)
+                self._add(prev)
+            prev.succ = fid
+            self._add(Company(fid, aid, block, sector, region, t, pred=old))
+        self.cursor = n
 
     def sync(self, m: AkrimModel) -> None:
-        """Register companies the actors hold now; link successors in the same workplace."""
+        """Register new companies of the actors (phoenix successors linked from the event log)."""
+        self._successions(m)
         pop = m.pop
         for a in m.actor_list:
             for b in a.firms:
                 fid = int(pop.firm_id[b])
-                if fid in self.companies:
-                    continue
-                prev = self.block_fid.get(b)
-                pred = prev if prev is not None and self.companies[prev].aid == a.aid else None
-                self.companies[fid] = Company(fid, a.aid, int(b), int(pop.sector[b]), int(pop.region[b]), m.env.now, pred)
-                if pred is not None:
-                    self.companies[pred].succ = fid
-                self.by_actor.setdefault(a.aid, []).append(fid)
-                self.block_fid[b] = fid
+                if fid not in self.companies:
+                    self._add(Company(fid, a.aid, int(b), int(pop.sector[b]), int(pop.region[b]), m.env.now))
             if int(m.ta.status[a.aid]) != ACTIVE and a.aid not in self.t_disrupted:
                 self.t_disrupted[a.aid] = m.env.now
             elif int(m.ta.status[a.aid]) == ACTIVE:
@@ -297,7 +330,7 @@ class WorkshopModel(AkrimModel):
         if year > self.years[-1]:
             raise ValueError(f"year {year} is past the end of this run ({self.years[-1]}); restart with a later end=")
         n = 0
-        while self._last_month < year * 12 + 1 and self.env.now < self.end_day:
+        while (self.last_tick_month or (0, 0)) < (year, 1) and self.env.now < self.end_day:
             self.step()
             n += 1
         return n
