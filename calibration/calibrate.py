@@ -199,7 +199,7 @@ def write_outputs(res, settings: FitSettings, budget_name: str, out: Path, world
                   progress: bool, argv: list[str], t_start: float, version: str) -> int:
     """Posterior sample, predictive runs, calibrated world, report and metadata."""
     from calibration.posterior import posterior_sample, predictive, summarise, write_sample, write_world
-    from calibration.report import build_report
+    from calibration.report import build_report, markdown_summary
 
     h = res.history
     sample = posterior_sample(h)
@@ -240,6 +240,7 @@ def write_outputs(res, settings: FitSettings, budget_name: str, out: Path, world
     verdicts = build_report(out / "report.html", targets=settings.targets, priors=settings.priors, sample=sample, pred=pred,
                             columns=columns, hist=hist, meta=meta, param_summary=summary)
     meta["verdicts"] = verdicts
+    (out / "summary.md").write_text(markdown_summary(settings.targets, pred, meta))
     meta["wall_total_s"] = round(time.perf_counter() - t_start, 1)
     (out / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
     _say(f"report: {out / 'report.html'}")
