@@ -39,3 +39,17 @@ def test_misses_file_is_checked(tmp_path):
 def test_committed_misses_name_real_targets():
     ids = {t.id for t in load_targets()}
     assert set(load_misses()) <= ids
+
+
+def test_markdown_summary_lists_fit_and_validation_targets_with_verdicts():
+    import pandas as pd
+
+    from calibration.report import markdown_summary
+
+    targets = [_t("a"), _t("b", role="validation"), _t("d", role="check")]
+    pred = pd.DataFrame({"a": [0.95, 1.0, 1.05] * 10, "b": [5.0, 6.0, 7.0] * 10, "d": [1.0] * 30})
+    md = markdown_summary(targets, pred, {"budget": "full", "generations": 6, "populations": 120, "scale": 0.1})
+    lines = [ln for ln in md.splitlines() if ln.startswith("| label")]
+    assert len(lines) == 2
+    assert lines[0].endswith("| inside |") and "| fit |" in lines[0]
+    assert lines[1].endswith("| outside |") and "| validation |" in lines[1]
