@@ -41,6 +41,49 @@ from calibration.targets import Target, by_role, last_year
 log = logging.getLogger("akrim.calibrate")
 
 
+def defensive_transition(prior: Any, alpha: float) -> Any:
+    """Pyabc's multivariate normal kernel proposal mixed with the prior (defensive importance sampling).
+
+    With probability ``alpha`` a particle is proposed from the prior, otherwise from pyabc's
+    ``MultivariateNormalTransition`` around the previous generation; the density is the same
+    mixture, so pyabc's importance weights ``prior / proposal`` stay exact and are bounded by
+    ``1 / alpha`` (Hesterberg 1995, *Technometrics* 37:185). Without the prior component, a broad
+    posterior in many dimensions lets a few particles that land in the kernel's tails (near the
+    prior bounds) take most of the weight: in this model's first full run (13 parameters, 120
+    particles) the effective sample size fell 120 -> 34 -> 24 -> 5 -> 3 over five generations.
+    """
+    import numpy as np
+    import pandas as pd
+    from pyabc.transition import MultivariateNormalTransition
+
+    class DefensiveTransition(MultivariateNormalTransition):
+        def __init__(self) -> None:
+            super().__init__()
+            self.prior, self.alpha = prior, float(alpha)
+
+        def rvs_single(self):
+            if np.random.random() < self.alpha:
+                return self.prior.rvs()
+            return super().rvs_single()
+
+        def rvs(self, size: int | None = None):
+            if size is None:
+                return self.rvs_single()
+            return pd.DataFrame([dict(self.rvs_single()) for _ in range(size)])[list(self.X.columns)]
+
+        def pdf(self, x):
+            kde = super().pdf(x)
+            if isinstance(x, pd.DataFrame):
+                pri = np.array([self.prior.pdf(dict(row)) for _, row in x[list(self.X.columns)].iterrows()])
+            else:
+                pri = self.prior.pdf({k: x[k] for k in self.X.columns})
+            return (1.0 - self.alpha) * kde + self.alpha * pri
+
+    if not 0.0 <= alpha < 1.0:
+        raise CalibrationError(f"defensive={alpha!r}: the prior's share of the proposal must be in [0, 1)")
+    return DefensiveTransition()
+
+
 class CalibrationError(RuntimeError):
     """A calibration that cannot start or continue (the message says why and what to do)."""
 
@@ -54,6 +97,7 @@ class Budget:
     scale: float  # population scale of the fit runs
     predictive: int  # posterior predictive runs (to the last validation year)
     min_acceptance: float = 0.01  # stop when a generation accepts fewer than this share of runs
+    defensive: float = 0.2  # share of each generation's proposals drawn from the prior (see defensive_transition)
 
 
 # Wall times on the development machine are in calibration/README.md (they depend on the load).
@@ -174,9 +218,11 @@ def build_abc(settings: FitSettings, sampler) -> Any:
         raise CalibrationError("the targets file has no fit targets")
     model = settings.simulator or Simulator(targets=fit, scale=settings.budget.scale, end=last_year(fit),
                                             base=settings.base, priors=settings.priors)
+    prior = to_distribution(settings.priors)
     return pyabc.ABCSMC(
         models=model,
-        parameter_priors=to_distribution(settings.priors),
+        parameter_priors=prior,
+        transitions=defensive_transition(prior, settings.budget.defensive),
         distance_function=TargetDistance(fit),
         population_size=settings.budget.populations,
         sampler=sampler,

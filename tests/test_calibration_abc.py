@@ -109,3 +109,24 @@ def test_weighted_quantile_known_case():
     assert weighted_quantile([1, 2, 3], [1, 1, 1], 0.5) == pytest.approx(2.0)
     assert weighted_quantile([1, 2, 3], [0, 0, 1], 0.5) == pytest.approx(3.0)
     assert weighted_quantile([3, 1, 2], [1, 1, 1], 0.5) == pytest.approx(2.0)
+
+
+def test_defensive_transition_density_matches_its_draws_and_bounds_the_weights():
+    """The proposal mixed with the prior: E_q[prior/q] = 1 (density and sampler agree), weights <= 1/alpha."""
+    import numpy as np
+    import pandas as pd
+    from pyabc import RV, Distribution
+
+    from calibration.abc import CalibrationError, defensive_transition
+
+    prior = Distribution(a=RV("uniform", 0, 10), b=RV("uniform", -1, 2))  # density 1/20 on its box
+    tr = defensive_transition(prior, 0.25)
+    tr.fit(pd.DataFrame({"a": [1.0, 1.2, 9.5], "b": [0.0, 0.1, 0.9]}), np.array([0.1, 0.1, 0.8]))
+    np.random.seed(1)
+    draws = tr.rvs(6000)
+    q = tr.pdf(draws)
+    ratio = np.array([prior.pdf(dict(r)) for _, r in draws.iterrows()]) / q
+    assert ratio.mean() == pytest.approx(1.0, abs=0.06)
+    assert ratio.max() <= 1 / 0.25 + 1e-9
+    with pytest.raises(CalibrationError, match="defensive=1.0"):
+        defensive_transition(prior, 1.0)
