@@ -79,7 +79,7 @@ def test_written_world_file_round_trips(tmp_path):
     cfg = load_config(["world=calibrated"], config_dir=scen)
     assert cfg.world.name == "calibrated"
     assert cfg.world.firms.beta == 3.25 and cfg.world.actors.n_initial == 1334
-    assert cfg.world.firms.z0 == load_config([]).world.firms.z0  # the rest keeps its defaults
+    assert cfg.world.firms.z0 == load_config(["world=default"]).world.firms.z0  # the rest keeps its defaults
     final = world_yaml(summary, pipeline_check=False, provenance={})
     assert "# pipeline_check: false" in final and "PIPELINE CHECK" not in final
 
