@@ -210,6 +210,7 @@ def predictive(sample: Any, priors: list[Prior], targets: list[Target], n: int, 
     """
     import pandas as pd
 
+    from calibration.simulate import BASE_WORLD
     from experiments.execute import execute
     from experiments.runs import RunSpec
     from experiments.store import ResultStore
@@ -219,7 +220,7 @@ def predictive(sample: Any, priors: list[Prior], targets: list[Target], n: int, 
     ints = {p.key: p.is_int for p in priors}
     specs = []
     for i, row in worlds.iterrows():
-        ov = [*base, f"scale={scale!r}", f"end={end}", f"seed={seed + 1 + int(i)}"]
+        ov = [BASE_WORLD, *base, f"scale={scale!r}", f"end={end}", f"seed={seed + 1 + int(i)}"]
         ov += [f"{k}={format_value(float(v), ints.get(k, False))}" for k, v in row.items()]
         specs.append(RunSpec.make(ov, draw=int(i)))
     store = ResultStore(store_dir)

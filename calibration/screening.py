@@ -29,6 +29,7 @@ import numpy as np
 
 from calibration.distance import TargetDistance
 from calibration.params import Prior, format_value, load_priors
+from calibration.simulate import BASE_WORLD
 from calibration.targets import Target, by_role, last_year, load_targets
 
 CANDIDATES_FILE = Path(__file__).resolve().parent / "screening.yaml"
@@ -72,7 +73,7 @@ def _specs(cands, unit, scale, end, seed, tag):
     specs = []
     for i, row in enumerate(unit):
         params = to_params(cands, row)
-        ov = [f"scale={scale!r}", f"end={end}", f"seed={seed}"]
+        ov = [BASE_WORLD, f"scale={scale!r}", f"end={end}", f"seed={seed}"]
         ov += [f"{k}={format_value(v, c.is_int)}" for (k, v), c in zip(params.items(), cands, strict=True)]
         specs.append(RunSpec.make(ov, design=i, study=tag))
     return specs
@@ -161,7 +162,7 @@ def screen(out_dir: str | Path, scale: float = 0.05, r: int = 4, levels: int = 4
     end = last_year(targets, "fit")
     unit = design(cands, r, levels, seed)
     specs = _specs(cands, unit, scale, end, seed, "morris")
-    noise = [RunSpec.make([f"scale={scale!r}", f"end={end}", f"seed={seed + 1 + i}"], study="noise", rep=i)
+    noise = [RunSpec.make([BASE_WORLD, f"scale={scale!r}", f"end={end}", f"seed={seed + 1 + i}"], study="noise", rep=i)
              for i in range(noise_reps)]
     store = ResultStore(out_dir / "runs")
     print(f"akrim calibrate screen: {len(cands)} candidates, r={r}, {len(specs)} design runs + {noise_reps} noise runs, "

@@ -23,6 +23,10 @@ from calibration.params import Prior, to_overrides
 from calibration.targets import Target, statistics
 
 QUIET = ("output.progress=false", "output.events=false", "output.plot=false", "output.summary=false")
+# Every calibration run (fit, screening, predictive) starts from the documented defaults, never from
+# a previous calibration's world (the default world of the commands): parameters that are not
+# fitted keep their documented values, and a fitted one is always set by the particle.
+BASE_WORLD = "world=default"
 
 
 def fresh_seed() -> int:
@@ -52,7 +56,7 @@ class Simulator:
 
     def overrides(self, params: Mapping[str, float], seed: int) -> list[str]:
         """The full override list of one run."""
-        return [*QUIET, *self.base, f"scale={self.scale!r}", f"end={self.end}", f"seed={seed}",
+        return [*QUIET, BASE_WORLD, *self.base, f"scale={self.scale!r}", f"end={self.end}", f"seed={seed}",
                 *to_overrides(params, self.priors)]
 
     def run(self, params: Mapping[str, float], seed: int | None = None) -> tuple[dict[str, float], Any]:

@@ -88,3 +88,16 @@ def test_world_file_is_checked_against_the_schema(tmp_path):
     bad = [{"key": "world.firms.no_such", "dist": "uniform", "lo": 0, "hi": 1, "median": 0.5, "q05": 0.1, "q95": 0.9, "is_int": False}]
     with pytest.raises(ValueError, match="world schema"):
         write_world(bad, tmp_path / "w.yaml", pipeline_check=True, provenance={})
+
+
+def test_calibration_runs_start_from_the_documented_defaults_not_from_the_default_world():
+    """Fit, screening and predictive runs compose world=default first: a parameter that is not
+    fitted keeps its documented value even though the commands' default world is the calibrated one."""
+    from calibration.simulate import Simulator
+    from calibration.targets import load_targets
+
+    sim = Simulator(targets=load_targets(), scale=0.01, end=2014)
+    ov = sim.overrides({"world.actors.n_initial": 1000.0}, seed=1)
+    cfg = load_config(ov)
+    assert cfg.world.name == "default"
+    assert cfg.world.actors.n_initial == 1000
