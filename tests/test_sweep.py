@@ -57,6 +57,15 @@ def client():
     cluster.close()
 
 
+def test_local_cluster_workers_ignore_ctrl_c_and_the_main_process_keeps_its_handler(client):
+    """Ctrl-C signals the whole process group: only the main process may react (no worker tracebacks)."""
+    import signal
+
+    ignored = client.run(lambda: signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+    assert ignored and all(ignored.values()), ignored
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # restored after the cluster started
+
+
 # ----------------------------------------------------------------------------------- designs
 def rng_params(d: int = 3) -> list[Parameter]:
     return [Parameter(f"p{i}", lo=0.0, hi=float(i + 1)) for i in range(d)]
