@@ -199,7 +199,7 @@ def write_outputs(res, settings: FitSettings, budget_name: str, out: Path, world
                   progress: bool, argv: list[str], t_start: float, version: str) -> int:
     """Posterior sample, predictive runs, calibrated world, report and metadata."""
     from calibration.posterior import posterior_sample, predictive, summarise, write_sample, write_world
-    from calibration.report import build_report, markdown_summary
+    from calibration.report import build_report, fresh_run_distance, markdown_summary
 
     h = res.history
     sample = posterior_sample(h)
@@ -233,12 +233,15 @@ def write_outputs(res, settings: FitSettings, budget_name: str, out: Path, world
         "wall_predictive_s": round(wall_pred, 1),
         "kpi_columns": columns,
         "parameters": [{k: v for k, v in r.items() if k != "why"} for r in summary],
+        "fresh_run_distance": fresh_run_distance(settings.targets, pred,
+                                                 float(hist["epsilon"].iloc[-1]) if len(hist) else None),
     }
     write_world(summary, world_out, pipeline_check=not final, provenance=meta)
     _say(f"calibrated world: {world_out}")
     meta["wall_total_s"] = round(time.perf_counter() - t_start, 1)
     verdicts = build_report(out / "report.html", targets=settings.targets, priors=settings.priors, sample=sample, pred=pred,
-                            columns=columns, hist=hist, meta=meta, param_summary=summary)
+                            columns=columns, hist=hist, meta=meta, param_summary=summary,
+                            floor=meta["fresh_run_distance"])
     meta["verdicts"] = verdicts
     (out / "summary.md").write_text(markdown_summary(settings.targets, pred, meta))
     meta["wall_total_s"] = round(time.perf_counter() - t_start, 1)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from calibration.distance import TargetDistance
 from calibration.posterior import weighted_quantile
 from calibration.targets import Target
 
@@ -158,14 +159,61 @@ def params_figure(priors: list, sample: Any) -> str:
     return _png(fig)
 
 
-def progress_figure(hist: Any) -> str:
-    """Epsilon and acceptance rate per generation."""
+def fresh_run_distance(targets: list[Target], pred: Any, last_epsilon: float | None = None) -> dict[str, Any] | None:
+    """How far fresh runs of the posterior are from the fit targets: the noise floor of the fit.
+
+    The predictive runs are worlds drawn from the posterior by weight, each run once with a new
+    seed, so their distance (the fit's own distance function) shows what the posterior gives before
+    any selection by luck. ABC accepted runs closer than ``last_epsilon``; when epsilon falls into
+    this band, a further generation mostly selects lucky seeds rather than better parameters.
+    Returns ``None`` when there are no predictive runs or no fit statistic in them.
+    """
+    fit = [t for t in targets if t.role == "fit"]
+    if not fit or pred is None or len(pred) == 0 or not all(t.id in pred for t in fit):
+        return None
+    dist = TargetDistance(fit)
+    d = np.array([dist(r) for r in pred[[t.id for t in fit]].to_dict("records")], dtype=float)
+    finite = d[np.isfinite(d)]
+    if finite.size == 0:
+        return None
+    out: dict[str, Any] = {
+        "runs": int(d.size),
+        "missing": int(d.size - finite.size),
+        "median": round(float(np.median(finite)), 4),
+        "q10": round(float(np.quantile(finite, 0.10)), 4),
+        "q90": round(float(np.quantile(finite, 0.90)), 4),
+    }
+    if last_epsilon is not None and math.isfinite(last_epsilon):
+        out["last_epsilon"] = round(float(last_epsilon), 4)
+        out["share_below_last_epsilon"] = round(float(np.mean(d < last_epsilon)), 4)
+    return out
+
+
+def fresh_run_sentence(floor: dict[str, Any] | None) -> str:
+    """One plain sentence on the noise floor (empty without predictive runs)."""
+    if not floor:
+        return ""
+    s = (f"Fresh runs of the posterior (the {floor['runs']} predictive runs, new seeds) are at distance "
+         f"{floor['median']:.2f} from the fit targets (median; 10-90%: {floor['q10']:.2f}-{floor['q90']:.2f}).")
+    if "share_below_last_epsilon" in floor:
+        s += (f" {100 * floor['share_below_last_epsilon']:.0f}% of them are closer than the last generation's epsilon "
+              f"({floor['last_epsilon']:.2f}): the lower that share, the more a further generation would select lucky "
+              "seeds rather than better parameters.")
+    return s
+
+
+def progress_figure(hist: Any, floor: dict[str, Any] | None = None) -> str:
+    """Epsilon and acceptance rate per generation (with the fresh-run distance band if given)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 2, figsize=(8, 2.8))
+    if floor:
+        ax[0].axhspan(floor["q10"], floor["q90"], color="0.85", label="fresh runs of the posterior, 10-90%")
+        ax[0].axhline(floor["median"], color="0.5", lw=1, ls="--", label="fresh runs, median")
+        ax[0].legend(fontsize=6, loc="upper right")
     ax[0].plot(hist["generation"], hist["epsilon"], "o-")
     ax[0].set_xlabel("generation")
     ax[0].set_ylabel("epsilon (distance threshold)")
@@ -229,7 +277,8 @@ def markdown_summary(targets: list[Target], pred: Any, meta: dict[str, Any]) -> 
         rep = f"{_fmt(d(t.lo), t.unit)}-{_fmt(d(t.hi), t.unit)}" if t.is_range else _fmt(d(t.value), t.unit)
         rows.append(f"| {t.label} ({t.period}) | {t.role} | {rep} | {_fmt(d(q50), t.unit)} "
                     f"({_fmt(d(q05), t.unit)} - {_fmt(d(q95), t.unit)}) | {v} |")
-    return head + "\n".join(rows) + "\n"
+    tail = fresh_run_sentence(meta.get("fresh_run_distance"))
+    return head + "\n".join(rows) + "\n" + (f"\n{tail}\n" if tail else "")
 
 
 def load_misses(path: Path | None = None) -> dict[str, str]:
@@ -265,7 +314,7 @@ def misses_section(targets: list[Target], verdicts: dict[str, str], misses: dict
 
 def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any, pred: Any, columns: dict[str, str],
                  hist: Any, meta: dict[str, Any], param_summary: list[dict[str, Any]],
-                 misses: dict[str, str] | None = None) -> dict[str, str]:
+                 misses: dict[str, str] | None = None, floor: dict[str, Any] | None = None) -> dict[str, str]:
     """Write the HTML report; return the verdict per compared target."""
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>A-krim calibration report</title>",
              f"<style>{CSS}</style></head><body>", "<h1>A-krim simulator: calibration report</h1>"]
@@ -327,8 +376,10 @@ def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any
         parts += ["<h2>ABC-SMC progress</h2>",
                   "<p>ESS = effective sample size of the weighted particles; far below the number of particles means a "
                   "few particles carry most of the weight and the posterior is rough.</p>",
-                  _table(["generation", "epsilon", "runs", "acceptance", "ESS"], hrows),
-                  f"<img alt='progress' src='data:image/png;base64,{progress_figure(hist)}'>"]
+                  _table(["generation", "epsilon", "runs", "acceptance", "ESS"], hrows)]
+        if floor:
+            parts.append(f"<p>{html.escape(fresh_run_sentence(floor))}</p>")
+        parts.append(f"<img alt='progress' src='data:image/png;base64,{progress_figure(hist, floor)}'>")
     parts.append("<h2>How to use the result</h2><p><code>scenarios/world/calibrated.yaml</code> holds the posterior "
                  "median (<code>akrim run world=calibrated</code>); <code>calibration/posterior/posterior_sample.csv</code> "
                  "holds the weighted particles (columns: dotted world keys and <code>weight</code>) from which "

@@ -60,3 +60,33 @@ def test_reported_values_have_distance_zero_and_one_tolerance_gives_one():
     assert d(exact) == 0.0
     off = {t.id: (t.hi + t.tolerance if t.is_range else t.value + t.tolerance) for t in fit}
     assert d(off) == pytest.approx(1.0)
+
+
+def test_fresh_run_distance_is_the_fit_distance_of_each_predictive_run():
+    """The report's noise floor: quantiles of the fit distance over fresh runs, share below epsilon."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    from calibration.report import fresh_run_distance, fresh_run_sentence
+
+    val = dataclasses.replace(_t("v", value=1.0), role="validation")  # not part of the distance
+    # a = 100 + 10 k, b inside its range, c exact: distance = |k| / sqrt(3)
+    ks = np.arange(11, dtype=float)
+    pred = pd.DataFrame({"a": 100.0 + 10.0 * ks, "b": 15.0, "c": 0.5, "v": 99.0})
+    d = ks / math.sqrt(3)
+    floor = fresh_run_distance([*TARGETS, val], pred, last_epsilon=d[4] + 1e-9)
+    assert floor["runs"] == 11 and floor["missing"] == 0
+    assert floor["median"] == pytest.approx(np.median(d), abs=1e-4)
+    assert floor["q10"] == pytest.approx(np.quantile(d, 0.1), abs=1e-4)
+    assert floor["q90"] == pytest.approx(np.quantile(d, 0.9), abs=1e-4)
+    assert floor["share_below_last_epsilon"] == pytest.approx(5 / 11, abs=1e-4)  # k = 0..4
+    assert "45% of them are closer" in fresh_run_sentence(floor)
+    # a missing statistic is an infinite distance: counted, not in the quantiles
+    pred.loc[0, "c"] = float("nan")
+    assert fresh_run_distance(TARGETS, pred)["missing"] == 1
+    # no predictive runs, or a fit statistic absent: no floor
+    assert fresh_run_distance(TARGETS, pred.iloc[:0]) is None
+    assert fresh_run_distance(TARGETS, pred.drop(columns="a")) is None
+    assert fresh_run_sentence(None) == ""
