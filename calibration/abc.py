@@ -8,12 +8,15 @@ population from the history and proposes the next generation from it. So
 * ``generations`` is the *total* number of generations wanted in the history: a run that stopped
   after 3 of 6 (killed, out of time, ``hours=`` reached) and is started again with the same
   settings samples generations 4 to 6; one that has all 6 does nothing but re-read them;
-* a generation interrupted half-way is lost (pyabc writes a population when it is complete) and
-  is sampled again;
+* a generation interrupted half-way is not lost: pyabc writes a population only when it is
+  complete, but every finished run of it is recorded at once beside the history
+  (``calibration/partial.py``, ``abc.partial.db``) and reused when the same generation is sampled
+  again; only the runs in progress at the stop are lost;
 * a history created with other priors, targets or scale is refused (its settings are stored in
   the history's metadata and compared), so a resumed fit never mixes two problems.
 
-Simulations go to a Dask cluster through ``pyabc.sampler.DaskDistributedSampler``: a LocalCluster
+Simulations go to a Dask cluster through ``resumable_dask_sampler`` (pyabc's Dask sampler that
+records finished runs): a LocalCluster
 (one single-threaded worker process per core) by default, an existing scheduler when ``address``
 is given; ``address="none"`` samples in this process (tests, debugging).
 
@@ -162,14 +165,83 @@ class FitResult:
     history: Any = None
 
 
+def resumable_dask_sampler(client: Any, partial: Any = None) -> Any:
+    """Pyabc's Dask sampler that records every finished job in ``partial`` and reuses the records.
+
+    The sampling loop is pyabc 0.13's ``EPSMixin.sample_until_n_accepted`` (submit up to one job
+    per worker core, gather finished jobs, stop at the ``n``-th accepted run in job-id order, so
+    that fast runs are not favoured), with two additions: it starts from the runs recorded for the
+    same generation of the same history (``calibration.partial``; new jobs get ids after them), and
+    every finished job is recorded at once. ``partial=None`` behaves as pyabc's sampler.
+    ``reused_`` is the number of recorded runs the last call reused.
+    """
+    import cloudpickle
+    import numpy as np
+    from pyabc.sampler import DaskDistributedSampler
+    from pyabc.sampler.eps_mixin import _global_full_submit_function_pickle
+    from sortedcontainers import SortedList
+
+    class ResumableDaskSampler(DaskDistributedSampler):
+        def __init__(self) -> None:
+            super().__init__(dask_client=client, batch_size=1)
+            self.partial = partial
+            self.reused_ = 0
+
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
+            store = self.partial
+            pickled = cloudpickle.dumps(simulate_one)
+            results = SortedList(key=lambda x: x[2])
+            cached = store.load(t) if store is not None else []
+            results.update(cached)
+            self.reused_ = len(cached)
+            num_accepted = sum(1 for r in cached if r[1])
+            next_job_id = max((r[2] for r in cached), default=-1) + 1
+            running: list[tuple[int, Any]] = []
+            while True:
+                for job_id, job in list(running):
+                    if job.done():
+                        batch = job.result()
+                        results.update(batch)
+                        num_accepted += sum(1 for r in batch if r[1])
+                        running.remove((job_id, job))
+                        if store is not None:
+                            store.add(t, batch)
+                if num_accepted >= n:
+                    nth = [r[2] for r in results if r[1]][n - 1]
+                    for job_id, job in list(running):
+                        if job_id > nth:
+                            running.remove((job_id, job))
+                            job.cancel()
+                    if not running:
+                        break
+                n_job_max = int(min(self.client_max_jobs, self.client_cores()))
+                if len(running) < n_job_max and num_accepted < n:
+                    for _ in range(n_job_max - len(running)):
+                        job = self.client.submit(_global_full_submit_function_pickle, pickled, 1, [next_job_id])
+                        running.append((next_job_id, job))
+                        next_job_id += 1
+                time.sleep(0.01)
+            sample = self._create_empty_sample()
+            nth = [r[2] for r in results if r[1]][n - 1]
+            while True:
+                r = results.pop(0)
+                sample.append(r[0])
+                if r[2] == nth:
+                    break
+            if sample.n_accepted != n:
+                raise AssertionError(f"got {sample.n_accepted} accepted particles, expected {n}")
+            self.nr_evaluations_ = next_job_id
+            return sample
+
+    return ResumableDaskSampler()
+
+
 def _sampler(settings: FitSettings):
     """``(sampler, close)``: pyabc's Dask sampler on our client, or a single-core sampler."""
     if settings.address == "none":
         from pyabc.sampler import SingleCoreSampler
 
         return SingleCoreSampler(), lambda: None
-    from pyabc.sampler import DaskDistributedSampler
-
     from experiments.execute import make_client
 
     client = make_client(settings.address, settings.workers)
@@ -181,7 +253,7 @@ def _sampler(settings: FitSettings):
         if own_cluster and cluster is not None:
             cluster.close()
 
-    return DaskDistributedSampler(dask_client=client, batch_size=1), close
+    return resumable_dask_sampler(client), close
 
 
 def _existing_run(db: Path) -> tuple[int, dict[str, Any]] | None:
@@ -253,6 +325,23 @@ def _open(settings: FitSettings, abc, existing, sig: dict[str, Any], sig_h: str)
     return h, existing[0], True
 
 
+def _attach_partial(sampler: Any, db: Path, run_id: int, gen: int, settings: FitSettings) -> Any:
+    """Give a resumable sampler the record of generation ``gen``; say what it will reuse."""
+    if not hasattr(sampler, "partial"):
+        return None
+    from calibration.partial import PartialRuns, partial_path
+
+    partial = PartialRuns(partial_path(db), run_id, gen)
+    sampler.partial = partial
+    counts = partial.counts()
+    if counts:
+        jobs = sum(c[0] for c in counts.values())
+        acc = sum(c[1] for c in counts.values())
+        settings.progress(f"generation {gen + 1}: reusing {jobs} finished runs ({acc} accepted) recorded before a stop "
+                          f"({partial.path.name})")
+    return partial
+
+
 def _generation_line(settings: FitSettings, h, gen: int, wall_s: float) -> tuple[str, float]:
     """Progress line of generation ``gen`` (0-based) and its acceptance rate."""
     pops = h.get_all_populations()
@@ -290,9 +379,12 @@ def fit(settings: FitSettings) -> FitResult:
                 # a restarted calibration does (a reused ABCSMC object would keep a stale epsilon).
                 abc = build_abc(settings, sampler)
                 h = abc.load(f"sqlite:///{db}", run_id)
+            partial = _attach_partial(sampler, db, run_id, gen, settings)
             t0 = time.perf_counter()
             h = abc.run(max_nr_populations=1, min_acceptance_rate=settings.budget.min_acceptance)
             last_gen_s = time.perf_counter() - t0
+            if partial is not None and _population_size(h) > gen:
+                partial.clear()  # the generation is in the history now
             if _population_size(h) == gen:
                 stopped = "pyabc stopped without a new generation (acceptance rate below min_acceptance)"
                 break

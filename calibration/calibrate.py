@@ -179,6 +179,10 @@ def run_fit(opts: dict[str, str], argv: list[str]) -> int:
     if fresh and db.exists():
         db.unlink()
         _say(f"deleted the history {db} (fresh=true)")
+    if fresh:
+        from calibration.partial import partial_path
+
+        partial_path(db).unlink(missing_ok=True)  # runs recorded for the deleted history
     _quiet_libraries()
     _say(f"budget {budget_name}: {budget.populations} particles x {budget.generations} generations at scale "
          f"{budget.scale:g}, {budget.predictive} predictive runs; "
@@ -290,6 +294,13 @@ def run_status(opts: dict[str, str]) -> int:
         print(hist.to_string(index=False))
     else:
         _say("no complete generation yet (the first one, after a sample from the prior, is in progress or was interrupted)")
+    from calibration.partial import PartialRuns, partial_path
+
+    n_done = int(h.max_t + 1) if h.max_t is not None and h.max_t >= 0 else 0
+    for t, (jobs, acc) in sorted(PartialRuns(partial_path(db), int(h.id), n_done).counts().items()):
+        what = "the prior sample" if t < 0 else f"generation {t + 1}"
+        _say(f"{what} in progress or stopped: {jobs} finished runs recorded ({acc} accepted), "
+             f"reused when the calibration continues ({partial_path(db).name})")
     return 0
 
 
