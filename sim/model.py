@@ -33,6 +33,7 @@ from sim.data import load_tables
 from sim.events import EventLog
 from sim.firms import compliance_weekly, firms_weekly, ordinary_entrant, settle_initial
 from sim.inspections import Inspections
+from sim.mesa_compat import install as _install_mesa_compat
 from sim.metrics import Metrics
 from sim.police import Police
 from sim.population import ACTIVE, CRIMINAL, SUSPENDED, Population
@@ -40,6 +41,8 @@ from sim.rng import Streams, keyed_uniform
 from sim.signals import Signals
 from sim.units import DAYS_PER_YEAR, WEEK_YEARS
 from sim.workers import workers_weekly
+
+_install_mesa_compat()  # Mesa 3.3 keeps every model alive otherwise (sim/mesa_compat.py)
 
 # What ``AkrimModel.live_kpis`` returns (all 1:1): levels are the state now, flows are totals of
 # the annual table's flow columns (this calendar year so far, or since the start of the run).
