@@ -16,9 +16,9 @@ population from the history and proposes the next generation from it. So
   the history's metadata and compared), so a resumed fit never mixes two problems.
 
 Simulations go to a Dask cluster through ``resumable_dask_sampler`` (pyabc's Dask sampler that
-records finished runs): a LocalCluster
-(one single-threaded worker process per core) by default, an existing scheduler when ``address``
-is given; ``address="none"`` samples in this process (tests, debugging).
+records finished runs): a LocalCluster (one single-threaded worker process per core) by default,
+an existing scheduler when ``address`` is given; ``address="none"`` samples in this process
+(tests, debugging; nothing is recorded).
 
 Epsilon: pyabc's median epsilon (each generation accepts runs closer than the median distance of
 the previous one; the first threshold comes from a prior sample). Transition: the multivariate
