@@ -324,8 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"akrim calibrate: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("akrim calibrate: interrupted; run the same command again to continue from the last complete generation",
-              file=sys.stderr)
+        print("akrim calibrate: interrupted; run the same command again to continue (complete generations are in the "
+              "history, the finished runs of the generation in progress are reused)", file=sys.stderr)
         return 130
 
 
