@@ -149,7 +149,7 @@ def test_live_kpis_are_the_annual_values_at_the_year_boundary():
 
 
 def test_workshop_series_records_live_kpis():
-    from sim.workshop.session import WorkshopModel
+    from experiments.workshop.session import WorkshopModel
 
     m = WorkshopModel(seed=3, scale=0.02, start=2014, end=2015)
     m.advance(5)

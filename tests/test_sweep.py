@@ -195,7 +195,7 @@ def test_cli_errors(argv, message, capsys, monkeypatch):
 
 
 def test_cli_help_and_registry(capsys):
-    from sim.cli import usage
+    from experiments.cli import usage
 
     assert sw.main(["--help"]) == 0
     assert "dry_run" in capsys.readouterr().out
@@ -254,7 +254,7 @@ def test_interrupted_sweep_resumes_without_recomputing_or_losing_runs(tmp_path, 
     store = tmp_path / "store"
     # The sweep runs in its own process (runs in that process: the store is written by the
     # process that holds the Dask client either way) and is killed after a few results.
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", f"file={f}", f"out={store}", "address=none", "progress=false"],
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "sweep", f"file={f}", f"out={store}", "address=none", "progress=false"],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.time() + 240

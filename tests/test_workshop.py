@@ -10,8 +10,8 @@ import pytest
 
 from sim.config.policy import REGIONS, PolicyConfig
 from sim.events import EventLog
-from sim.workshop import app, baseline, feed, game, levers, svg
-from sim.workshop.session import CHART_TITLES, HEADLINE_KEYS, MAP_KPIS, WorkshopModel, region_values
+from experiments.workshop import app, baseline, feed, game, levers, svg
+from experiments.workshop.session import CHART_TITLES, HEADLINE_KEYS, MAP_KPIS, WorkshopModel, region_values
 
 SECTORS = ("construction", "cleaning", "hospitality", "transport", "car_valeting", "agriculture", "fisheries", "temp_agencies", "other")
 
@@ -255,19 +255,19 @@ def test_lever_changes_are_interventions_the_feed_does_not_repeat(model):
 
 
 def test_workshop_uses_no_private_model_attribute():
-    """sim/workshop reaches the model only through public names (no AkrimModel._x)."""
+    """experiments/workshop reaches the model only through public names (no AkrimModel._x)."""
     import ast
     from pathlib import Path
 
     import sim.model
-    import sim.workshop
+    import experiments.workshop
 
     tree = ast.parse(Path(sim.model.__file__).read_text(encoding="utf-8"))
     private = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr.startswith("_") and not n.attr.startswith("__")}
     private |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name.startswith("_") and not n.name.startswith("__")}
     assert {"_calendar", "_levers_changed", "_last_month"} <= private
     used = []
-    for path in sorted(Path(sim.workshop.__file__).parent.glob("*.py")):
+    for path in sorted(Path(experiments.workshop.__file__).parent.glob("*.py")):
         for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(n, ast.Attribute) and n.attr in private:
                 used.append(f"{path.name}:{n.lineno} .{n.attr}")
@@ -361,5 +361,5 @@ def test_main_refuses_a_busy_port(capsys):
 def test_offline_environment_disables_telemetry():
     env = app.offline_environment(app.parse_args(["seed=4"]))
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
-    assert env["SOLARA_APP"] == "sim.workshop.page"
+    assert env["SOLARA_APP"] == "experiments.workshop.page"
     assert '"seed": 4' in env["AKRIM_WORKSHOP"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.workshop.app import free_port
+from experiments.workshop.app import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -46,7 +46,7 @@ def server():
     log = ARTIFACTS / "workshop-server.log"
     ARTIFACTS.mkdir(exist_ok=True)
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "workshop", f"port={port}", "end=2019", "seed=3"],
+        proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "workshop", f"port={port}", "end=2019", "seed=3"],
                                 stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60

@@ -27,7 +27,7 @@ SECTOR_LABELS: dict[str, str] = {
     "fisheries": "fisheries", "temp_agencies": "temporary-work agency", "other": "",
 }
 
-# How lever changes made on the page are phrased (``sim.workshop.levers.describe``); it is also
+# How lever changes made on the page are phrased (``experiments.workshop.levers.describe``); it is also
 # the note of the intervention ``AkrimModel.set_levers`` queues for them, which the feed does
 # not repeat when the change comes into force at the next tick (the page noted it already).
 LEVER_NOTE = "Lever changed"

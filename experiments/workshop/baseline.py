@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sim.workshop.session import Series, WorkshopModel
+from experiments.workshop.session import Series, WorkshopModel
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.config.policy import REGIONS
-from sim.workshop.feed import LEVER_NOTE, REGION_LABELS
+from experiments.workshop.feed import LEVER_NOTE, REGION_LABELS
 
 HISTORY_REGULATION = "2022-06-01"  # seed 002: the regulation came into force in June 2022
 

@@ -4,7 +4,7 @@ Usage::
 
     akrim workshop [port=8765] [host=127.0.0.1] [scale=0.02] [seed=1] [start=2014] [end=2035]
 
-The page is a Solara app (``sim.workshop.page``) served by uvicorn in this process; stop it with
+The page is a Solara app (``experiments.workshop.page``) served by uvicorn in this process; stop it with
 Ctrl+C. Everything it loads comes from the installed packages (``solara-assets`` carries the
 front-end files Solara would otherwise take from a CDN), so it works on a laptop with no network.
 Solara's usage telemetry is switched off, and its version check (a request to PyPI made by
@@ -91,7 +91,7 @@ def _check_port(host: str, port: int) -> None:
 def offline_environment(args: WorkshopArgs) -> dict[str, str]:
     """Environment for the Solara server: offline, quiet, production mode, the page's settings."""
     return {
-        "SOLARA_APP": "sim.workshop.page",
+        "SOLARA_APP": "experiments.workshop.page",
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # no usage reports to the internet
         "SOLARA_CHECK_HOOKS": "off",  # Mesa's visualisation module trips Solara's hook linter harmlessly
         "SOLARA_KERNEL_CULL_TIMEOUT": "2m",  # free a closed tab's model after 2 minutes (default 24 h)

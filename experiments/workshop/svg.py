@@ -13,7 +13,7 @@ from html import escape
 import numpy as np
 
 from sim.config.policy import REGIONS
-from sim.workshop.feed import REGION_LABELS, SECTOR_LABELS, actor_label
+from experiments.workshop.feed import REGION_LABELS, SECTOR_LABELS, actor_label
 
 LIVE = "#c0392b"
 BASE = "#8c8c8c"

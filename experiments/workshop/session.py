@@ -4,13 +4,13 @@
 with ``model.__class__(**params)``) and after each weekly step records:
 
 * ``series``   - the headline KPIs of ``HEADLINE``, one value a week (``Series``);
-* ``feed``     - notable events phrased in plain language (``sim.workshop.feed``);
+* ``feed``     - notable events phrased in plain language (``experiments.workshop.feed``);
 * ``networks`` - every company a threat actor has held, with its phoenix predecessor
   (``Networks``, linked by the event log's ``company_succeeded`` rows), from which the network
   view is drawn.
 
 It reads the model only through its public interface (``live_kpis``, ``last_tick_month``, the
-event log); levers change through ``AkrimModel.set_levers`` (``sim.workshop.levers``). Steps hold
+event log); levers change through ``AkrimModel.set_levers`` (``experiments.workshop.levers``). Steps hold
 ``lock`` so a lever changed from the page never lands half-way through a week.
 """
 
@@ -30,7 +30,7 @@ from sim.config.policy import REGIONS
 from sim.events import KIND
 from sim.model import AkrimModel
 from sim.population import SUSPENDED
-from sim.workshop.feed import Feed
+from experiments.workshop.feed import Feed
 
 # Headline KPIs drawn over time: key, title, how it is measured, number format.
 #   level   - the state this week (national, 1:1): ``AkrimModel.live_kpis()``
@@ -292,7 +292,7 @@ class WorkshopModel(AkrimModel):
         self.series = Series(int(np.ceil(self.end_day / 7.0)) + 2)
         self.feed = Feed(self.origin, tuple(self.tables.sectors))
         self.networks = Networks()
-        self.extra_centre: str | None = None  # region given a new centre from the page (sim.workshop.levers)
+        self.extra_centre: str | None = None  # region given a new centre from the page (experiments.workshop.levers)
         self.extra_centre_doubled = False  # True: its staff doubled; False: its centre opened early
         self._step_times: deque[float] = deque(maxlen=40)
         self._record()

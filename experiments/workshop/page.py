@@ -14,7 +14,7 @@ and the Solara stack Mesa uses, and runs its own loop (``RunControls``) that ste
 asks for a redraw and waits until the page has rendered it (``FrameAck``) before the next step.
 
 Settings come from the ``AKRIM_WORKSHOP`` environment variable (JSON, written by
-``sim.workshop.app``): seed, scale, start, end, play_interval.
+``experiments.workshop.app``): seed, scale, start, end, play_interval.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.config import SCENARIOS_DIR, ConfigError
-from sim.workshop import baseline, game, levers, svg
-from sim.workshop.session import CHART_TITLES, HEADLINE, MAP_KPIS, WorkshopModel, region_values
+from experiments.workshop import baseline, game, levers, svg
+from experiments.workshop.session import CHART_TITLES, HEADLINE, MAP_KPIS, WorkshopModel, region_values
 
 DEFAULTS = {"seed": 1, "scale": 0.02, "start": 2014, "end": 2035, "play_interval": 5}
 levers_version = solara.reactive(0)  # bumped whenever levers change outside the lever panel

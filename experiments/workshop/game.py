@@ -27,7 +27,7 @@ from typing import Any
 
 from sim.config import apply_intervention
 from sim.config.policy import Intervention
-from sim.workshop.levers import TARGETING
+from experiments.workshop.levers import TARGETING
 
 NOK_PER_CHIP = 10_000_000.0  # assumption: a unit a room can reason about (NOK 10M a year)
 BUDGET_CHIPS = 10  # assumption: NOK 100M a year, about a fifth on top of the modelled enforcement cost (~NOK 550M)
@@ -108,7 +108,7 @@ def allocation_to_levers(alloc: Mapping[str, int], base: Any, nok_per_fte: float
         open_centres: Regions whose centre is open (centre staff go there, evenly).
         today: ISO date the round starts (a campaign that has not started starts then).
         nok_per_chip: NOK a chip is worth.
-        targeting: A strategy of ``sim.workshop.levers.TARGETING``.
+        targeting: A strategy of ``experiments.workshop.levers.TARGETING``.
     """
     if targeting not in TARGETING:
         raise ValueError(f"targeting {targeting!r}: allowed one of {', '.join(TARGETING)}")

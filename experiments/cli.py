@@ -16,12 +16,12 @@ from pathlib import Path
 # command -> (module, function, one-line help). A command is offered when its module exists;
 # each module's function takes the argument list after the command and returns an exit code.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "run": ("sim.cli", "run_main", "run one scenario (default: history 2014-2025, policy=baseline, scale 0.1)"),
+    "run": ("experiments.cli", "run_main", "run one scenario (default: history 2014-2025, policy=baseline, scale 0.1)"),
     "compare": ("experiments.compare", "main", "compare policy scenarios on paired replicates, with a report"),
     "sweep": ("experiments.sweep", "main", "run a parameter sweep from a sweep file on Dask"),
     "sensitivity": ("experiments.sensitivity", "main", "Morris / Sobol sensitivity analysis of chosen KPIs"),
     "calibrate": ("calibration.calibrate", "main", "fit world parameters to the reported figures (ABC-SMC)"),
-    "workshop": ("sim.workshop.app", "main", "the interactive workshop page on localhost"),
+    "workshop": ("experiments.workshop.app", "main", "the interactive workshop page on localhost"),
 }
 
 EXAMPLES = """examples:
