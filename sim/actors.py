@@ -5,12 +5,35 @@ lives in the model's ``ActorTable`` arrays so that weekly hazards are drawn for 
 call; the agent object carries the rest (its companies, record, what happened to it) and reads
 and writes its row of the table through properties.
 
-Lifecycle (weekly unless stated): new actors arrive; actors register companies (one actor,
-several companies, several sectors); companies go through planned bankruptcies with a phoenix
-successor that takes the workers; monthly, illicit profit grows capacity and upkeep shrinks it,
-intent rises with impunity, and actors whose perceived risk in their sector/region is well above
-the alternatives move there (displacement). Conviction incapacitates for a sentence and may bring
-a business ban; released actors may return; actors may desist.
+Two kinds of threat actor (issue 11): the *latent* population of criminal operators (every
+actor here; ``active_threat_actors``), and the *central* threat actors, the ones a centre has
+identified through its knowledge process and works on (``central``; set and cleared by
+``sim.centres``; ``central_threat_actors``, and the ``ta_*_share`` columns are among them, as seed
+001 computes its shares over the ~100 actors NTAES had identified).
+
+Lifecycle (weekly unless stated):
+
+* **entry and exit** - new actors arrive at ``rate_new_year``; each active actor leaves at
+  ``rate_exit_year`` (outside reasons) plus a desistance hazard that grows as its intent falls;
+  conviction incapacitates for a sentence (released actors return with ``p_return_after_release``),
+  so the stock settles where entry balances exit, incapacitation and desistance;
+* **a portfolio that settles** - an actor aims at a portfolio of ``n_target`` companies (one actor,
+  several companies, several sectors); it registers a company at ``rate_open_year`` per missing
+  company and winds companies up at ``rate_company_close_year``, so companies per actor settle
+  near the target instead of growing to the cap;
+* **planned bankruptcies** - each company goes bankrupt at ``rate_phoenix_year`` (higher when
+  "hot": inspected or sanctioned); a phoenix successor owned by the actor takes the workers, or,
+  when the actor now operates elsewhere, is registered there (``p_successor_moves``);
+* **where to operate (displacement)** - monthly, with ``p_refocus_month``, an actor reconsiders
+  the sector and region it operates in (``_refocus``): actors spread over the risk-sector cells in
+  proportion to each cell's market (employment x sector propensity) x
+  ``exp(-displacement_sensitivity x control rate)``, moving between regions more slowly
+  (``p_other_region``). Pressure in one cell moves actors to the others in proportion to their
+  markets (never all to the single least-controlled cell); choosing another region moves the
+  actor's base there. New actors and further companies choose within their region by the same
+  weights;
+* **capacity and intent** (monthly) - illicit profit grows capacity and upkeep shrinks it;
+  intent rises with impunity and falls with sanctions felt.
 """
 
 from __future__ import annotations
@@ -49,6 +72,9 @@ class ActorTable:
         "focus_sector": np.int8,
         "focus_region": np.int8,
         "n_firms": np.int32,
+        "n_target": np.int32,
+        "central": np.bool_,
+        "t_identified": np.float64,
     }
 
     def __init__(self, n: int = 64) -> None:
@@ -123,6 +149,37 @@ class ThreatActor(mesa.Agent):
         return int(self.status_code) == ACTIVE
 
 
+# ---------------------------------------------------------------------------- where to operate
+def location_weights(m: AkrimModel, home: int) -> np.ndarray:
+    """Choice weights over sector x region cells for an actor based in region ``home``.
+
+    ``market x exp(-sensitivity x perceived control rate) x mobility``: the market of a cell is its
+    employment times the sector's propensity to evade (risk sectors only); the control rate is what
+    an actor's company there sees a year (``m.actor_cell_risk``); operating outside the home region
+    weighs ``p_other_region``.
+    """
+    w = m.cfg.world.actors
+    nreg = len(m.tables.regions)
+    mob = np.full(nreg, w.p_other_region)
+    mob[home] = 1.0
+    risk = np.asarray(m.actor_cell_risk, dtype=float)
+    return m.actor_market * np.exp(-w.displacement_sensitivity * risk) * np.tile(mob, len(m.tables.sectors))
+
+
+def choose_cell(m: AkrimModel, home: int, u: float) -> int:
+    """The cell an actor based in ``home`` chooses, by inverse transform of the uniform ``u``."""
+    cdf = np.cumsum(location_weights(m, home))
+    return int(min(np.searchsorted(cdf, u * cdf[-1], side="right"), cdf.size - 1))
+
+
+def _sector_in_region(m: AkrimModel, region: int, u: float) -> int:
+    """A sector for a further company in ``region``, by the location weights within that region."""
+    nreg = len(m.tables.regions)
+    wt = location_weights(m, region).reshape(len(m.tables.sectors), nreg)[:, region]
+    cdf = np.cumsum(wt)
+    return int(min(np.searchsorted(cdf, u * cdf[-1], side="right"), cdf.size - 1))
+
+
 # ---------------------------------------------------------------------------- lifecycle
 def spawn_actor(m: AkrimModel, rng: np.random.Generator, initial: bool) -> ThreatActor:
     """Create a new actor with its first companies."""
@@ -131,23 +188,29 @@ def spawn_actor(m: AkrimModel, rng: np.random.Generator, initial: bool) -> Threa
     a = ThreatActor(m, aid)
     m.actor_list.append(a)
     t = m.ta
-    t.capacity[aid] = rng.lognormal(np.log(w.capacity_mean_mnok) - 0.32, 0.8)
+    r = rng.random(8)
+    sig = w.capacity_log_sd
+    from scipy.special import ndtri
+
+    t.capacity[aid] = np.exp(np.log(max(w.capacity_mean_mnok, 1e-9)) - 0.5 * sig**2 + sig * ndtri(np.clip(r[0], 1e-9, 1 - 1e-9)))
     t.capacity_year_start[aid] = t.capacity[aid]
-    t.intent[aid] = np.clip(rng.normal(w.intent_initial, 0.1), 0.05, 1.0)
+    t.intent[aid] = np.clip(w.intent_initial + w.intent_sd * ndtri(np.clip(r[1], 1e-9, 1 - 1e-9)), 0.05, 1.0)
     t.camouflage[aid] = np.clip(rng.beta(2, 2) * 2 * w.camouflage_mean, 0, 0.95)
     t.status[aid] = ACTIVE
     t.ban_until[aid] = -1.0
-    t.record[aid] = int(rng.random() < w.p_prior_record)
-    t.bankrupt_role[aid] = rng.random() < w.p_prior_bankruptcy
+    t.record[aid] = int(r[2] < w.p_prior_record)
+    t.bankrupt_role[aid] = r[3] < w.p_prior_bankruptcy
     t.t_last_sanction[aid] = -1e9
-    # Home region by employment; focus sector among risk sectors weighted by propensity x jobs.
-    t.home_region[aid] = t.focus_region[aid] = rng.choice(len(m.tables.regions), p=m.tables.region_share)
-    t.focus_sector[aid] = rng.choice(len(m.tables.sectors), p=m.actor_sector_weights)
-    n_comp = 1 + rng.poisson(max(w.companies_mean - 1.0, 0.0))
-    for k in range(min(n_comp, w.max_companies)):
-        sector = (
-            t.focus_sector[aid] if k == 0 or rng.random() < w.p_same_sector else rng.choice(len(m.tables.sectors), p=m.actor_sector_weights)
-        )
+    t.t_identified[aid] = -1.0
+    nreg = len(m.tables.regions)
+    home = int(min(np.searchsorted(np.cumsum(m.tables.region_share), r[4] * m.tables.region_share.sum(), side="right"), nreg - 1))
+    cell = choose_cell(m, home, r[5])
+    t.home_region[aid] = cell % nreg
+    t.focus_sector[aid], t.focus_region[aid] = cell // nreg, cell % nreg
+    n_target = min(1 + rng.poisson(max(w.companies_mean - 1.0, 0.0)), w.max_companies)
+    t.n_target[aid] = n_target
+    for k in range(n_target):
+        sector = t.focus_sector[aid] if k == 0 or rng.random() < w.p_same_sector else _sector_in_region(m, int(t.focus_region[aid]), rng.random())
         open_company(m, a, int(sector), int(t.focus_region[aid]), rng, log=not initial)
     if not initial:
         m.log.add(m.env.now, "actor_new", region=int(t.home_region[aid]), actor=aid)
@@ -171,6 +234,7 @@ def open_company(m: AkrimModel, a: ThreatActor, sector: int, region: int, rng: n
     a.n_companies_ever += 1
     if log:
         m.log.add(m.env.now, "company_opened", region=region, sector=sector, firm=fid, actor=a.aid)
+        m.metrics.add(m.year_idx, "companies_opened", region, sector)
     return b
 
 
@@ -182,12 +246,15 @@ def release_company(m: AkrimModel, a: ThreatActor, b: int) -> None:
 
 
 def phoenix(m: AkrimModel, a: ThreatActor, b: int, rng: np.random.Generator) -> None:
-    """Planned bankruptcy of the company in ``b``; a successor owned by the actor takes the workers.
+    """Planned bankruptcy of the company in ``b``; a successor owned by the actor takes over.
 
-    Logs ``bankruptcy_phoenix`` (firm = the bankrupt firm) and, when a successor is registered,
-    ``company_succeeded`` (firm = the successor's id, value = the bankrupt firm's id).
+    The successor takes the same workplace (the workers move with it) unless the actor now
+    operates in another cell and the successor is registered there (``p_successor_moves``); the
+    old workplace then passes to an ordinary entrant. Logs ``bankruptcy_phoenix`` (firm = the
+    bankrupt firm) and, when a successor is registered, ``company_succeeded`` (firm = the
+    successor's id, value = the bankrupt firm's id).
     """
-    pop, t = m.pop, m.ta
+    pop, t, w = m.pop, m.ta, m.cfg.world.actors
     old = int(pop.firm_id[b])
     sector, region = int(pop.sector[b]), int(pop.region[b])
     m.crime_loss(b, m.cfg.world.costs.phoenix_loss_nok + float(pop.liab[b]))
@@ -196,18 +263,28 @@ def phoenix(m: AkrimModel, a: ThreatActor, b: int, rng: np.random.Generator) -> 
     if m.formal_role(old):  # a company run through a front man leaves no role on the actor's record
         t.bankrupt_role[a.aid] = True
     m.log.add(m.env.now, "bankruptcy_phoenix", region=region, sector=sector, firm=old, actor=a.aid)
+    r = rng.random(3)
     banned = t.ban_until[a.aid] > m.env.now
-    if banned and rng.random() >= m.cfg.world.actors.p_straw_man:
+    if banned and r[0] >= w.p_straw_man:
         release_company(m, a, b)
         return
-    fid = pop.new_occupant(b, int(m.env.now), ftype=2, owner=a.aid)
+    nb = b
+    fs, fr = int(t.focus_sector[a.aid]), int(t.focus_region[a.aid])
+    if (fs, fr) != (sector, region) and r[1] < w.p_successor_moves:
+        release_company(m, a, b)
+        nb = open_company(m, a, fs, fr, rng, log=False)
+        if nb < 0:
+            return
+        fid = int(pop.firm_id[nb])
+    else:
+        fid = pop.new_occupant(b, int(m.env.now), ftype=2, owner=a.aid)
+        m.firm_became_criminal(b)
     # The successor's id for whoever draws the network (no random number, no KPI): firm = new, value = old.
-    m.log.add(m.env.now, "company_succeeded", region=region, sector=sector, firm=fid, actor=a.aid, value=float(old))
-    m.firm_became_criminal(b)
-    m.signals.successor_registered(a, b, fid, old)
+    m.log.add(m.env.now, "company_succeeded", region=int(pop.region[nb]), sector=int(pop.sector[nb]), firm=fid, actor=a.aid, value=float(old))
+    m.signals.successor_registered(a, nb, fid, old)
     # Bankruptcy-abuse measure: a known actor's planned bankruptcy may bring a business ban.
     p_ban = m.policy.sanctions.p_ban_after_phoenix
-    if p_ban > 0 and m.centre_knows(a) and rng.random() < p_ban:
+    if p_ban > 0 and m.centre_knows(a) and r[2] < p_ban:
         impose_ban(m, a)
 
 
@@ -232,7 +309,7 @@ def _release(m: AkrimModel, a: ThreatActor) -> None:
         return
     if rng.random() < m.cfg.world.actors.p_return_after_release:
         m.ta.status[a.aid] = ACTIVE
-        m.ta.intent[a.aid] = max(m.ta.intent[a.aid], 0.5)
+        m.ta.intent[a.aid] = max(m.ta.intent[a.aid], m.cfg.world.actors.intent_after_release)
         m.log.add(m.env.now, "actor_released", region=int(m.ta.home_region[a.aid]), actor=a.aid)
     else:
         desist(m, a)
@@ -247,7 +324,7 @@ def desist(m: AkrimModel, a: ThreatActor) -> None:
 
 
 def actors_weekly(m: AkrimModel) -> None:
-    """New actors; company registrations; planned bankruptcies; desistance (one draw per purpose)."""
+    """New actors; registrations and wind-ups; planned bankruptcies; exit and desistance."""
     w = m.cfg.world.actors
     n_new = m.streams.get("actors.arrivals").poisson(w.rate_new_year * m.scale * WEEK_YEARS)
     for _ in range(n_new):
@@ -258,31 +335,40 @@ def actors_weekly(m: AkrimModel) -> None:
     r = m.streams.get("actors.weekly").random((2, n))
     now = m.env.now
     nfirms = t.n_firms[:n]
-    can_open = act & (nfirms < w.max_companies) & (t.capacity[:n] > w.capacity_min_open_mnok)
+    gap = np.maximum(t.n_target[:n] - nfirms, 0)
+    can_open = act & (gap > 0) & (nfirms < w.max_companies) & (t.capacity[:n] > w.capacity_min_open_mnok)
     banned = t.ban_until[:n] > now
-    p_open = w.rate_open_year * WEEK_YEARS * t.intent[:n] * np.sqrt(np.maximum(t.capacity[:n], 0) / max(w.capacity_mean_mnok, 1e-9))
+    p_open = 1.0 - np.exp(-w.rate_open_year * WEEK_YEARS * gap * t.intent[:n])
     p_open = np.where(banned, p_open * w.p_straw_man, p_open)
     p_open = np.where(t.under_investigation[:n] > 0, p_open * w.open_under_investigation, p_open)
+    rng_open = m.streams.get("actors.open")
     for aid in np.flatnonzero(can_open & (r[0] < p_open)):
         a = m.actor_list[aid]
-        open_company(m, a, int(t.focus_sector[aid]), int(t.focus_region[aid]), m.streams.get("actors.open"))
-    # Planned bankruptcies, per company; hotter companies (inspected, sanctioned) go first.
+        fr = int(t.focus_region[aid])
+        sector = int(t.focus_sector[aid]) if rng_open.random() < w.p_same_sector else _sector_in_region(m, fr, rng_open.random())
+        open_company(m, a, sector, fr, rng_open)
+    # Planned bankruptcies and wind-ups, per company; hotter companies (inspected, sanctioned) go first.
     owned = np.flatnonzero(m.pop.owner >= 0)
     if owned.size:
         heat = np.minimum(m.pop.heat[owned], 1.0)
         p_ph = w.rate_phoenix_year * WEEK_YEARS * (1.0 + w.phoenix_heat_mult * heat)
-        hit = owned[m.streams.get("actors.phoenix").random(owned.size) < p_ph]
-        for b in hit:
+        u = m.streams.get("actors.phoenix").random((2, owned.size))
+        for b in owned[u[0] < p_ph]:
             a = m.actor_list[m.pop.owner[b]]
-            if a.is_active:
+            if a.is_active and m.pop.owner[b] == a.aid:
                 phoenix(m, a, int(b), m.streams.get("actors.phoenix_succ"))
-    p_desist = w.rate_desist_year * WEEK_YEARS * (1.0 - t.intent[:n])
-    for aid in np.flatnonzero(act & (r[1] < p_desist)):
+        for b in owned[(u[1] < w.rate_company_close_year * WEEK_YEARS) & (u[0] >= p_ph)]:
+            aid = int(m.pop.owner[b])
+            if aid >= 0 and m.actor_list[aid].is_active and m.pop.status[b] == 0:
+                release_company(m, m.actor_list[aid], int(b))
+                m.log.add(now, "company_wound_up", region=int(m.pop.region[b]), sector=int(m.pop.sector[b]), actor=aid)
+    p_leave = 1.0 - np.exp(-WEEK_YEARS * (w.rate_exit_year + w.rate_desist_year * (1.0 - t.intent[:n])))
+    for aid in np.flatnonzero(act & (r[1] < p_leave)):
         desist(m, m.actor_list[aid])
 
 
 def actors_monthly(m: AkrimModel, months: float) -> None:
-    """Profit and upkeep move capacity; impunity raises intent; high perceived risk displaces."""
+    """Profit and upkeep move capacity; impunity raises intent; actors reconsider where to operate."""
     w = m.cfg.world.actors
     fw = m.cfg.world.firms
     pop, t = m.pop, m.ta
@@ -300,22 +386,36 @@ def actors_monthly(m: AkrimModel, months: float) -> None:
     # Exhausted actors with no companies give up.
     for aid in np.flatnonzero(act & (t.capacity[:n] <= 0) & (nfirms == 0)):
         desist(m, m.actor_list[aid])
-    _displacement(m, act)
+    _refocus(m, t.active_mask())
 
 
-def _displacement(m: AkrimModel, act: np.ndarray) -> None:
-    """Move an actor's focus to the lowest-risk cell when its current cell is clearly riskier."""
+def _refocus(m: AkrimModel, act: np.ndarray) -> None:
+    """Some actors reconsider where they operate (displacement); the base follows the region.
+
+    A reconsidering actor looks at a cell drawn in proportion to the markets and moves there with
+    probability ``min(1, exp(-sensitivity x (risk there - risk here)))``, times ``p_other_region``
+    when the cell is in another region (a mobility cost that slows moves both ways). This is an
+    independence Metropolis chain: actors spread over cells in proportion to ``market x
+    exp(-sensitivity x risk)``, so pressure in one cell moves actors to all the others by their
+    markets, and no region fills up with actors because it is large or because it is the least
+    controlled.
+    """
     w = m.cfg.world.actors
     t = m.ta
     nreg = len(m.tables.regions)
-    risk = m.cell_risk  # perceived annual control rate per firm, by sector x region cell
-    risk_sectors = np.flatnonzero(m.tables.risk_sector)
-    rng = m.streams.get("actors.displace")
-    for aid in np.flatnonzero(act):
-        s, r = int(t.focus_sector[aid]), int(t.focus_region[aid])
-        here = risk[s * nreg + r]
-        cand_cells = np.concatenate([risk_sectors * nreg + r, s * nreg + np.arange(nreg)])
-        best = int(cand_cells[np.argmin(risk[cand_cells])])
-        if here - risk[best] > w.displacement_threshold and rng.random() < w.p_displace_month:
-            t.focus_sector[aid], t.focus_region[aid] = best // nreg, best % nreg
-            m.log.add(m.env.now, "displacement", region=best % nreg, sector=best // nreg, actor=int(aid), value=float(here - risk[best]))
+    u = m.streams.get("actors.displace").random((3, t.n))
+    movers = np.flatnonzero(act & (u[0] < w.p_refocus_month))
+    if movers.size == 0:
+        return
+    cdf = np.cumsum(m.actor_market)
+    cand = np.minimum(np.searchsorted(cdf, u[1, movers] * cdf[-1], side="right"), cdf.size - 1)
+    here = t.focus_sector[movers].astype(np.int64) * nreg + t.focus_region[movers]
+    risk = np.asarray(m.actor_cell_risk, dtype=float)
+    p_acc = np.minimum(1.0, np.exp(-w.displacement_sensitivity * (risk[cand] - risk[here])))
+    p_acc = np.where(cand % nreg != here % nreg, p_acc * w.p_other_region, p_acc)
+    for aid, cell, old in zip(movers[(u[2, movers] < p_acc) & (cand != here)], cand[(u[2, movers] < p_acc) & (cand != here)], here[(u[2, movers] < p_acc) & (cand != here)]):
+        s, r = int(cell) // nreg, int(cell) % nreg
+        t.focus_sector[aid], t.focus_region[aid] = s, r
+        t.home_region[aid] = r
+        m.metrics.add(m.year_idx, "actor_moves", r, s)
+        m.log.add(m.env.now, "displacement", region=r, sector=s, actor=int(aid), value=float(int(old) % nreg))

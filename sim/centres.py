@@ -1,18 +1,30 @@
 """The a-krim centres and NTAES (SPEC 2.6, 3 steps 4 and 8): few and rich, so Mesa agents.
 
-A centre runs the *knowledge process* of seed 001 on SimPy:
+A centre is sized by its staff (``policy.centres.by_region.<region>``): ``analysts`` analyse,
+``inspection_teams x staff_per_team`` carry out joint actions, and both work at rates per person.
+It runs the *knowledge process* of seed 001:
 
 1. **collect** - each agency's signals about an actor arrive after the sharing latency (or never,
-   if the link is incomplete) and add to the actor's file at the centre;
-2. **collate and analyse** - when a file's evidence passes a threshold it joins the analysis
-   team's queue (a ``RateServer``: analysts x analyses per analyst a year), and the analysis takes
-   ``dur_analysis`` days;
+   if the link is incomplete) and add to the actor's file. Evidence *goes stale*: a file's evidence
+   halves every ``evidence_half_life_days`` (a signal also loses worth in transit), so signals
+   that arrive late, or far apart, may never add up to an analysis;
+2. **collate and analyse** - a file whose evidence passes ``evidence_threshold`` waits for the
+   analysis team (``sim.capacity.SharedCapacity``: analysts x analyses per analyst a year, shared
+   among waiting files by evidence); the analysis takes ``dur_analysis`` days, after which the
+   actor is *identified*: a **central threat actor** (``ThreatActor`` table field ``central``);
 3. **report and prioritise** - the leader group meets every 14 days (seed 000) and prioritises
-   the highest-scoring analysed actors, a few per meeting;
-4. **control** - the control group sends joint controls (at least two agencies, seed 000) to the
-   actor's companies *known to the centre*, each through the centre's inspection team (a
-   ``RateServer``). Companies that have meanwhile gone through a phoenix bankruptcy are found only
-   if the register links the successor to the actor.
+   identified actors by a score (fresh evidence x agencies involved x capacity x companies still
+   alive x intent x the sector priority lever), sharing ``priorities_per_meeting`` among them;
+4. **control** - a prioritised actor waits for a **joint action** (the operations staff's
+   actions a year, shared among the waiting actors). One action controls the actor's companies
+   the centre knows of that still exist, the companies a register search links to it, and other
+   businesses at the site - ``firms_per_action`` in all, from the same sector and region - and
+   checks ``persons_per_firm`` workers in each (``Inspections.joint_action``). Capacity left over
+   goes to sweep actions at the region's riskiest sites. Companies that went through a phoenix
+   bankruptcy after the intelligence was gathered are not found unless the register links the
+   successor: stale intelligence loses the target.
+5. **follow up** - after ``dur_follow_up`` days the actor can be prioritised again; a file with no
+   new evidence for ``dur_file_dormant`` days is closed, and the actor stops being central.
 
 NTAES meets once a year (by default) and re-weights the sector priorities used by risk-based
 targeting from the violation rates it sees; it never works individual cases (seed 002).
@@ -26,12 +38,13 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.resources import RateServer
+from sim.capacity import SharedCapacity
+from sim.rng import keyed_uniform
 
 if TYPE_CHECKING:
     from sim.model import AkrimModel
 
-COLLECTING, QUEUED, ANALYSED, PRIORITISED = "collecting", "queued", "analysed", "prioritised"
+COLLECTING, QUEUED, ANALYSING, IDENTIFIED, PRIORITISED, CLOSED = "collecting", "queued", "analysing", "identified", "prioritised", "closed"
 
 
 @dataclass
@@ -39,16 +52,18 @@ class ActorFile:
     """What a centre knows about one threat actor."""
 
     evidence: float = 0.0
+    t_evidence: float = 0.0  # time ``evidence`` was last brought up to date
     agencies: set[str] = field(default_factory=set)
     known: dict[int, int] = field(default_factory=dict)  # workplace -> firm id seen in signals
     state: str = COLLECTING
     score: float = 0.0
     t_first_signal: float = 0.0
+    t_last_signal: float = 0.0
     t_last_prioritised: float = -1e9
 
 
 class Centre(mesa.Agent):
-    """A regional a-krim centre: four agencies, an analysis team and an inspection team.
+    """A regional a-krim centre: staff from four agencies, an analysis team and joint teams.
 
     Args:
         model: The model.
@@ -62,20 +77,41 @@ class Centre(mesa.Agent):
         self.name = name
         self.is_open = False
         self.files: dict[int, ActorFile] = {}
-        self.analysis = RateServer(model.env, f"{name}.analysis", 0.0)
-        self.team = RateServer(model.env, f"{name}.inspection_team", 0.0)
+        st = model.streams
+        self.analysis = SharedCapacity(f"{name}.analysis", st.key(f"centre.{name}.analysis"))
+        self.actions = SharedCapacity(f"{name}.actions", st.key(f"centre.{name}.actions"))
+        self.attention = SharedCapacity(f"{name}.leader_group", st.key(f"centre.{name}.attention"))
+        self.sweep_key = st.key(f"centre.{name}.sweeps")
+        self.site_key = st.key(f"centre.{name}.site")
         self.n_meetings = 0
+        self.n_weeks = 0
+        self.n_actions = 0  # joint actions launched (keys the draws of each action)
 
     @property
     def lever(self):
         """This centre's levers (live: interventions may change them)."""
         return self.model.policy.centres.by_region[self.name]
 
+    @property
+    def staff(self) -> float:
+        """Staff of the centre, all four agencies (1:1)."""
+        return 4.0 * self.lever.staff_per_agency
+
+    @property
+    def operations_staff(self) -> float:
+        """Staff in the joint inspection teams (1:1)."""
+        lv = self.lever
+        return lv.inspection_teams * lv.staff_per_team
+
+    def actions_per_year(self) -> float:
+        """Joint actions a year at full strength (1:1)."""
+        return self.operations_staff * self.lever.actions_per_staff_year
+
     def refresh_capacity(self) -> None:
-        """Set the analysis and inspection throughput from the current levers."""
+        """Set the analysis and action throughput from the current levers (scaled)."""
         lv, s = self.lever, self.model.scale
         self.analysis.set_rate(lv.analysts * lv.analyses_per_analyst_year * s)
-        self.team.set_rate(lv.inspection_teams * lv.controls_per_team_year * s)
+        self.actions.set_rate(self.actions_per_year() * s)
 
     def open(self) -> None:
         """The centre opens: capacity starts and the leader group starts meeting."""
@@ -87,29 +123,72 @@ class Centre(mesa.Agent):
         m.env.process(self._meetings(first))
 
     # ------------------------------------------------------------- collect and analyse
+    def evidence_now(self, f: ActorFile) -> float:
+        """The file's evidence today, after it has gone stale since it was last updated."""
+        hl = self.model.cfg.world.detection.evidence_half_life_days
+        return f.evidence * 0.5 ** ((self.model.env.now - f.t_evidence) / hl)
+
     def receive(self, aid: int, block: int, fid: int, agency: str, weight: float = 1.0) -> None:
         """A shared signal about actor ``aid`` (and its company ``fid`` in ``block``) arrives."""
         m = self.model
+        now = m.env.now
         f = self.files.get(aid)
         if f is None:
-            f = self.files[aid] = ActorFile(t_first_signal=m.env.now)
-        f.evidence += weight
+            f = self.files[aid] = ActorFile(t_first_signal=now, t_evidence=now)
+        f.evidence = self.evidence_now(f) + weight
+        f.t_evidence = f.t_last_signal = now
         f.agencies.add(agency)
         if block >= 0:
             f.known[block] = fid
+        if f.state == CLOSED:
+            f.state = COLLECTING
         if f.state == COLLECTING and f.evidence >= m.cfg.world.detection.evidence_threshold and m.actor_list[aid].is_active:
             f.state = QUEUED
-            m.env.process(self._analyse(aid, f))
+            self.analysis.add(aid, None, f.evidence)
+        elif f.state == QUEUED:
+            self.analysis.reweight(aid, f.evidence)
 
-    def _analyse(self, aid: int, f: ActorFile):
+    def weekly(self) -> None:
+        """This week's analyses started and joint actions carried out."""
+        if not self.is_open:
+            return
         m = self.model
-        yield from self.analysis.intake()
-        yield m.env.timeout(self.lever.dur_analysis)
+        for aid, _ in self.analysis.allocate(self.analysis.weekly_amount()):
+            f = self.files[aid]
+            f.state = ANALYSING
+            m.schedule(self.lever.dur_analysis, self._analysed, aid)
+        amount = self.actions.weekly_amount()
+        expected = min(float(len(self.actions)), amount)
+        for aid, _ in self.actions.allocate(amount):
+            self._action_on(aid)
+        spare = max(0.0, amount - expected)  # capacity no prioritised actor claimed: sweeps
+        self.n_weeks += 1
+        k = int(spare) + int(keyed_uniform(self.sweep_key, np.array([self.n_weeks * 2]))[0] < spare - int(spare))
+        for j in range(k):
+            self._sweep(j)
+
+    def _analysed(self, aid: int) -> None:
+        m = self.model
+        f = self.files.get(aid)
+        if f is None or f.state != ANALYSING:
+            return
         a = m.actor_list[aid]
-        n_alive = sum(1 for b, fid in f.known.items() if m.pop.firm_id[b] == fid)
-        f.score = f.evidence * len(f.agencies) * (1.0 + np.sqrt(max(a.capacity, 0.0))) * (0.5 + n_alive) * a.intent
-        f.state = ANALYSED
+        if not a.is_active:
+            f.state = CLOSED
+            return
+        f.state = IDENTIFIED
+        f.score = self.score(aid, f)
+        m.identify(aid)
         m.log.add(m.env.now, "analysis_done", region=self.region, actor=aid, agency="centre", value=f.score)
+
+    def score(self, aid: int, f: ActorFile) -> float:
+        """The leader group's priority score of an identified actor."""
+        m = self.model
+        t = m.ta
+        n_alive = sum(1 for b, fid in f.known.items() if m.pop.firm_id[b] == fid)
+        sp = m.policy.centres.sector_priority.get(m.tables.sectors[int(t.focus_sector[aid])], 1.0)
+        cap = max(float(t.capacity[aid]), 0.0)
+        return self.evidence_now(f) * len(f.agencies) * (1.0 + np.sqrt(cap)) * (0.5 + n_alive) * float(t.intent[aid]) * sp
 
     # ------------------------------------------------------------- prioritise and control
     def _meetings(self, first: float):
@@ -120,20 +199,33 @@ class Centre(mesa.Agent):
             yield m.env.timeout(m.policy.centres.dur_meeting_interval)
 
     def meet(self) -> None:
-        """A leader-group meeting: prioritise the top analysed actors and plan joint controls."""
+        """A leader-group meeting: prioritise among the identified actors, by score."""
         m = self.model
         self.n_meetings += 1
-        ready = [(f.score, aid) for aid, f in self.files.items() if f.state == ANALYSED and m.actor_list[aid].is_active]
-        ready.sort(reverse=True)
-        # The leader group's attention is a capacity like any other: scaled with the population,
-        # with stochastic rounding so a 1:10 run prioritises a tenth as many actors on average.
-        k = self.lever.priorities_per_meeting * m.scale
-        k = int(k) + int(m.streams.get(f"centre.{self.name}.attention").random() < k - int(k))
-        for _, aid in ready[:k]:
+        now = m.env.now
+        dormant = m.policy.centres.dur_file_dormant
+        for aid, f in list(self.files.items()):
+            if f.state in (COLLECTING, IDENTIFIED) and (not m.actor_list[aid].is_active or now - f.t_last_signal > dormant):
+                self.close_file(aid)
+        self.attention.waiting.clear()
+        for aid, f in self.files.items():
+            if f.state == IDENTIFIED and now - f.t_last_prioritised >= m.policy.centres.dur_follow_up:
+                f.score = self.score(aid, f)
+                self.attention.add(aid, None, f.score)
+        for aid, _ in self.attention.allocate(self.lever.priorities_per_meeting * m.scale):
             self.prioritise(aid)
 
+    def close_file(self, aid: int) -> None:
+        """Close the file on ``aid`` (dormant, or the actor has left): it is no longer central here."""
+        f = self.files[aid]
+        f.state = CLOSED
+        f.evidence = 0.0
+        self.analysis.discard(aid)
+        self.actions.discard(aid)
+        self.model.unidentify(aid)
+
     def prioritise(self, aid: int) -> None:
-        """Prioritise actor ``aid``: joint controls on its companies the centre can find."""
+        """Prioritise actor ``aid``: it waits for a joint action."""
         m = self.model
         f = self.files[aid]
         a = m.actor_list[aid]
@@ -144,36 +236,98 @@ class Centre(mesa.Agent):
         if a.t_first_prioritised is None:
             a.t_first_prioritised = m.env.now
             m.metrics.ratio(y, "phoenix_before_target_mean", float(m.ta.n_phoenix[aid]), 1.0)
+            m.metrics.ratio(y, "days_to_first_priority_mean", m.env.now - a.t_arrived, 1.0)
         m.log.add(m.env.now, "meeting_priority", region=self.region, actor=aid, agency="centre", value=f.score)
-        targets = [b for b, fid in f.known.items() if m.pop.firm_id[b] == fid and m.pop.owner[b] == aid]
-        gone = [b for b, fid in f.known.items() if m.pop.firm_id[b] != fid]
-        rng = m.streams.get("centre.register_link")
-        # The control group (Tax present) searches the register for the actor's other companies.
-        for b in sorted(a.firms):
-            if b not in targets and rng.random() < m.cfg.world.detection.p_link_successor:
+        self.actions.add(aid, None, f.score)
+
+    def _targets(self, aid: int) -> list[int]:
+        """The companies of ``aid`` an action can control: known and alive, or linked by the registers."""
+        m = self.model
+        pop = m.pop
+        f = self.files[aid]
+        a = m.actor_list[aid]
+        targets = [b for b, fid in f.known.items() if pop.firm_id[b] == fid and pop.owner[b] == aid and pop.status[b] == 0]
+        gone = [b for b, fid in f.known.items() if pop.firm_id[b] != fid]
+        firms = np.array(sorted(a.firms), dtype=np.int64)
+        u = keyed_uniform(m.streams.key("centre.register_link"), pop.firm_id[firms] * 4096 + self.n_actions % 4096)
+        for b, ub in zip(firms.tolist(), u):  # the control group (Tax present) searches the registers
+            if b not in targets and pop.status[b] == 0 and ub < m.cfg.world.detection.p_link_successor:
                 targets.append(b)
         for b in gone:
             m.log.add(m.env.now, "control_target_gone", region=self.region, firm=int(f.known[b]), actor=aid, agency="centre")
-        for b in targets:
-            m.env.process(self._control(aid, b, int(m.pop.firm_id[b])))
-        f.known = {b: int(m.pop.firm_id[b]) for b in targets}
-        m.env.process(self._reopen(aid, f))
+        f.known = {b: int(pop.firm_id[b]) for b in targets}
+        m.schedule(m.policy.centres.dur_follow_up, self._follow_up_done, aid)
+        return targets if a.is_active else []
 
-    def _control(self, aid: int, b: int, fid: int):
+    def _action_on(self, aid: int) -> None:
+        """A joint action against prioritised actor ``aid``, at the site of its companies.
+
+        Other prioritised actors waiting for an action with companies at the same site (sector and
+        region) are taken in the same action (the control group bundles them).
+        """
         m = self.model
-        yield from self.team.intake()
-        yield m.env.timeout(self.lever.dur_control)
-        if m.pop.firm_id[b] != fid or m.pop.status[b] != 0:  # gone, or standing still under a stop order
-            m.log.add(m.env.now, "control_target_gone", region=self.region, firm=fid, actor=aid, agency="centre")
+        pop = m.pop
+        self.n_actions += 1
+        targets = self._targets(aid)
+        if not targets:
+            m.metrics.add(m.year_idx, "actions_target_gone", self.region)
+            m.metrics.add(m.year_idx, "centre_actions", self.region)  # the action went out and found nothing
             return
-        f = self.files.get(aid)
-        m.inspections.inspect(b, joint=True, agencies=(f.agencies if f else set()) | {"nli", "tax"}, prioritised=True)
+        cell = int(pop.cell[targets[0]])
+        aids = {aid}
+        for other, _ in list(self.actions.waiting.items()):
+            f = self.files.get(other)
+            if f is not None and any(pop.cell[b] == cell and pop.firm_id[b] == fid for b, fid in f.known.items()):
+                self.actions.discard(other)
+                extra = [b for b in self._targets(other) if b not in targets]
+                targets += extra
+                aids.add(other)
+        site = self._site(cell, set(targets), m.policy.centres.firms_per_action - len(targets))
+        agencies = set().union(*(self.files[x].agencies for x in aids)) | {"nli", "tax"}
+        m.inspections.joint_action(self, np.array(targets + site, dtype=np.int64), prioritised=aids, agencies=agencies)
 
-    def _reopen(self, aid: int, f: ActorFile):
-        """After follow-up, the file collects again; the actor can be re-prioritised later."""
-        yield self.model.env.timeout(self.model.policy.centres.dur_follow_up)
-        f.state = COLLECTING
-        f.evidence = 0.0
+    def _follow_up_done(self, aid: int) -> None:
+        f = self.files.get(aid)
+        if f is not None and f.state == PRIORITISED:
+            f.state = IDENTIFIED
+
+    def _site(self, cell: int, exclude: set[int], n: float) -> list[int]:
+        """Other businesses controlled in an action at a site in ``cell`` (same sector and region)."""
+        m = self.model
+        pop = m.pop
+        k = int(max(n, 0.0))
+        if k <= 0:
+            return []
+        blocks = pop.cell_blocks[cell]
+        blocks = blocks[pop.status[blocks] == 0]
+        if exclude:
+            blocks = blocks[~np.isin(blocks, np.fromiter(exclude, dtype=np.int64))]
+        if blocks.size == 0:
+            return []
+        k = min(k, blocks.size)
+        # Sites are where the work is: businesses in proportion to their size (weighted sampling
+        # without replacement by exponential keys, keyed on the firm and the action).
+        u = keyed_uniform(self.site_key, pop.firm_id[blocks] * 4096 + self.n_actions % 4096)
+        keys = -np.log(np.maximum(u, 1e-300)) / np.maximum(pop.size[blocks], 1)
+        return [int(b) for b in blocks[np.argpartition(keys, k - 1)[:k]]]
+
+    def _sweep(self, j: int) -> None:
+        """An action at a site chosen from intelligence and risk, with no prioritised actor."""
+        m = self.model
+        pop, tb = m.pop, m.tables
+        nreg = len(tb.regions)
+        sectors = np.flatnonzero(tb.risk_sector)
+        sp = np.array([m.policy.centres.sector_priority.get(tb.sectors[s], 1.0) for s in sectors])
+        cells = sectors * nreg + self.region
+        w = m.sector_priority[sectors] * sp * np.array([pop.size[pop.cell_blocks[c]].sum() for c in cells], dtype=float)
+        if w.sum() <= 0:
+            return
+        self.n_actions += 1
+        u = keyed_uniform(self.sweep_key, np.array([self.n_actions * 2 + 1]))[0]
+        cell = int(cells[min(np.searchsorted(np.cumsum(w), u * w.sum(), side="right"), cells.size - 1)])
+        site = self._site(cell, set(), m.policy.centres.firms_per_action)
+        if site:
+            m.inspections.joint_action(self, np.array(site, dtype=np.int64), prioritised=set(), agencies={"nli", "tax", "nav", "police"})
 
 
 class Ntaes(mesa.Agent):

@@ -46,6 +46,9 @@ KINDS = (
     "intervention",
     "cross_border_exchange",
     "company_succeeded",  # appended last: the codes of the kinds above stay as they were
+    "company_wound_up",
+    "actor_identified",
+    "file_closed",
 )
 KIND = {k: i for i, k in enumerate(KINDS)}
 AGENCIES = ("none", "nli", "tax", "nav", "police", "centre", "ntaes", "union", "foreign")

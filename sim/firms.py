@@ -6,22 +6,33 @@ A firm that reviews its choice this week sets a target undeclared share
 
     u* = u_max * sigmoid(z),
     z  = z0 + log(propensity_sector) + honesty_firm + norm_weight * peers_evading
-         + beta * (1 - p_hat * K) - pressure_sector
+         + beta * (1 - resp_firm * p_hat * K) - pressure_sector
 
 where ``p_hat`` is the firm's *perceived* annual detection probability, ``K`` the expected
 sanction per NOK evaded if caught (``sanction_multiple`` times the current sanction mix
-relative to the default mix), ``peers_evading`` the share of evaders among firms of the same
-sector and region, and ``pressure`` buyer/consumer pressure (approval schemes, Norgesmodellen,
-published suspensions). ``1 - p_hat * K`` is the Allingham-Sandmo net gain per NOK evaded;
-the sigmoid gives diminishing returns to deterrence. The firm closes ``adjust`` of the gap to
-the target. Underpayment follows the same rule with the sector's underpayment propensity.
-Compliant firms keep a small fixed error rate; a threat actor's companies evade at
-``u_max_criminal * intent``, only weakly moved by deterrence.
+relative to the default mix), ``resp_firm`` how strongly this firm responds to detection risk,
+``peers_evading`` the share of evaders among firms of the same sector and region, and
+``pressure`` buyer/consumer pressure (approval schemes, Norgesmodellen, published suspensions).
+``1 - p_hat * K`` is the Allingham-Sandmo net gain per NOK evaded. The firm closes ``adjust`` of
+the gap to the target. Underpayment follows the same rule with the sector's underpayment
+propensity. Compliant firms keep a small fixed error rate; a threat actor's companies evade at
+``u_max_criminal * intent``, and only ``criminal_deterrence`` of that responds to deterrence.
+
+Diminishing returns to deterrence come from three parts, each a parameter (issue 11):
+
+1. **perceived detection saturates**: it drifts towards ``1 - exp(-detect_amplifier x rate)``,
+   the chance of at least one control a year at the control rate firms see, which flattens as
+   the rate grows;
+2. **firms differ in how much they respond**: ``resp_firm`` is lognormal with mean 1 and log-sd
+   ``deterrence_sd`` (a keyed draw per firm id): more inspections first deter the responsive firms,
+   and those still evading are the ones that respond least;
+3. **a hard core**: threat actors' companies evade by intent, not by the odds (``1 -
+   criminal_deterrence`` of their evasion does not respond), so no inspection rate removes it.
 
 Perceived detection is learnt: an own inspection pulls ``p_hat`` towards 1 (``learn_own``);
-every week it drifts towards the observed control rate among peers (sector x region),
-amplified by ``detect_amplifier`` and, when suspension decisions are published, by
-``publication_boost`` (seed 003, measure 22).
+every week it drifts towards the saturating target of the control rate firms of the same sector
+and region face (the NLI's expected inspections per firm there, plus the centres' joint controls),
+amplified when suspension decisions are published by ``publication_boost`` (seed 003, measure 22).
 
 Random draws are per region (streams ``firms.<purpose>.<region>``). Reviews, exits, entries and
 resizes draw a number of values that never depends on the model state, so a lever touching one
@@ -36,7 +47,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scipy.special import expit, ndtri
+
 from sim.population import ACTIVE, COMPLIANT, CRIMINAL, OPPORTUNISTIC
+from sim.rng import keyed_uniform
 from sim.units import WEEK_YEARS
 
 if TYPE_CHECKING:
@@ -44,7 +58,16 @@ if TYPE_CHECKING:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return expit(x)
+
+
+def responsiveness(m: AkrimModel, firm_ids: np.ndarray) -> np.ndarray:
+    """How strongly each firm responds to perceived detection: lognormal, mean 1 (keyed per firm id)."""
+    sd = m.cfg.world.firms.deterrence_sd
+    if sd <= 0:
+        return np.ones(np.shape(firm_ids))
+    u = np.clip(keyed_uniform(m.resp_key, firm_ids), 1e-9, 1 - 1e-9)
+    return np.exp(-0.5 * sd**2 + sd * ndtri(u))
 
 
 def evasion_targets(m: AkrimModel, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +76,7 @@ def evasion_targets(m: AkrimModel, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
     s = pop.sector[b]
     peer = m.peer_evading[pop.cell[b]]
     base = fw.z0 + pop.honesty[b] + fw.norm_weight * peer - m.pressure[s]
-    net = fw.beta * (1.0 - pop.p_hat[b] * m.expected_sanction)
+    net = fw.beta * (1.0 - responsiveness(m, pop.firm_id[b]) * pop.p_hat[b] * m.expected_sanction)
     z_u = base + np.log(tb.evasion_propensity[s]) + net
     z_w = base + np.log(tb.underpay_propensity[s]) + net
     ftype = pop.ftype[b]
@@ -72,7 +95,7 @@ def compliance_weekly(m: AkrimModel) -> None:
     """Perceived-detection learning for all firms; reviews of the compliance choice."""
     pop, fw = m.pop, m.cfg.world.firms
     pub = 1.0 + fw.publication_boost * float(m.policy.sanctions.publish_suspensions)
-    target = np.minimum(1.0, fw.detect_amplifier * m.insp_rate_cell[pop.cell] * pub)
+    target = 1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell[pop.cell] * pub)
     pop.p_hat += (fw.learn_peer * (target - pop.p_hat)).astype(np.float32)
     evading = (pop.u > fw.evader_threshold).astype(np.float64)
     m.peer_evading = np.bincount(pop.cell, weights=evading, minlength=pop.n_cells) / m.cell_n_blocks
@@ -107,7 +130,7 @@ def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
     ``r`` holds three uniforms per workplace (type, honesty, compliant error rate); they are
     drawn from the region's entry stream if not given.
     """
-    from scipy.special import ndtri
+    from scipy.special import expit, ndtri
 
     pop, fw = m.pop, m.cfg.world.firms
     b = np.atleast_1d(np.asarray(b, dtype=np.int64))

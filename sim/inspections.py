@@ -1,17 +1,26 @@
-"""Inspections: ordinary NLI inspections and joint centre controls (SPEC 3 step 5, 4.5).
+"""Inspections: ordinary NLI inspections and the centres' joint actions (SPEC 3 step 5, 4.5).
 
 Ordinary NLI inspections arrive as a Poisson stream at the configured national rate
 (``n_inspectors x inspections_per_inspector``, scaled), drawn once a week and split by the
 targeting mix:
 
 * **random** - any active workplace, uniformly;
-* **risk-based** - by sector priority (NTAES re-weights it) and the square root of firm size;
+* **risk-based** - by sector priority (NTAES re-weights it; ``nli.sector_weights`` and
+  ``nli.region_weights`` multiply it: a sector- or region-focused campaign), the firm's size to
+  ``size_exponent``, and the visibility of an actor's front company;
 * **intelligence-led** - proportional to the NLI's intelligence about the firm (tips, shared
   signals, register data); falls back to risk-based when the NLI knows of nothing.
 
 An inspection sees undeclared work and underpayment with probabilities that grow with how much
-of it there is and shrink with a threat actor's camouflage; joint controls see more
-(``joint_detect_mult``). Findings go to the sanction mix (``sim.sanctions``).
+of it there is and shrink with a threat actor's camouflage. A **joint action** of a centre
+(``joint_action``) controls several businesses and checks ``persons_per_firm`` workers in each:
+a checked worker who works undeclared (or without the right to work) is found with
+``p_identify_person``, so what an action finds grows with the persons it checks; the agencies'
+documents show underpayment as in an inspection (``joint_detect_mult``). Findings go to the
+sanction mix of their origin (``sim.sanctions``).
+
+Draws are keyed uniforms of (purpose, firm id, the firm's inspection count): a finding does not
+depend on which other firms were inspected that week.
 """
 
 from __future__ import annotations
@@ -19,35 +28,50 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.stats import hypergeom
 
 from sim.population import ACTIVE, CRIMINAL
-from sim.sanctions import apply_sanctions
+from sim.rng import keyed_uniform
 from sim.units import WEEK_YEARS
 
 if TYPE_CHECKING:
+    from sim.centres import Centre
     from sim.model import AkrimModel
 
 
 class Inspections:
-    """Targeting and carrying out inspections for one model."""
+    """Targeting and carrying out inspections and joint actions for one model."""
 
     def __init__(self, model: AkrimModel) -> None:
         self.m = model
+        self._risk_w: np.ndarray | None = None
         self._risk_cdf: np.ndarray | None = None
-        self.rng = model.streams.get("inspections.findings")
-        self.week_counts = np.zeros(model.pop.n_cells)  # controls per cell this week
-        self.week_actor_counts = np.zeros(model.pop.n_cells)  # controls of actor firms
+        st = model.streams
+        self.keys = np.array([st.key(f"inspections.{p}") for p in ("und", "under", "other", "persons", "benefit")], dtype=np.uint64)
+        self.week_expected = np.zeros(model.pop.n_cells)  # expected ordinary NLI inspections per cell this week
+        self.week_joint = np.zeros(model.pop.n_cells)  # businesses controlled in joint actions per cell this week
+        self.week_actor_joint = np.zeros(model.pop.n_cells)  # of which threat actors' companies
 
     def invalidate_weights(self) -> None:
-        """Sector priorities or sizes changed: rebuild the risk-based sampling weights."""
+        """Sector priorities, weights or sizes changed: rebuild the risk-based sampling weights."""
         self._risk_cdf = None
+        self._risk_w = None
 
-    def _risk_weights(self) -> np.ndarray:
+    def risk_weights(self) -> np.ndarray:
+        """Risk-based targeting weight of every workplace (0 for a suspended one)."""
+        if self._risk_w is None:
+            m = self.m
+            pop, tb, nli = m.pop, m.tables, m.policy.nli
+            vis = np.where(pop.owner >= 0, m.cfg.world.actors.firm_visibility, 1.0)  # front companies look ordinary
+            sw = np.array([nli.sector_weights.get(s, 1.0) for s in tb.sectors])
+            rw = np.array([nli.region_weights.get(r, 1.0) for r in tb.regions])
+            w = m.sector_priority[pop.sector] * sw[pop.sector] * rw[pop.region] * np.power(pop.size, nli.size_exponent) * vis
+            self._risk_w = np.where(pop.status == ACTIVE, w, 0.0)
+        return self._risk_w
+
+    def _cdf(self) -> np.ndarray:
         if self._risk_cdf is None:
-            pop = self.m.pop
-            vis = np.where(pop.owner >= 0, self.m.cfg.world.actors.firm_visibility, 1.0)  # front companies look ordinary
-            w = self.m.sector_priority[pop.sector] * np.power(pop.size, self.m.policy.nli.size_exponent) * vis
-            self._risk_cdf = np.cumsum(w)
+            self._risk_cdf = np.cumsum(self.risk_weights())
         return self._risk_cdf
 
     def weekly(self) -> None:
@@ -58,10 +82,11 @@ class Inspections:
         lam = nli.n_inspectors * nli.inspections_per_inspector * m.scale * WEEK_YEARS
         n = rng.poisson(lam)
         weights = np.array([nli.w_random, nli.w_risk_based, nli.w_intelligence_led], dtype=float)
-        n_rand, n_risk, n_intel = rng.multinomial(n, weights / weights.sum())
+        weights = weights / weights.sum()
+        n_rand, n_risk, n_intel = rng.multinomial(n, weights)
         pop = m.pop
         targets = [m.streams.get("nli.random").integers(0, pop.n, n_rand)]
-        cdf = self._risk_weights()
+        cdf = self._cdf()
         r = m.streams.get("nli.risk").random(n_risk)
         targets.append(np.searchsorted(cdf, r * cdf[-1], side="right").clip(0, pop.n - 1))
         # Intelligence-led: distinct flagged firms, most-flagged first in expectation (weighted
@@ -74,70 +99,135 @@ class Inspections:
             targets.append(flagged[np.argpartition(keys, k - 1)[:k]])
         if n_intel > k:
             targets.append(np.searchsorted(cdf, r[k:] * cdf[-1], side="right").clip(0, pop.n - 1))
+        # What firms can see of the NLI's effort: the expected inspections per cell this week
+        # (random + risk-based shares of the rate), not this week's few realised visits, so
+        # perceived detection does not depend on the population scale.
+        w = self.risk_weights()
+        tot = max(float(w.sum()), 1e-12)
+        per_block = lam * (weights[0] / pop.n + (weights[1] + weights[2]) * w / tot)
+        self.week_expected += np.bincount(pop.cell, weights=per_block, minlength=pop.n_cells)
         b = np.unique(np.concatenate(targets))
-        self.inspect_many(b[pop.status[b] == ACTIVE], joint=False)
+        self.inspect_many(b[pop.status[b] == ACTIVE])
 
-    def inspect(self, b: int, joint: bool, agencies: set[str] | None = None, prioritised: bool = False) -> None:
-        """Inspect (or jointly control) the firm in workplace ``b`` now, and sanction findings."""
-        self.inspect_many(np.array([b], dtype=np.int64), joint, agencies, prioritised)
-
-    def inspect_many(self, b: np.ndarray, joint: bool, agencies: set[str] | None = None, prioritised: bool = False) -> None:
-        """Inspect the firms in workplaces ``b`` (distinct) now; sanction what is found."""
-        if b.size == 0:
-            return
+    def _register(self, b: np.ndarray, joint: bool) -> None:
+        """Counts, memories and records common to every inspection or control of ``b``."""
         m = self.m
-        pop, det = m.pop, m.cfg.world.detection
+        pop = m.pop
         y = m.year_idx
         region, sector = pop.region[b], pop.sector[b]
-        fid, aid = pop.firm_id[b], pop.owner[b]
         ones = np.ones(b.size)
         m.metrics.add_arrays(y, "inspections_joint" if joint else "inspections_nli", region, sector, ones)
         new = pop.ctrl_year[b] != y
         pop.ctrl_year[b] = y
         m.metrics.add_arrays(y, "firms_controlled", region[new], sector[new], ones[new])
-        who = "centre" if joint else "nli"
-        m.log.extend(m.env.now, "inspection_joint" if joint else "inspection_nli", region, sector, fid, aid, who)
+        m.log.extend(m.env.now, "inspection_joint" if joint else "inspection_nli", region, sector, pop.firm_id[b], pop.owner[b], "centre" if joint else "nli")
         pop.t_last_insp[b] = int(m.env.now)
         pop.n_insp[b] += 1
         pop.p_hat[b] += m.cfg.world.firms.learn_own * (1.0 - pop.p_hat[b])
         pop.flag_nli[b] = 0.0
-        np.add.at(self.week_counts, pop.cell[b], 1.0)
+        if joint:
+            np.add.at(self.week_joint, pop.cell[b], 1.0)
+        aid = pop.owner[b]
         owned = aid >= 0
-        cam = np.zeros(b.size)
         if owned.any():
             ob, oa = b[owned], aid[owned]
             pop.heat[ob] += m.cfg.world.actors.heat_per_inspection
             # NTAES links an actor to an inspected business through the registers: only where the
-            # actor holds a formal role (not a front man's company).
-            m.ta.nli_linked[oa[m.formal_role(fid[owned])]] = True
-            np.add.at(self.week_actor_counts, pop.cell[ob], 1.0)
-            cam[owned] = m.ta.camouflage[oa] * (det.joint_camouflage_factor if joint else 1.0)
-        mult = det.joint_detect_mult if joint else 1.0
-        r = self.rng.random((3, b.size))
+            # actor holds a formal role (not a front man's company). Joint actions are the NLI's too.
+            m.ta.nli_linked[oa[m.formal_role(pop.firm_id[ob])]] = True
+            if joint:
+                np.add.at(self.week_actor_joint, pop.cell[ob], 1.0)
+
+    def _uniforms(self, b: np.ndarray) -> np.ndarray:
+        """Keyed uniforms (5 purposes x firms) for the current inspection of each firm in ``b``."""
+        pop = self.m.pop
+        ident = (pop.firm_id[b] * 4096 + pop.n_insp[b] % 4096).astype(np.uint64)
+        return keyed_uniform(self.keys[:, None], ident[None, :])
+
+    def inspect(self, b: int, agencies: set[str] | None = None) -> None:
+        """Inspect the firm in workplace ``b`` now (an ordinary NLI inspection)."""
+        self.inspect_many(np.array([b], dtype=np.int64), agencies)
+
+    def inspect_many(self, b: np.ndarray, agencies: set[str] | None = None) -> None:
+        """Ordinary NLI inspections of the firms in workplaces ``b`` (distinct) now."""
+        if b.size == 0:
+            return
+        m = self.m
+        pop, det = m.pop, m.cfg.world.detection
+        self._register(b, joint=False)
+        u = self._uniforms(b)
+        aid = pop.owner[b]
+        cam = np.where(aid >= 0, m.ta.camouflage[np.maximum(aid, 0)], 0.0)
         sat = det.detect_saturation
-        p_und = np.minimum(1.0, det.p_detect_undeclared * mult * np.minimum(1.0, sat * pop.u[b])) * (1.0 - cam)
-        p_under = np.minimum(1.0, det.p_detect_underpay * mult * np.minimum(1.0, sat * pop.w[b])) * (1.0 - cam)
-        found_und, found_under = r[0] < p_und, r[1] < p_under
-        viol = found_und | found_under | (r[2] < det.p_other_violation)
+        p_und = np.minimum(1.0, det.p_detect_undeclared * np.minimum(1.0, sat * pop.u[b])) * (1.0 - cam)
+        p_under = np.minimum(1.0, det.p_detect_underpay * np.minimum(1.0, sat * pop.w[b])) * (1.0 - cam)
+        found_und, found_under = u[0] < p_und, u[1] < p_under
+        viol = found_und | found_under | (u[2] < det.p_other_violation)
+        self._findings(b, viol, found_und, found_under, "nli", agencies or {"nli"}, prioritised=set(), n_und_found=None)
+
+    def _findings(self, b, viol, found_und, found_under, origin, agencies, prioritised, n_und_found) -> None:
+        m = self.m
+        pop = m.pop
         if not viol.any():
             return
-        m.metrics.add_arrays(y, "violations_found", region[viol], sector[viol], ones[viol])
-        m.log.extend(
-            m.env.now, "violation", region[viol], sector[viol], fid[viol], aid[viol], who, found_und[viol] + 2.0 * found_under[viol]
-        )
-        crim = pop.ftype[b] == CRIMINAL
+        y = m.year_idx
+        region, sector, fid, aid = pop.region[b], pop.sector[b], pop.firm_id[b], pop.owner[b]
+        m.metrics.add_arrays(y, "violations_found", region[viol], sector[viol], np.ones(int(viol.sum())))
+        who = "centre" if origin == "centre" else "nli"
+        m.log.extend(m.env.now, "violation", region[viol], sector[viol], fid[viol], aid[viol], who, found_und[viol] + 2.0 * found_under[viol])
         for i in np.flatnonzero(viol):
             bi = int(b[i])
             if pop.firm_id[bi] != fid[i]:
                 continue  # an earlier sanction in this batch replaced the firm
             if aid[i] >= 0 and (found_und[i] or found_under[i]):
                 m.signals.about_firm("nli", bi, 1.0)  # the finding is shared with the centre
-            apply_sanctions(
-                m,
+            reacted = m.sanctions.apply(
                 bi,
-                joint=joint,
+                origin,
                 found_und=bool(found_und[i]),
                 found_under=bool(found_under[i]),
-                agencies=agencies or {"nli"},
-                prioritised=prioritised and bool(crim[i]),
+                agencies=agencies,
+                prioritised=bool(int(aid[i]) in prioritised and pop.ftype[bi] == CRIMINAL),
+                n_und_found=0 if n_und_found is None else int(n_und_found[i]),
             )
+            if reacted and origin == "nli":
+                m.metrics.add(y, "inspections_nli_reaction", int(region[i]), int(sector[i]))
+
+    def joint_action(self, centre: Centre, b: np.ndarray, prioritised: set[int], agencies: set[str]) -> None:
+        """A centre's joint action: control the businesses ``b`` and check their workers."""
+        m = self.m
+        pop, det = m.pop, m.cfg.world.detection
+        b = np.unique(b[pop.status[b] == ACTIVE])
+        y = m.year_idx
+        m.metrics.add(y, "centre_actions", centre.region)
+        if b.size == 0:
+            return
+        self._register(b, joint=True)
+        region, sector = pop.region[b], pop.sector[b]
+        m.metrics.add_arrays(y, "centre_firms_controlled", region, sector, np.ones(b.size))
+        u = self._uniforms(b)
+        # Persons checked: up to persons_per_firm of those at work; how many of them work undeclared
+        # is hypergeometric (keyed inverse transform); each is found with p_identify_person.
+        at_work = pop.size[b].astype(np.int64)
+        n_chk = np.minimum(at_work, int(round(m.policy.centres.persons_per_firm)))
+        m.metrics.add_arrays(y, "centre_persons_controlled", region, sector, n_chk.astype(float))
+        n_und = np.minimum(pop.n_und[b].astype(np.int64), at_work)
+        und_chk = hypergeom.ppf(u[3], at_work, n_und, n_chk).astype(np.int64)
+        und_chk = np.clip(np.nan_to_num(und_chk), 0, n_chk)
+        found_n = np.floor(und_chk * det.p_identify_person + u[0]).astype(np.int64)  # stochastic rounding (keyed)
+        found_und = found_n > 0
+        aid = pop.owner[b]
+        cam = np.where(aid >= 0, m.ta.camouflage[np.maximum(aid, 0)] * det.joint_camouflage_factor, 0.0)
+        sat = det.detect_saturation
+        p_under = np.minimum(1.0, det.p_detect_underpay * det.joint_detect_mult * np.minimum(1.0, sat * pop.w[b])) * (1.0 - cam)
+        found_under = u[1] < p_under
+        viol = found_und | found_under | (u[2] < det.p_other_violation)
+        # NAV at the action: checked persons found working while on benefits have them changed.
+        ww = m.cfg.world.workers
+        p_ben = ww.p_benefit_while_undeclared * m.policy.sanctions.centre.p_benefit_change
+        n_ben = np.floor(found_n * p_ben + u[4]).astype(np.int64)
+        if n_ben.sum() > 0:
+            m.metrics.add_arrays(y, "centre_benefit_changes", region, sector, n_ben.astype(float))
+            m.metrics.add_arrays(y, "benefit_changes", region, sector, n_ben.astype(float))
+            m.metrics.add_arrays(y, "wrongful_benefits_nok", region, sector, n_ben * ww.benefit_nok_month * ww.benefit_months_found)
+        self._findings(b, viol, found_und, found_under, "centre", agencies, prioritised, found_n)

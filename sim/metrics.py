@@ -17,7 +17,8 @@ import numpy as np
 # name, kind, breakdown ("rs" = by region and sector, "r" = by region only, "" = national), meaning
 KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("inspections_nli", "flow", "rs", "ordinary NLI inspections completed"),
-    ("inspections_joint", "flow", "rs", "joint (>=2 agencies) centre controls completed"),
+    ("inspections_joint", "flow", "rs", "businesses controlled in the centres' joint (>=2 agencies) actions"),
+    ("inspections_nli_reaction", "flow", "rs", "ordinary NLI inspections that led to an order or a sanction"),
     ("firms_controlled", "flow", "rs", "distinct firms inspected or controlled in the year"),
     ("violations_found", "flow", "rs", "inspections or controls that found at least one violation"),
     ("orders", "flow", "rs", "orders to rectify"),
@@ -41,12 +42,19 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("convictions_ta", "flow", "rs", "convictions in cases against threat actors (seed 001 counts these)"),
     ("cases_dropped_evidence_ta", "flow", "rs", "cases against threat actors dropped because of the evidence"),
     ("case_days_mean", "mean", "", "mean days from police report to outcome, cases ending in the year"),
-    ("active_threat_actors", "stock", "rs", "threat actors active (not incarcerated or desisted) at year end"),
+    ("cases_against_latent_actors", "flow", "rs", "police cases opened against threat actors' companies the centres have not identified"),
+    ("active_threat_actors", "stock", "rs", "latent criminal operators active (not incarcerated or desisted) at year end"),
+    (
+        "central_threat_actors",
+        "stock",
+        "rs",
+        "threat actors the centres have identified (analysed, file open) and that are active, at year end (seed 001 note viii counts them)",
+    ),
     ("ta_capacity_total", "stock", "r", "total capacity of active actors at year end, MNOK"),
-    ("ta_capacity_reduced_share", "share", "", "share of active actors whose capacity fell over the year"),
-    ("ta_linked_to_inspected_share", "share", "", "share of active actors with a company inspected by the NLI since the start of the run"),
-    ("ta_previously_reported_share", "share", "", "share of active actors previously reported to the police"),
-    ("ta_bankruptcy_role_share", "share", "", "share of active actors who have led a company into bankruptcy"),
+    ("ta_capacity_reduced_share", "share", "", "share of central threat actors whose capacity fell over the year"),
+    ("ta_linked_to_inspected_share", "share", "", "share of central threat actors with a company inspected by the NLI since the start of the run"),
+    ("ta_previously_reported_share", "share", "", "share of central threat actors previously reported to the police"),
+    ("ta_bankruptcy_role_share", "share", "", "share of central threat actors who have led a company into bankruptcy"),
     ("companies_per_ta", "mean", "", "active companies per active threat actor at year end"),
     ("phoenix_bankruptcies", "flow", "rs", "planned (phoenix) bankruptcies"),
     (
@@ -71,9 +79,28 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
         "cost of work-related crime: evaded tax and contributions, wage theft, wrongful benefits, phoenix losses and harm, NOK",
     ),
     ("enforcement_cost_nok", "cost", "", "cost of enforcement: NLI inspectors, centre staff, police investigators, NTAES, campaigns, NOK"),
+    # The centres' joint efforts (what the a-krim annual figures count; SPEC 5).
+    ("centre_actions", "flow", "r", "joint actions of the centres"),
+    ("centre_firms_controlled", "flow", "rs", "businesses controlled in the centres' joint actions"),
+    ("centre_persons_controlled", "flow", "rs", "persons checked in the centres' joint actions"),
+    ("centre_fines_count", "flow", "rs", "administrative fines from the centres' joint actions"),
+    ("centre_coercive_fines_count", "flow", "rs", "daily coercive fines from the centres' joint actions"),
+    ("centre_suspensions_count", "flow", "rs", "stop orders from the centres' joint actions"),
+    ("centre_police_reports", "flow", "rs", "police reports from the centres' joint actions"),
+    ("centre_benefit_changes", "flow", "rs", "benefits NAV changed or stopped after the centres' joint actions (persons)"),
+    # The agencies' own work outside the centres.
+    ("tax_audits", "flow", "rs", "the Tax Administration's own audits on undeclared work"),
+    ("tax_findings", "flow", "rs", "Tax audits that established undeclared work"),
+    ("nav_controls", "flow", "rs", "NAV's own controls of benefit recipients' employers"),
+    ("nav_findings", "flow", "rs", "NAV controls that established undeclared work by benefit recipients"),
+    ("benefit_changes", "flow", "rs", "benefits changed or stopped (persons), all origins"),
     # Beyond SPEC 5: diagnostics used by tests and reports.
     ("actors_prioritised", "flow", "r", "threat actors newly prioritised by a leader group"),
+    ("actions_target_gone", "flow", "r", "actions against a prioritised actor that found none of its companies (stale intelligence)"),
     ("phoenix_before_target_mean", "mean", "", "mean phoenix bankruptcies an actor had run when first prioritised"),
+    ("days_to_first_priority_mean", "mean", "", "mean days from an actor's arrival to its first prioritisation"),
+    ("companies_opened", "flow", "rs", "companies registered by threat actors (not phoenix successors in the same workplace)"),
+    ("actor_moves", "flow", "rs", "threat actors moving where they operate (displacement), by destination"),
     ("signals_shared", "flow", "r", "signals that reached a partner or a centre"),
     ("signals_lost", "flow", "r", "signals never shared (incomplete sharing)"),
     ("employers_active", "stock", "rs", "active workplaces at year end"),
@@ -203,3 +230,105 @@ class Metrics:
     def by_sector(self, sectors: tuple[str, ...]):
         """Per-sector annual table (KPIs with a sector breakdown)."""
         return self._long(self.sec, self.num_s, self.den_s, sectors, "sector", "s")
+
+
+# ---------------------------------------------------------------------------- observation
+def undeclared_share(pop, tables, by: np.ndarray | None = None, minlength: int = 0, risk_only: bool = True):
+    """Share of employees in the risk sectors who work (wholly or partly) undeclared (SPEC 5).
+
+    The one definition of ``undeclared_work_share``: undeclared workers over employed workers,
+    both counted in the risk sectors of ``sectors.csv`` (``risk_sector``); a suspended workplace
+    employs nobody while suspended. With ``by`` (a code per workplace, e.g. ``pop.region``) it
+    returns the numerators and denominators per code instead of the national share
+    (``risk_only=False`` counts every sector, for the by-sector table).
+    """
+    risk = tables.risk_sector[pop.sector] if risk_only else np.ones(pop.n, dtype=bool)
+    emp = np.where(risk & (pop.status == 0), pop.size, 0).astype(float)
+    und = np.where(risk, pop.n_und, 0).astype(float)
+    if by is None:
+        return float(und.sum() / max(emp.sum(), 1.0))
+    return np.bincount(by, und, minlength), np.bincount(by, emp, minlength)
+
+
+class Observer:
+    """Records the model's state into ``Metrics``: monthly levels, crime cost and year-end stocks.
+
+    Args:
+        model: The model observed (read only: the observer changes no model state but the
+            actors' capacity-at-year-start memory it needs for ``ta_capacity_reduced_share``).
+    """
+
+    def __init__(self, model) -> None:
+        self.m = model
+        self.t_last_cost = 0.0
+
+    def month(self, y: int) -> None:
+        """Observe the month just ended (year index ``y``): undeclared work, exploited, employed."""
+        m = self.m
+        pop, mt, tb = m.pop, m.metrics, m.tables
+        nr, ns = len(tb.regions), len(tb.sectors)
+        und_r, emp_r = undeclared_share(pop, tb, pop.region, nr)
+        und_s, emp_s = undeclared_share(pop, tb, pop.sector, ns, risk_only=False)
+        mt.ratio(y, "undeclared_work_share", und_r.sum(), emp_r.sum(), und_r, emp_r, und_s, emp_s)
+        emp = np.where(pop.status == 0, pop.size, 0).astype(float)
+        ones_r, ones_s = np.ones(nr), np.ones(ns)
+        expl = pop.n_expl.astype(float)
+        mt.ratio(y, "exploited_workers", expl.sum(), 1.0, np.bincount(pop.region, expl, nr), ones_r, np.bincount(pop.sector, expl, ns), ones_s)
+        mt.ratio(y, "workers_employed", emp.sum(), 1.0, np.bincount(pop.region, emp, nr), ones_r, np.bincount(pop.sector, emp, ns), ones_s)
+
+    def crime_cost(self, y: int) -> None:
+        """Accrue the cost of work-related crime since the last accrual to year index ``y``."""
+        m = self.m
+        pop, fw, ww, cw = m.pop, m.cfg.world.firms, m.cfg.world.workers, m.cfg.world.costs
+        days = m.env.now - self.t_last_cost
+        self.t_last_cost = m.env.now
+        wage = m.tables.wage[pop.sector]
+        per_year = (
+            pop.n_und * wage * fw.tax_wedge
+            + pop.n_under * wage * fw.underpay_gain
+            + pop.n_und * ww.p_benefit_while_undeclared * ww.benefit_nok_month * 12.0
+            + pop.n_expl * cw.exploitation_harm_nok_year
+        )
+        cost = per_year * days / 365.25
+        mt = m.metrics
+        k = mt.idx["crime_cost_nok"]
+        mt.nat[y, k] += cost.sum()
+        mt.reg[y, :, k] += np.bincount(pop.region, weights=cost, minlength=len(m.tables.regions))
+        mt.sec[y, :, k] += np.bincount(pop.sector, weights=cost, minlength=len(m.tables.sectors))
+
+    def year_end(self, y: int) -> None:
+        """Year-end stocks and shares for year index ``y``."""
+        if y < 0:
+            return
+        m = self.m
+        pop, mt, t, tb = m.pop, m.metrics, m.ta, m.tables
+        nr, ns = len(tb.regions), len(tb.sectors)
+        act = t.active_mask()
+        home = t.home_region[: t.n]
+        focus = t.focus_sector[: t.n]
+        mt.set_stock(y, "active_threat_actors", int(act.sum()), by_r=np.bincount(home[act], minlength=nr), by_s=np.bincount(focus[act], minlength=ns))
+        cen = act & t.central[: t.n]
+        mt.set_stock(y, "central_threat_actors", int(cen.sum()), by_r=np.bincount(home[cen], minlength=nr), by_s=np.bincount(focus[cen], minlength=ns))
+        cap = np.maximum(t.capacity[: t.n][act], 0.0)
+        mt.set_stock(y, "ta_capacity_total", cap.sum(), by_r=np.bincount(home[act], weights=cap, minlength=nr))
+        den = float(cen.sum())  # no central actor -> the shares are NaN for the year
+        for name, mask in (
+            ("ta_capacity_reduced_share", t.capacity[: t.n] < t.capacity_year_start[: t.n]),
+            ("ta_linked_to_inspected_share", t.nli_linked[: t.n]),
+            ("ta_previously_reported_share", t.record[: t.n] > 0),
+            ("ta_bankruptcy_role_share", t.bankrupt_role[: t.n]),
+        ):
+            mt.ratio(y, name, float((mask & cen).sum()), den)
+        owned = pop.owner >= 0
+        mt.ratio(y, "companies_per_ta", float(owned.sum()), float(act.sum()))
+        active_firms = pop.status == 0
+        mt.set_stock(
+            y,
+            "employers_active",
+            float(active_firms.sum()),
+            by_r=np.bincount(pop.region[active_firms], minlength=nr),
+            by_s=np.bincount(pop.sector[active_firms], minlength=ns),
+        )
+        opp = pop.ftype == 1
+        mt.ratio(y, "perceived_detection_mean", float(pop.p_hat[opp].sum()), float(opp.sum()))
+        t.capacity_year_start[: t.n] = t.capacity[: t.n]

@@ -26,6 +26,7 @@ import simpy
 
 from sim import actors as actors_mod
 from sim.actors import ActorTable, ThreatActor
+from sim.agencies import Agencies
 from sim.centres import Centre, Ntaes
 from sim.config import ConfigError, apply_intervention, check_lever, validate_policy
 from sim.config.policy import REGIONS, Intervention, SanctionsPolicy
@@ -34,19 +35,20 @@ from sim.events import EventLog
 from sim.firms import compliance_weekly, firms_weekly, ordinary_entrant, settle_initial
 from sim.inspections import Inspections
 from sim.mesa_compat import install as _install_mesa_compat
-from sim.metrics import Metrics
+from sim.metrics import Metrics, Observer, undeclared_share
 from sim.police import Police
-from sim.population import ACTIVE, CRIMINAL, SUSPENDED, Population
+from sim.population import Population
 from sim.rng import Streams, keyed_uniform
+from sim.sanctions import Sanctions
 from sim.signals import Signals
-from sim.units import DAYS_PER_YEAR, WEEK_YEARS
+from sim.units import WEEK_YEARS
 from sim.workers import workers_weekly
 
 _install_mesa_compat()  # Mesa 3.3 keeps every model alive otherwise (sim/mesa_compat.py)
 
 # What ``AkrimModel.live_kpis`` returns (all 1:1): levels are the state now, flows are totals of
 # the annual table's flow columns (this calendar year so far, or since the start of the run).
-LIVE_LEVELS = ("undeclared_share", "exploited_workers", "active_threat_actors")
+LIVE_LEVELS = ("undeclared_share", "exploited_workers", "active_threat_actors", "central_threat_actors")
 LIVE_FLOWS = ("phoenix_bankruptcies", "inspections_nli", "inspections_joint", "actors_prioritised", "cases_against_ta", "convictions")
 
 
@@ -100,15 +102,19 @@ class AkrimModel(mesa.Model):
        desistance; at a month's first tick also profit/capacity/intent and displacement.
     7. ``signals``     - Tax, NAV, police, worker tips, posted-worker register, cross-border;
        each shared with a latency and completeness (SimPy timeouts).
-    8. ``inspections`` - this week's ordinary NLI inspections by the targeting mix; findings are
+    8. ``agencies``    - the Tax Administration's audits and NAV's controls (sim/agencies.py).
+    9. ``inspections`` - this week's ordinary NLI inspections by the targeting mix; findings are
        sanctioned at once, delayed effects scheduled.
-    9. ``observe``     - control-rate memories and the week's enforcement cost.
+    10. ``centres``    - each open centre starts analyses and carries out joint actions with this
+       week's share of its capacity (leader-group meetings are SimPy events every 14 days).
+    11. ``police``     - investigations started with this week's share of the investigators.
+    12. ``observe``    - control-rate memories and the week's enforcement cost.
 
     Args:
         cfg: A validated ``AkrimConfig``.
     """
 
-    TICK_ORDER = ("close", "calendar", "firms", "workers", "compliance", "actors", "signals", "inspections", "observe")
+    TICK_ORDER = ("close", "calendar", "firms", "workers", "compliance", "actors", "signals", "agencies", "inspections", "centres", "police", "observe")
 
     def __init__(self, cfg: Any) -> None:
         super().__init__(seed=cfg.seed)
@@ -131,31 +137,42 @@ class AkrimModel(mesa.Model):
         self.region_blocks = [np.flatnonzero(pop.region == r) for r in range(len(REGIONS))]
         self.cell_n_blocks = np.maximum(np.bincount(pop.cell, minlength=pop.n_cells), 1).astype(float)
         self.metrics = Metrics(self.years, len(REGIONS), len(self.tables.sectors), self.scale)
+        self.observer = Observer(self)
         self.log = EventLog(enabled=cfg.output.events)
         # Derived levers and memories.
         self.sector_priority = self.tables.evasion_propensity.astype(float).copy()
         self.approval_active = np.zeros(len(self.tables.sectors), dtype=bool)
         self.pressure = np.zeros(len(self.tables.sectors))
         self.expected_sanction = cfg.world.firms.sanction_multiple
-        self.insp_rate_cell = np.full(pop.n_cells, cfg.world.firms.p_hat_initial / max(cfg.world.firms.detect_amplifier, 1e-9))
-        self.actor_ctrl_rate_cell = np.zeros(pop.n_cells)
-        self.cell_risk = self.insp_rate_cell.copy()
+        self.resp_key = self.streams.key("firms.responsiveness")
+        fw = cfg.world.firms
+        # Control rates per firm and year that firms and actors see, by sector x region cell.
+        r0 = -np.log(max(1.0 - fw.p_hat_initial, 1e-9)) / max(fw.detect_amplifier, 1e-9)  # the rate behind p_hat_initial
+        self.detect_rate_cell = np.full(pop.n_cells, r0)
+        self.nli_rate_cell = np.full(pop.n_cells, r0)
+        self.joint_rate_cell = np.zeros(pop.n_cells)
+        self.actor_cell_risk = np.zeros(pop.n_cells)
+        self.actor_rate_region = np.zeros(len(REGIONS))
         self.peer_evading = np.zeros(pop.n_cells)
         self.regulation_in_force = False
         self.campaign_active = False
         self.p_informed_at_hire = 0.0
         self._applied: set[int] = set()
         self._last_month = -1
-        self._last_cost_day = 0.0
         self.week = 0
-        w = self.tables.employment * self.tables.evasion_propensity * self.tables.risk_sector
+        tb = self.tables
+        w = tb.employment * tb.evasion_propensity * tb.risk_sector
         self.actor_sector_weights = w / w.sum()
-        # Agents: police, centres, NTAES, threat actors.
+        # Where actors can operate: each risk-sector cell's market (employment x propensity).
+        self.actor_market = np.outer(self.actor_sector_weights, tb.region_share / tb.region_share.sum()).ravel()
+        # Agents: police, centres, NTAES, threat actors; the other submodels.
+        self.sanctions = Sanctions(self)
         self.police = Police(self)
         self.centres = [Centre(self, r, name) for r, name in enumerate(REGIONS)]
         self.ntaes = Ntaes(self)
         self.signals = Signals(self)
         self.inspections = Inspections(self)
+        self.agencies = Agencies(self)
         self.ta = ActorTable()
         self.actor_list: list[ThreatActor] = []
         self._calendar()
@@ -170,6 +187,7 @@ class AkrimModel(mesa.Model):
                 "undeclared_share": lambda m: m.undeclared_share_now(),
                 "exploited_workers": lambda m: float(m.pop.n_expl.sum()) / m.scale,
                 "active_threat_actors": lambda m: float(m.ta.active_mask().sum()) / m.scale,
+                "central_threat_actors": lambda m: float((m.ta.active_mask() & m.ta.central[: m.ta.n]).sum()) / m.scale,
                 "perceived_detection": lambda m: float(m.pop.p_hat.mean()),
             }
         )
@@ -229,8 +247,15 @@ class AkrimModel(mesa.Model):
             actors_mod.actors_monthly(self, 1.0)
         self._mark("signals")
         self.signals.weekly()
+        self._mark("agencies")
+        self.agencies.weekly()
         self._mark("inspections")
         self.inspections.weekly()
+        self._mark("centres")
+        for c in self.centres:
+            c.weekly()
+        self._mark("police")
+        self.police.weekly()
         self._mark("observe")
         self._observe()
         self._last_month = month
@@ -397,6 +422,7 @@ class AkrimModel(mesa.Model):
             "undeclared_share": self.undeclared_share_now(),
             "exploited_workers": float(self.pop.n_expl.sum()) / self.scale,
             "active_threat_actors": float(self.ta.active_mask().sum()) / self.scale,
+            "central_threat_actors": float((self.ta.active_mask() & self.ta.central[: self.ta.n]).sum()) / self.scale,
         }
         nat, idx = self.metrics.nat, self.metrics.idx
         for name in LIVE_FLOWS:
@@ -435,12 +461,22 @@ class AkrimModel(mesa.Model):
         """Whether any centre holds a file on actor ``a``."""
         return any(a.aid in c.files for c in self.centres)
 
+    def identify(self, aid: int) -> None:
+        """A centre has identified actor ``aid``: it is a central threat actor."""
+        if not self.ta.central[aid]:
+            self.ta.central[aid] = True
+            self.ta.t_identified[aid] = self.env.now
+
+    def unidentify(self, aid: int) -> None:
+        """A centre closed its file on ``aid``: central while another centre still works on it."""
+        from sim.centres import IDENTIFIED, PRIORITISED
+
+        if not any(c.files.get(aid) is not None and c.files[aid].state in (IDENTIFIED, PRIORITISED) for c in self.centres):
+            self.ta.central[aid] = False
+
     def undeclared_share_now(self) -> float:
         """Current share of employees in the risk sectors who work undeclared (SPEC 5)."""
-        pop = self.pop
-        risk = self.tables.risk_sector[pop.sector]
-        emp = np.where(pop.status == SUSPENDED, 0, pop.size)
-        return float(pop.n_und[risk].sum() / max(emp[risk].sum(), 1))
+        return undeclared_share(self.pop, self.tables)
 
     # ------------------------------------------------------------------ observation
     def _close_period(self, new_month: bool, new_year: bool) -> None:
@@ -448,27 +484,42 @@ class AkrimModel(mesa.Model):
         if new_month and self._last_month >= 0:
             yprev = max(0, min(bisect.bisect_right(self.year_start, self.env.now - 1) - 1, len(self.years) - 1))
             self.pop.aggregate()
-            self._accrue_crime_cost(yprev)
-            self._monthly_kpis(yprev)
+            self.observer.crime_cost(yprev)
+            self.observer.month(yprev)
             self.inspections.invalidate_weights()
             self.datacollector.collect(self)
         if new_year:
-            self._year_end(self.year_idx - 1)
+            self.observer.year_end(self.year_idx - 1)
 
     def _observe(self) -> None:
-        """Weekly observation: control-rate memories and the week's enforcement cost."""
-        pop, cfg = self.pop, self.cfg
-        alpha = 1.0 / cfg.world.firms.memory_weeks
-        ins = self.inspections
-        self.insp_rate_cell += alpha * (ins.week_counts / self.cell_n_blocks / WEEK_YEARS - self.insp_rate_cell)
-        n_actor_firms = np.bincount(pop.cell[pop.owner >= 0], minlength=pop.n_cells)
-        rate_a = ins.week_actor_counts / np.maximum(n_actor_firms, 1) / WEEK_YEARS
-        self.actor_ctrl_rate_cell += alpha * (rate_a - self.actor_ctrl_rate_cell)
-        self.cell_risk = self.insp_rate_cell + self.actor_ctrl_rate_cell
-        ins.week_counts[:] = 0.0
-        ins.week_actor_counts[:] = 0.0
-        y = self.year_idx
-        self.metrics.add(y, "enforcement_cost_nok", value=self.enforcement_cost_year() * WEEK_YEARS)
+        """Weekly: the control rates firms and actors see (exponential memory), and the week's cost.
+
+        Firms see the NLI's *expected* inspections per firm in their sector and region (what the
+        targeting makes likely, not this week's few visits: no noise that depends on the
+        population scale) plus the centres' joint controls there. An actor's company sees the
+        NLI's rate for a front company (``firm_visibility`` for the targeted share) plus the
+        centres' joint controls of actors' companies in the region, weighted by the leader groups'
+        sector priorities.
+        """
+        pop, ins = self.pop, self.inspections
+        alpha = 1.0 / self.cfg.world.firms.memory_weeks
+        nreg = len(REGIONS)
+        self.nli_rate_cell += alpha * (ins.week_expected / self.cell_n_blocks / WEEK_YEARS - self.nli_rate_cell)
+        self.joint_rate_cell += alpha * (ins.week_joint / self.cell_n_blocks / WEEK_YEARS - self.joint_rate_cell)
+        self.detect_rate_cell = self.nli_rate_cell + self.joint_rate_cell
+        own = pop.owner >= 0
+        n_af = np.maximum(np.bincount(pop.region[own], minlength=nreg), 1).astype(float)
+        ctrl = np.bincount(np.arange(pop.n_cells) % nreg, weights=ins.week_actor_joint, minlength=nreg)
+        self.actor_rate_region += alpha * (ctrl / n_af / WEEK_YEARS - self.actor_rate_region)
+        sp = np.array([self.policy.centres.sector_priority.get(s, 1.0) for s in self.tables.sectors])
+        nli = self.policy.nli
+        wr = nli.w_random / max(nli.w_random + nli.w_risk_based + nli.w_intelligence_led, 1e-12)
+        vis = wr + (1.0 - wr) * self.cfg.world.actors.firm_visibility
+        self.actor_cell_risk = self.nli_rate_cell * vis + np.outer(sp, self.actor_rate_region).ravel()
+        ins.week_expected[:] = 0.0
+        ins.week_joint[:] = 0.0
+        ins.week_actor_joint[:] = 0.0
+        self.metrics.add(self.year_idx, "enforcement_cost_nok", value=self.enforcement_cost_year() * WEEK_YEARS)
 
     def enforcement_cost_year(self) -> float:
         """Annual cost of the enforcement set-up currently in force (1:1 levers), NOK."""
@@ -476,101 +527,13 @@ class AkrimModel(mesa.Model):
         fte = p.nli.n_inspectors + p.police.n_investigators
         for c in self.centres:
             if c.is_open:
-                lv = c.lever
-                fte += 4 * lv.staff_per_agency + lv.analysts + lv.staff_per_team * lv.inspection_teams
+                fte += c.staff
         if self.ntaes.started:
             fte += p.ntaes.staff
         cost = fte * self.cfg.world.costs.nok_per_fte_year
         if self.campaign_active:
             cost += p.campaigns.nok_cost_year
         return cost
-
-    def _accrue_crime_cost(self, y: int) -> None:
-        pop, fw, ww, cw = self.pop, self.cfg.world.firms, self.cfg.world.workers, self.cfg.world.costs
-        days = self.env.now - self._last_cost_day
-        self._last_cost_day = self.env.now
-        wage = self.tables.wage[pop.sector]
-        per_year = (
-            pop.n_und * wage * fw.tax_wedge
-            + pop.n_under * wage * fw.underpay_gain
-            + pop.n_und * ww.p_benefit_while_undeclared * ww.benefit_nok_month * 12.0
-            + pop.n_expl * cw.exploitation_harm_nok_year
-        )
-        cost = per_year * days / DAYS_PER_YEAR
-        self.metrics.nat[y, self.metrics.idx["crime_cost_nok"]] += cost.sum()
-        k = self.metrics.idx["crime_cost_nok"]
-        self.metrics.reg[y, :, k] += np.bincount(pop.region, weights=cost, minlength=len(REGIONS))
-        self.metrics.sec[y, :, k] += np.bincount(pop.sector, weights=cost, minlength=len(self.tables.sectors))
-
-    def _monthly_kpis(self, y: int) -> None:
-        pop, mt = self.pop, self.metrics
-        nr, ns = len(REGIONS), len(self.tables.sectors)
-        risk = self.tables.risk_sector[pop.sector]
-        emp = np.where(pop.status == SUSPENDED, 0, pop.size).astype(float)
-        und_r = np.where(risk, pop.n_und, 0).astype(float)
-        emp_r = np.where(risk, emp, 0.0)
-        mt.ratio(
-            y,
-            "undeclared_work_share",
-            und_r.sum(),
-            emp_r.sum(),
-            np.bincount(pop.region, und_r, nr),
-            np.bincount(pop.region, emp_r, nr),
-            np.bincount(pop.sector, pop.n_und.astype(float), ns),
-            np.bincount(pop.sector, emp, ns),
-        )
-        ones_r, ones_s = np.ones(nr), np.ones(ns)
-        mt.ratio(
-            y,
-            "exploited_workers",
-            float(pop.n_expl.sum()),
-            1.0,
-            np.bincount(pop.region, pop.n_expl.astype(float), nr),
-            ones_r,
-            np.bincount(pop.sector, pop.n_expl.astype(float), ns),
-            ones_s,
-        )
-        mt.ratio(y, "workers_employed", emp.sum(), 1.0, np.bincount(pop.region, emp, nr), ones_r, np.bincount(pop.sector, emp, ns), ones_s)
-
-    def _year_end(self, y: int) -> None:
-        """Year-end stocks and shares for year index ``y``."""
-        if y < 0:
-            return
-        pop, mt, t = self.pop, self.metrics, self.ta
-        nr, ns = len(REGIONS), len(self.tables.sectors)
-        act = t.active_mask()
-        n_act = int(act.sum())
-        home = t.home_region[: t.n][act]
-        mt.set_stock(
-            y,
-            "active_threat_actors",
-            n_act,
-            by_r=np.bincount(home, minlength=nr),
-            by_s=np.bincount(t.focus_sector[: t.n][act], minlength=ns),
-        )
-        cap = np.maximum(t.capacity[: t.n][act], 0.0)
-        mt.set_stock(y, "ta_capacity_total", cap.sum(), by_r=np.bincount(home, weights=cap, minlength=nr))
-        den = n_act  # no active actor -> the shares are NaN for the year
-        for name, mask in (
-            ("ta_capacity_reduced_share", t.capacity[: t.n] < t.capacity_year_start[: t.n]),
-            ("ta_linked_to_inspected_share", t.nli_linked[: t.n]),
-            ("ta_previously_reported_share", t.record[: t.n] > 0),
-            ("ta_bankruptcy_role_share", t.bankrupt_role[: t.n]),
-        ):
-            mt.ratio(y, name, float((mask & act).sum()), float(den))
-        owned = (pop.owner >= 0) & (pop.ftype == CRIMINAL)
-        mt.ratio(y, "companies_per_ta", float(owned.sum()), float(den))
-        active_firms = pop.status == ACTIVE
-        mt.set_stock(
-            y,
-            "employers_active",
-            float(active_firms.sum()),
-            by_r=np.bincount(pop.region[active_firms], minlength=nr),
-            by_s=np.bincount(pop.sector[active_firms], minlength=ns),
-        )
-        opp = pop.ftype == 1
-        mt.ratio(y, "perceived_detection_mean", float(pop.p_hat[opp].sum()), float(opp.sum()))
-        t.capacity_year_start[: t.n] = t.capacity[: t.n]
 
     # ------------------------------------------------------------------ running
     def run(self, progress: bool = False) -> RunResult:
@@ -599,10 +562,10 @@ class AkrimModel(mesa.Model):
         """Close the last month and year and assemble the results."""
         y = len(self.years) - 1
         self.pop.aggregate()
-        self._accrue_crime_cost(y)
+        self.observer.crime_cost(y)
         if self._last_month >= 0:
-            self._monthly_kpis(y)
-        self._year_end(y)
+            self.observer.month(y)
+        self.observer.year_end(y)
         import pandas as pd
 
         events = self.log.to_frame(self.cfg.start, REGIONS, self.tables.sectors) if self.log.enabled else None

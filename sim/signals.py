@@ -206,4 +206,4 @@ class Signals:
         rate_j = w * (sh.cross_border_joint_inspections_year * m.scale * WEEK_YEARS) / total
         for b in self._sparse(rate_j, "signals.cross_border_joint"):
             if pop.status[b] == 0:
-                m.inspections.inspect(int(b), joint=False, agencies={"nli", "foreign"})
+                m.inspections.inspect(int(b), agencies={"nli", "foreign"})

@@ -55,11 +55,41 @@ def test_centre_meetings_every_14_days(paired):
     assert (ev["kind"] == "centre_opened").sum() == 7
 
 
-def test_joint_controls_involve_prioritised_actors_firms(paired):
-    (_, base), _ = paired[0]
-    ev = base.events
-    joint = ev[ev["kind"] == "inspection_joint"]
-    assert len(joint) > 0
-    assert (joint["actor"] >= 0).mean() > 0.9
-    prioritised = set(ev.loc[ev["kind"] == "meeting_priority", "actor"])
-    assert set(joint["actor"][joint["actor"] >= 0]) <= prioritised
+def test_joint_actions_target_prioritised_actors_firms(paired):
+    """Actions are aimed: actors' companies are far more often controlled than their share of firms."""
+    shares = []
+    for (bm, base), _ in paired:
+        ev = base.events
+        joint = ev[ev["kind"] == "inspection_joint"]
+        assert len(joint) > 0
+        prioritised = set(ev.loc[ev["kind"] == "meeting_priority", "actor"])
+        hit = set(joint["actor"][joint["actor"] >= 0])
+        assert hit & prioritised, "no action ever reached a prioritised actor's company"
+        shares.append((joint["actor"] >= 0).mean())
+    owned_share = float((paired[0][0][0].pop.owner >= 0).mean())
+    assert np.mean(shares) > 3 * owned_share, (shares, owned_share)
+
+
+def test_an_action_controls_several_businesses_and_checks_their_workers(paired):
+    for (bm, base), _ in paired:
+        a = base.annual
+        n_act, n_firms, n_persons = a["centre_actions"].sum(), a["centre_firms_controlled"].sum(), a["centre_persons_controlled"].sum()
+        assert n_act > 0
+        assert n_firms > 5 * n_act  # an action controls several businesses
+        assert n_firms <= n_persons <= 3 * n_firms + 1e-9  # persons_per_firm = 3, fewer in small firms
+        assert a["inspections_joint"].sum() == n_firms
+
+
+def test_centre_capacity_follows_its_staff():
+    from sim.config import load_config
+    from sim.model import AkrimModel
+
+    m = AkrimModel(load_config(["output.progress=false", "scale=0.02", "end=2014"]))
+    oslo, bodo = m.centres[0], m.centres[6]
+    assert oslo.staff == pytest.approx(35.0)  # public_figures.md: the Oslo centre's 35 staff (2018)
+    assert oslo.actions_per_year() > 3 * bodo.actions_per_year()
+    lv = oslo.lever
+    assert oslo.actions_per_year() == pytest.approx(lv.inspection_teams * lv.staff_per_team * lv.actions_per_staff_year)
+    # Seven centres of 2017: about 85 joint actions (public_figures.md) at full strength.
+    seven = sum(c.actions_per_year() for c in m.centres if c.name != "alta")
+    assert 70 < seven < 100

@@ -134,7 +134,18 @@ def test_tick_calls_submodels_in_tick_order(monkeypatch):
     monkeypatch.setattr(model_mod, "compliance_weekly", spy("compliance", model_mod.compliance_weekly))
     monkeypatch.setattr(model_mod.actors_mod, "actors_weekly", spy("actors", model_mod.actors_mod.actors_weekly))
     monkeypatch.setattr(m.signals, "weekly", spy("signals", m.signals.weekly))
+    monkeypatch.setattr(m.agencies, "weekly", spy("agencies", m.agencies.weekly))
     monkeypatch.setattr(m.inspections, "weekly", spy("inspections", m.inspections.weekly))
+    centres_weekly = [c.weekly for c in m.centres]
+
+    def all_centres():
+        calls.append("centres")
+        for f in centres_weekly:
+            f()
+
+    for i, c in enumerate(m.centres):
+        monkeypatch.setattr(c, "weekly", all_centres if i == 0 else (lambda: None))
+    monkeypatch.setattr(m.police, "weekly", spy("police", m.police.weekly))
     monkeypatch.setattr(m, "_observe", spy("observe", m._observe))
     for _ in range(3):
         m.step()

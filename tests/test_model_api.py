@@ -51,7 +51,7 @@ def test_set_levers_applies_from_the_next_tick():
         ("nli.n_inspectors", "many", "policy.nli.n_inspectors = 'many' (allowed: a number >= 0)"),
         ("sharing.regulation", "2026-13-01", "policy.sharing.regulation = '2026-13-01' (allowed: an ISO date YYYY-MM-DD"),
         ("sanctions.publish_suspensions", 1, "policy.sanctions.publish_suspensions = 1 (allowed: a value of the lever's type (bool))"),
-        ("centres.by_region.oslo.priorities_per_meeting", 2.5, "priorities_per_meeting = 2.5 (allowed: a whole number"),
+        ("centres.by_region.oslo.priorities_per_meeting", -1, "priorities_per_meeting = -1.0 (allowed: a number in [0, 50]"),
         ("centres.by_region.oslo", 3, "policy.centres.by_region.oslo = 3 (allowed: a single lever value, not a section)"),
         ("consumers.norgesmodellen_sectors", ["mining"], "policy.consumers.norgesmodellen_sectors = 'mining' (allowed: sectors among"),
     ],
@@ -186,9 +186,12 @@ def test_phoenix_successor_is_logged_with_its_firm_id():
     old = ph[["t_day", "actor", "firm", "region", "sector"]].assign(old=ph.firm.astype(float))
     pairs = succ.merge(old, left_on=["t_day", "actor", "value"], right_on=["t_day", "actor", "old"], suffixes=("", "_ph"))
     assert len(pairs) == len(succ)
-    assert (pairs.region == pairs.region_ph).all() and (pairs.sector == pairs.sector_ph).all()
+    # Most successors take over the bankrupt firm's workplace; one registered where the actor now
+    # operates (displacement, p_successor_moves) may be in another sector or region.
+    same = (pairs.region == pairs.region_ph) & (pairs.sector == pairs.sector_ph)
+    assert same.mean() > 0.5
     assert succ.firm.is_unique and (succ.firm > succ.value).all()  # fresh ids, never an earlier firm's
-    assert KIND["company_succeeded"] == len(KIND) - 1  # appended: the other kinds keep their codes
+    assert KIND["company_succeeded"] < KIND["company_wound_up"]  # new kinds are appended: old codes stay
 
 
 def test_successor_events_change_no_output():

@@ -83,8 +83,9 @@ def test_allocation_to_levers_converts_chips_at_the_model_cost():
                                     base, 1_000_000.0, open_c, "2026-01-01")
     assert out["nli.n_inspectors"] == pytest.approx(base.nli.n_inspectors + 30)  # 3 x NOK 10M / NOK 1M per FTE
     assert out["police.n_investigators"] == pytest.approx(base.police.n_investigators + 10)
-    assert out["centres.by_region.oslo.analysts"] == pytest.approx(4.0 + 10)  # 20 analysts over 2 centres
-    assert out["centres.by_region.bergen.inspection_teams"] == pytest.approx(2.0 + 2.5)  # 10 FTE = 5 teams over 2
+    by = base.centres.by_region
+    assert out["centres.by_region.oslo.analysts"] == pytest.approx(by["oslo"].analysts + 10)  # 20 analysts over 2 centres
+    assert out["centres.by_region.bergen.inspection_teams"] == pytest.approx(by["bergen"].inspection_teams + 2.5)  # 10 FTE = 5 teams over 2
     assert "centres.by_region.alta.analysts" not in out  # closed centres get nothing
     assert out["sharing.latency_multiplier"] == pytest.approx(0.85 ** 2)
     assert out["campaigns.reach_year"] == pytest.approx(0.2)  # NOK 10M reaches 10% (the policy's own ratio)
@@ -107,7 +108,7 @@ def test_round_levers_do_not_accumulate():
     game.apply_round_levers(pol, base, game.allocation_to_levers({"analysts": 1}, base, 1e6, ["oslo"], "2027-01-01",
                                                                  targeting="intelligence-led"))
     assert pol.nli.n_inspectors == base.nli.n_inspectors
-    assert pol.centres.by_region["oslo"].analysts == pytest.approx(14.0)
+    assert pol.centres.by_region["oslo"].analysts == pytest.approx(base.centres.by_region["oslo"].analysts + 10)
     assert pol.nli.w_intelligence_led == 0.6
 
 

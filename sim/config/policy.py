@@ -35,22 +35,46 @@ class NliPolicy:
     w_risk_based: float = nonneg(0.7, doc="share chosen by sector risk priority")
     w_intelligence_led: float = nonneg(0.1, doc="share chosen from signals about firms and actors")
     size_exponent: float = param(1.0, 0.0, 2.0, doc="risk-based targeting weight grows with firm size to this power")
+    sector_weights: dict[str, float] = field(
+        default_factory=dict,
+        metadata={
+            "src": "seed 003 measure 11 (broad follow-up of industries with improper practices); lever",
+            "doc": "multiplier on the risk-based targeting weight of a sector (sector name -> factor; absent = 1): a sector-focused campaign",
+        },
+    )
+    region_weights: dict[str, float] = field(
+        default_factory=dict,
+        metadata={"src": "lever", "doc": "multiplier on the risk-based targeting weight of a region (region name -> factor; absent = 1)"},
+    )
 
 
 @dataclass
 class CentrePolicy:
-    """One a-krim centre (SPEC 2.6). ``open: null`` means the centre never opens."""
+    """One a-krim centre (SPEC 2.6). ``open: null`` means the centre never opens.
+
+    Capacity follows from staff: the analysis team does ``analysts x analyses_per_analyst_year``
+    actor analyses a year; the operations staff (``inspection_teams x staff_per_team``) carry out
+    ``actions_per_staff_year`` joint actions per person a year, each controlling several
+    businesses (``CentresPolicy.firms_per_action``). Defaults are sized by the region: the Oslo
+    centre had 35 staff in 2018 (public_figures.md), the others in proportion to employment with
+    at least two staff from each agency (assumption).
+    """
 
     open: str | None = date_field(None, "SPEC 2.1 table / sim/data/regions.csv")
-    analysts: float = nonneg(4.0, doc="analysts in the centre's analysis team")
-    analyses_per_analyst_year: float = nonneg(25.0, doc="actor analyses one analyst completes a year")
-    dur_analysis: float = nonneg(30.0, doc="days one analysis takes")
-    inspection_teams: float = nonneg(2.0, "seed 000: every centre has an inspection team")
-    controls_per_team_year: float = nonneg(50.0, doc="joint controls one team carries out a year")
-    dur_control: float = nonneg(2.0, doc="days one joint control takes")
-    staff_per_agency: float = nonneg(5.0, doc="staff from each of the four agencies (for costs)")
-    staff_per_team: float = nonneg(2.0, "seed 000: inspections by at least two agencies", "staff in one inspection team (for costs)")
-    priorities_per_meeting: int = param(2, 0, 50, doc="actors a leader group can newly prioritise at one meeting")
+    staff_per_agency: float = nonneg(2.0, "public_figures.md: Oslo centre 35 staff (2018); others by employment (assumption)", "staff from each of the four agencies")
+    analysts: float = nonneg(2.0, "seed 000: every centre has an analysis team (size assumption)", "analysts in the centre's analysis team (part of the staff)")
+    analyses_per_analyst_year: float = nonneg(
+        4.0, "assumption (seed 002, TA10: an analysis collates registers, open sources and partners' data into a report)", "threat-actor analyses one analyst completes a year"
+    )
+    dur_analysis: float = nonneg(30.0, doc="days one analysis takes once started")
+    inspection_teams: float = nonneg(3.0, "seed 000: every centre has an inspection team (size from staff, assumption)", "joint inspection teams (part of the staff)")
+    staff_per_team: float = nonneg(2.0, "seed 000: inspections by at least two agencies", "staff in one joint inspection team")
+    actions_per_staff_year: float = nonneg(
+        1.3,
+        "public_figures.md: 85 joint actions in 2017 by about 66 operations staff of seven centres (assumption: proportional to staff)",
+        "joint actions a year per member of the operations staff",
+    )
+    priorities_per_meeting: float = param(2.0, 0.0, 50.0, doc="actors a leader group can newly prioritise at one meeting (1:1)")
 
 
 def _default_centres() -> dict[str, CentrePolicy]:
@@ -64,7 +88,17 @@ def _default_centres() -> dict[str, CentrePolicy]:
         "bodo": "2017-01-01",
         "alta": "2022-09-01",
     }
-    return {r: CentrePolicy(open=d) for r, d in opens.items()}
+    # Staff: Oslo 35 in 2018 (public_figures.md, elmagasinet.no 2019); the others 35 x their
+    # employment share / Oslo's, at least 8 (two from each agency): assumption. About a quarter of
+    # the staff analyse (assumption); the rest work in two-person joint teams (seed 000), which
+    # gives ~67 operations staff in the seven centres of 2017 (85 actions at 1.3 a head).
+    staff = {"oslo": 35.0, "bergen": 10.0, "stavanger": 8.0, "kristiansand": 8.0, "trondheim": 12.0, "tonsberg": 8.0, "bodo": 8.0, "alta": 8.0}
+    out = {}
+    for r, d in opens.items():
+        analysts = max(2.0, round(staff[r] / 4.0))
+        teams = max(1.0, (staff[r] - analysts) / 2.0)
+        out[r] = CentrePolicy(open=d, staff_per_agency=staff[r] / 4.0, analysts=analysts, inspection_teams=teams)
+    return out
 
 
 @dataclass
@@ -76,6 +110,24 @@ class CentresPolicy:
         180.0,
         "seed 002 (TA10: feedback informs later analyses); length assumption",
         "days a prioritised actor's file stays in follow-up before it collects evidence again",
+    )
+    firms_per_action: float = nonneg(
+        25.0, "public_figures.md: ~2,100 businesses controlled in 85 joint actions (2017)", "businesses one joint action controls"
+    )
+    persons_per_firm: float = nonneg(
+        3.0,
+        "public_figures.md: ~5,700 persons in ~1,500 businesses (2015), ~6,400 in ~3,200 (2016)",
+        "workers checked (identity, employment, right to work) per business controlled in a joint action",
+    )
+    dur_file_dormant: float = nonneg(
+        730.0, doc="days without new evidence after which a centre closes an actor's file (the actor stops being a central threat actor)"
+    )
+    sector_priority: dict[str, float] = field(
+        default_factory=dict,
+        metadata={
+            "src": "seed 002 (NTAES assessments inform the leader groups); lever",
+            "doc": "multiplier on the leader groups' priority score of actors whose focus is this sector (sector -> factor; absent = 1)",
+        },
     )
     by_region: dict[str, CentrePolicy] = field(default_factory=_default_centres)
 
@@ -162,35 +214,64 @@ class SharingPolicy:
 
 
 @dataclass
+class CentreSanctions:
+    """The sanction mix of the centres' joint actions: the agencies act together on site.
+
+    Stop orders are the centres' main tool (public_figures.md: 352 stop orders against 94 coercive
+    fines in 2016, 518 against 172 in 2017, in the centres' efforts); Tax and NAV are present, so
+    reassessments and benefit changes follow directly.
+    """
+
+    p_suspension: float = prob(
+        0.6,
+        "public_figures.md: stop orders 352 / 518 in 2016 / 2017 (probability assumption, fitted)",
+        "stop order given workers found working undeclared or without the right to work",
+    )
+    p_order: float = prob(0.9, doc="order to rectify, given any violation found in a joint action")
+    p_coercive_fine: float = prob(
+        0.3, "public_figures.md: coercive fines 94 / 172 in 2016 / 2017", "daily coercive fine, given an order not complied with"
+    )
+    p_fine: float = prob(0.06, doc="administrative fine given a pay or undeclared-work violation")
+    p_report: float = prob(0.7, doc="police report given a pay or undeclared-work violation in a prioritised actor's company")
+    p_report_other: float = prob(0.05, doc="police report given such a violation in another business controlled in the action")
+    p_tax_reassess: float = prob(0.6, doc="tax reassessment given undeclared work found (Tax present)")
+    p_benefit_change: float = prob(
+        0.9, "public_figures.md: NAV changed or stopped 82 benefits in the centres' efforts (2017)", "NAV changes or stops the benefit of a checked person found working undeclared while on benefits"
+    )
+    p_seizure: float = prob(0.25, doc="asset seizure in a joint action against a prioritised actor")
+    seizure_share: float = prob(0.3, doc="share of the actor's capacity seized")
+
+
+@dataclass
 class SanctionsPolicy:
-    """The sanction mix (SPEC 4.6): probability of use given a finding, sizes and delays."""
+    """The sanction mix (SPEC 4.6): probability of use given a finding, sizes and delays.
+
+    The top-level probabilities are those of the NLI's ordinary inspections; ``centre`` holds the
+    joint actions' mix; Tax and NAV's own audits sanction through ``policy.tax`` / ``policy.nav``.
+    """
 
     p_order: float = prob(0.85, doc="order to rectify, given any violation")
     dur_order_delay: float = nonneg(42.0, doc="days until an order's measures are in place")
     p_fine: float = prob(0.06, "seed 002: NOK 19M fines in 2024 (probability assumption)", "fine given a pay/undeclared violation")
     nok_fine_mean: float = nonneg(150_000.0, doc="mean administrative fine, NOK")
-    p_coercive_fine: float = prob(0.2, doc="daily coercive fine, given an order that is not complied with")
+    fine_log_sd: float = param(0.6, 0.0, 3.0, doc="log-sd of the lognormal fine size (its mean stays nok_fine_mean)")
+    p_coercive_fine: float = prob(0.1, doc="daily coercive fine, given an order that is not complied with")
     nok_coercive_fine: float = nonneg(40_000.0, doc="mean total of a coercive fine")
     p_suspension: float = prob(0.04, doc="stop order given a serious violation (undeclared work found)")
-    p_suspension_actor_mult: float = nonneg(3.0, doc="multiplier when the firm belongs to a prioritised actor")
     dur_suspension: float = nonneg(30.0, doc="days a stop order lasts")
     publish_suspensions: bool = False  # seed 003, measure 22 (pilot)
     p_withdraw_approval: float = prob(
         0.5, "seed 003, measure 23", "withdrawal of approval given a serious violation in an approval-scheme sector"
     )
-    p_tax_reassess_joint: float = prob(0.6, doc="tax reassessment given undeclared work found in a joint control")
-    p_tax_reassess_nli: float = prob(0.1, doc="same, after an ordinary NLI inspection (Tax informed)")
+    p_tax_reassess_nli: float = prob(0.1, doc="tax reassessment after an ordinary NLI finding of undeclared work (Tax informed)")
     tax_surcharge: float = param(0.4, 0.0, 2.0, doc="surcharge on reassessed tax")
     lookback_years: float = param(2.0, 0.0, 10.0, doc="years of evasion a reassessment recovers")
     p_clawback: float = prob(0.5, doc="NAV claw-back given undeclared workers on benefits are found")
-    p_seizure: float = prob(0.25, doc="asset seizure in a joint control of a prioritised actor")
-    seizure_share: float = prob(0.3, doc="share of the actor's capacity seized")
     p_report_nli: float = prob(
         0.05, "seed 002: ~100 NLI police reports in 2024 (probability assumption)", "NLI police report given a serious violation"
     )
     report_actor_mult: float = nonneg(3.0, doc="multiplier on the NLI's police-report chance when the firm is a threat actor's company")
     p_nav_informed_nli: float = prob(0.3, doc="chance NAV follows up an ordinary NLI finding of undeclared work (claw-back)")
-    p_report_joint: float = prob(0.35, doc="police report given a serious violation in a joint control")
     p_ban_on_conviction: float = prob(0.5, doc="business ban imposed with a conviction")
     p_ban_after_phoenix: float = prob(
         0.0,
@@ -198,6 +279,28 @@ class SanctionsPolicy:
         "ban when a planned bankruptcy of a known actor is detected",
     )
     dur_ban: float = nonneg(730.0, doc="days a business ban lasts")
+    centre: CentreSanctions = sub(CentreSanctions)
+
+
+@dataclass
+class TaxPolicy:
+    """The Tax Administration's own audits of work-related crime, outside the centres' actions."""
+
+    n_audits_year: float = nonneg(
+        500.0, "assumption (order of magnitude; seed 001/002 name Tax controls, no count)", "audits of businesses a year on undeclared work (1:1)"
+    )
+    p_detect: float = prob(0.5, doc="chance an audit establishes undeclared work that the firm has (before camouflage)")
+    p_report: float = prob(0.05, doc="police report by Tax given undeclared work established in an actor's company")
+
+
+@dataclass
+class NavPolicy:
+    """NAV's own benefit controls outside the centres' actions."""
+
+    n_controls_year: float = nonneg(
+        300.0, "assumption (order of magnitude; seed 002: NOK 24M wrongful support identified in 2024)", "controls of benefit recipients' employers a year (1:1)"
+    )
+    p_detect: float = prob(0.5, doc="chance a control establishes undeclared work by benefit recipients at the employer")
 
 
 @dataclass
@@ -276,6 +379,8 @@ class PolicyConfig:
     centres: CentresPolicy = sub(CentresPolicy)
     sharing: SharingPolicy = sub(SharingPolicy)
     sanctions: SanctionsPolicy = sub(SanctionsPolicy)
+    tax: TaxPolicy = sub(TaxPolicy)
+    nav: NavPolicy = sub(NavPolicy)
     police: PolicePolicy = sub(PolicePolicy)
     campaigns: CampaignPolicy = sub(CampaignPolicy)
     consumers: ConsumerPolicy = sub(ConsumerPolicy)

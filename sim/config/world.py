@@ -48,7 +48,16 @@ class FirmWorld:
     honesty_sd: float = param(1.0, 0.0, 5.0, doc="sd of each firm's fixed intrinsic honesty")
     adjust: float = prob(0.5, doc="share of the gap to the target closed at each review")
     sanction_multiple: float = param(3.0, 0.0, 50.0, doc="expected sanction per NOK evaded when caught, before policy levers")
-    detect_amplifier: float = param(1.5, 0.0, 20.0, doc="how much firms over-weight the observed inspection rate")
+    detect_amplifier: float = param(
+        2.0, 0.0, 50.0, doc="how much firms over-weight the control rate they see among peers; perceived detection = 1 - exp(-amplifier x rate)"
+    )
+    deterrence_sd: float = param(
+        1.0,
+        0.0,
+        5.0,
+        "assumption (firms differ in how strongly they respond to detection risk; e.g. Allingham-Sandmo with heterogeneous risk aversion)",
+        "log-sd of a firm's responsiveness to perceived detection (lognormal, mean 1; fixed per firm)",
+    )
     p_hat_initial: float = prob(0.13, doc="initial perceived annual detection probability")
     learn_own: float = prob(0.5, doc="jump of perceived detection towards 1 after an own inspection")
     learn_peer: float = prob(0.02, doc="weekly pull of perceived detection towards the observed peer rate")
@@ -56,7 +65,9 @@ class FirmWorld:
         0.5, 0.0, 10.0, "seed 003, measure 22 (assumption on size)", "extra weight on peers' inspections when decisions are published"
     )
     remediation_effect: float = prob(0.8, doc="share of evasion removed when an order is complied with")
-    criminal_deterrence: float = prob(0.3, doc="share of a threat actor's company's evasion that responds to deterrence (the rest is fixed by intent)")
+    criminal_deterrence: float = prob(
+        0.15, doc="share of a threat actor's company's evasion that responds to deterrence (the hard core: the rest is fixed by intent)"
+    )
     evader_threshold: float = prob(0.05, doc="undeclared share above which a peer counts as an evader (peer norm)")
     memory_weeks: float = param(26.0, 1.0, 520.0, doc="memory of observed control rates (exponential smoothing), weeks")
     tax_collected_share: float = prob(0.3, doc="share of a tax reassessment collected at once; the rest stays a claim on the firm")
@@ -65,30 +76,43 @@ class FirmWorld:
     w_report: float = nonneg(5.0, doc="weight of a police report in the expected-sanction index")
     w_reassessment: float = nonneg(1.0, doc="weight of a tax reassessment (times 1 + surcharge) in the expected-sanction index")
     w_coercive: float = nonneg(0.4, doc="weight of a coercive fine in the expected-sanction index")
-    p_comply_order: float = prob(0.5, doc="chance a firm actually implements an order's measures (halved for an actor's company)")
+    p_comply_order: float = prob(0.5, doc="chance a firm actually implements an order's measures")
+    p_comply_order_criminal: float = prob(0.25, doc="chance a threat actor's company implements an order's measures (assumption: half the ordinary chance)")
+    remediation_effect_criminal: float = prob(
+        0.4, doc="share of evasion removed when a threat actor's company complies with an order (assumption: half the ordinary effect)"
+    )
 
 
 @dataclass
 class ActorWorld:
     """Threat actors: numbers, capacity, intent and behaviour, SPEC 2.5 and 4.2."""
 
-    n_initial: int = nonneg(1_200, "assumption: order of magnitude of NTAES-known actors nationally")
-    companies_mean: float = param(2.2, 1.0, 20.0, "seed 001: one actor, several companies (size assumption)")
-    rate_new_year: float = nonneg(90.0, doc="new actors per year nationally (1:1)")
+    n_initial: int = nonneg(1_200, "assumption: latent criminal operators nationally (NTAES identified ~100 of them, seed 001 note viii)")
+    companies_mean: float = param(2.2, 1.0, 20.0, "seed 001: one actor, several companies (size assumption)", "mean size of an actor's target portfolio of companies")
+    rate_new_year: float = nonneg(110.0, doc="new actors per year nationally (1:1); with the exit hazards this sets the steady-state stock")
+    rate_exit_year: float = prob(
+        0.08, doc="annual hazard that an actor leaves work-related crime for reasons outside the model (age, emigration, other crime)"
+    )
     p_prior_record: float = prob(0.60, "seed 001 target 72% (initial share before 2014 is an assumption)")
     p_prior_bankruptcy: float = prob(0.35, "seed 001 target 45% (initial share before 2014 is an assumption)")
     capacity_mean_mnok: float = nonneg(5.0, doc="initial capacity, MNOK (money, facilitators)")
+    capacity_log_sd: float = param(0.8, 0.0, 3.0, doc="log-sd of an actor's initial capacity (lognormal; its mean stays capacity_mean_mnok)")
+    intent_sd: float = prob(0.1, doc="sd of a new actor's intent around intent_initial")
     reinvest: float = prob(0.3, doc="share of illicit profit that adds to capacity")
     capacity_cost_mnok_year: float = nonneg(0.4, doc="upkeep of capacity per company and year, MNOK")
-    rate_open_year: float = nonneg(0.5, doc="company registrations per actor-year at reference capacity")
+    rate_open_year: float = nonneg(2.0, doc="company registrations per year per company missing from the actor's target portfolio")
+    rate_company_close_year: float = prob(0.10, doc="annual hazard that an actor winds up a company (deregistered, no bankruptcy)")
     max_companies: int = nonneg(8, doc="most companies one actor runs at once")
     rate_phoenix_year: float = nonneg(
-        0.10, "seed 001: 45% had a leading role in a bankrupt firm (rate assumption)", "planned bankruptcies per company-year"
+        0.3, "seed 001: 45% had a leading role in a bankrupt firm (rate assumption)", "planned bankruptcies per company-year"
     )
     phoenix_heat_mult: float = nonneg(6.0, doc="multiplier on the phoenix hazard when a company has been inspected or sanctioned")
-    displacement_threshold: float = param(
-        0.10, 0.0, 1.0, "seeds 001, 003 (threshold assumption)", "perceived-risk gap that makes an actor move sector"
+    displacement_sensitivity: float = nonneg(
+        4.0, "seeds 001, 003 (actors shift sectors and regions); size assumption", "logit weight of perceived control rate (controls per firm-year) in an actor's choice of where to operate"
     )
+    p_other_region: float = prob(0.15, doc="attractiveness of operating outside the home region relative to at home (mobility cost)")
+    p_refocus_month: float = prob(0.1, doc="monthly chance an actor reconsiders where to operate (sector and region)")
+    p_successor_moves: float = prob(0.5, doc="chance a phoenix successor is registered where the actor now operates, when that differs")
     camouflage_mean: float = prob(0.4, "seed 001: law-abiding facade (size assumption)")
     p_front_man: float = prob(
         0.8,
@@ -108,7 +132,6 @@ class ActorWorld:
     )
     capacity_min_open_mnok: float = nonneg(0.5, doc="capacity an actor needs to register a company, MNOK")
     impunity_days: float = nonneg(180.0, doc="days without a sanction after which intent starts to rise again")
-    p_displace_month: float = prob(0.5, doc="monthly chance an actor acts on a displacement motive")
     open_under_investigation: float = prob(0.5, doc="multiplier on company registrations while a police case is open")
     heat_per_inspection: float = nonneg(0.5, doc="heat a company gains from an inspection")
     heat_per_sanction: float = nonneg(1.0, doc="heat a company gains from a sanction")
@@ -117,6 +140,7 @@ class ActorWorld:
     intent_initial: float = prob(0.8, doc="mean intent of a new actor (0-1)")
     intent_sanction_drop: float = prob(0.15, doc="fall of intent per sanction felt")
     intent_impunity_rise: float = prob(0.02, doc="monthly rise of intent without sanctions")
+    intent_after_release: float = prob(0.5, doc="lowest intent of an actor who returns after a prison sentence")
     p_return_after_release: float = prob(0.5, doc="chance a released actor returns to work-related crime")
     p_straw_man: float = prob(0.3, doc="chance a banned actor still opens a company through a front man")
     extraction: float = prob(0.5, doc="share of a firm's illicit gain the actor takes")
@@ -155,7 +179,9 @@ class DetectionWorld:
     p_detect_underpay: float = prob(0.35, doc="chance an inspection sees underpayment in a firm that has it")
     detect_saturation: float = nonneg(3.0, doc="detection grows linearly with the evading share up to 1/this, then saturates")
     joint_camouflage_factor: float = prob(0.5, doc="share of an actor's camouflage that still works against a joint control")
-    p_other_violation: float = prob(0.35, doc="chance of some other (HSE) violation in any inspected firm")
+    p_other_violation: float = prob(
+        0.6, "Riksrevisjonen Dok. 3:15 (2015-2016): ~65% of NLI inspections led to a reaction (public_figures.md)", "chance of some other (HSE) violation in any inspected firm"
+    )
     joint_detect_mult: float = param(
         1.4, 1.0, 5.0, "seed 000/001: joint controls combine agencies' tools", "detection multiplier for joint controls"
     )
@@ -168,6 +194,9 @@ class DetectionWorld:
     )
     p_link_successor: float = prob(0.5, doc="chance a tax register signal links a phoenix successor to its actor")
     p_report_agency_signal: float = prob(0.02, doc="chance a Tax signal about an actor's company becomes a police report by Tax")
+    p_identify_person: float = prob(
+        0.8, doc="chance that checking a worker who works undeclared or without the right to work reveals it (ID, registers, interview)"
+    )
 
 
 @dataclass
@@ -179,6 +208,7 @@ class JusticeWorld:
     p_drop_evidence_base: float = prob(0.33, "seed 001: ~250 of 941 dropped for evidence", "chance a one-agency case is dropped for lack of evidence")
     drop_per_agency: float = prob(0.05, doc="fall of the drop chance per extra agency")
     dur_sentence_mean: float = nonneg(540.0, doc="mean prison sentence, days")
+    sentence_log_sd: float = param(0.6, 0.0, 3.0, doc="log-sd of the lognormal sentence length (its mean stays dur_sentence_mean)")
     dur_case_mean: float = nonneg(240.0, doc="mean investigation work time, days")
     dur_case_cv: float = nonneg(0.6, doc="coefficient of variation of the investigation time")
 
