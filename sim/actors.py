@@ -75,6 +75,7 @@ class ActorTable:
         "n_target": np.int32,
         "central": np.bool_,
         "t_identified": np.float64,
+        "phoenix_at_first_signal": np.int32,  # phoenix bankruptcies run when an agency first shared a signal (-1: none yet)
     }
 
     def __init__(self, n: int = 64) -> None:
@@ -202,6 +203,7 @@ def spawn_actor(m: AkrimModel, rng: np.random.Generator, initial: bool) -> Threa
     t.bankrupt_role[aid] = r[3] < w.p_prior_bankruptcy
     t.t_last_sanction[aid] = -1e9
     t.t_identified[aid] = -1.0
+    t.phoenix_at_first_signal[aid] = -1
     nreg = len(m.tables.regions)
     home = int(min(np.searchsorted(np.cumsum(m.tables.region_share), r[4] * m.tables.region_share.sum(), side="right"), nreg - 1))
     cell = choose_cell(m, home, r[5])
@@ -375,7 +377,8 @@ def actors_monthly(m: AkrimModel, months: float) -> None:
     n = t.n
     owned = pop.owner >= 0
     working = pop.status == 0  # a suspended company earns nothing
-    gain = (pop.u * fw.tax_wedge + pop.w * fw.underpay_gain) * pop.wage_bill() * w.extraction * working
+    share = m.cfg.world.costs.undeclared_wage_share
+    gain = (pop.u * share * fw.tax_wedge + pop.w * fw.underpay_gain) * pop.wage_bill() * w.extraction * working
     profit = np.bincount(pop.owner[owned], weights=gain[owned], minlength=n)[:n] / 1e6 * months / 12.0
     nfirms = np.bincount(pop.owner[owned], minlength=n)[:n]
     act = t.active_mask()

@@ -135,6 +135,11 @@ class Centre(mesa.Agent):
         f = self.files.get(aid)
         if f is None:
             f = self.files[aid] = ActorFile(t_first_signal=now, t_evidence=now)
+        if block >= 0 and m.pop.firm_id[block] != fid:
+            # The company went bankrupt (or was released) while the signal travelled: it says
+            # little about where the actor operates now. Slow sharing loses targets this way.
+            weight *= m.cfg.world.detection.gone_company_worth
+            block = -1
         f.evidence = self.evidence_now(f) + weight
         f.t_evidence = f.t_last_signal = now
         f.agencies.add(agency)
@@ -233,12 +238,33 @@ class Centre(mesa.Agent):
         f.t_last_prioritised = m.env.now
         y = m.year_idx
         m.metrics.add(y, "actors_prioritised", self.region)
+        t = m.ta
         if a.t_first_prioritised is None:
             a.t_first_prioritised = m.env.now
-            m.metrics.ratio(y, "phoenix_before_target_mean", float(m.ta.n_phoenix[aid]), 1.0)
-            m.metrics.ratio(y, "days_to_first_priority_mean", m.env.now - a.t_arrived, 1.0)
+            since = max(int(t.phoenix_at_first_signal[aid]), 0)
+            m.metrics.ratio(y, "phoenix_before_target_mean", float(t.n_phoenix[aid] - since), 1.0)
+            m.metrics.ratio(y, "days_to_first_priority_mean", m.env.now - f.t_first_signal, 1.0)
         m.log.add(m.env.now, "meeting_priority", region=self.region, actor=aid, agency="centre", value=f.score)
+        self._desk_measures(aid, f)
         self.actions.add(aid, None, f.score)
+
+    def _desk_measures(self, aid: int, f: ActorFile) -> None:
+        """The control group's measures that need no field action (seed 002, TA10): the police
+        open a case on the actor's known companies, Tax audits them."""
+        m = self.model
+        pop, lv = m.pop, m.policy.centres
+        alive = [b for b, fid in f.known.items() if pop.firm_id[b] == fid and pop.owner[b] == aid]
+        if not alive:
+            return
+        ids = pop.firm_id[np.array(alive, dtype=np.int64)] * 4096 + self.n_meetings % 4096
+        u = keyed_uniform(m.streams.key(f"centre.{self.name}.desk"), np.concatenate([ids * 2, ids * 2 + 1]))
+        for i, b in enumerate(alive):
+            if u[i] < lv.p_case_on_priority:
+                m.police.report(b, source="centre", agencies=f.agencies | {"police"})
+            if u[len(alive) + i] < lv.p_audit_on_priority and pop.u[b] > 0.05:
+                pop.n_insp[b] += 1
+                m.metrics.add(m.year_idx, "tax_audits", int(pop.region[b]), int(pop.sector[b]))
+                m.sanctions.apply(b, "tax", found_und=True, found_under=False, agencies={"tax"})
 
     def _targets(self, aid: int) -> list[int]:
         """The companies of ``aid`` an action can control: known and alive, or linked by the registers."""

@@ -97,8 +97,13 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     # Beyond SPEC 5: diagnostics used by tests and reports.
     ("actors_prioritised", "flow", "r", "threat actors newly prioritised by a leader group"),
     ("actions_target_gone", "flow", "r", "actions against a prioritised actor that found none of its companies (stale intelligence)"),
-    ("phoenix_before_target_mean", "mean", "", "mean phoenix bankruptcies an actor had run when first prioritised"),
-    ("days_to_first_priority_mean", "mean", "", "mean days from an actor's arrival to its first prioritisation"),
+    (
+        "phoenix_before_target_mean",
+        "mean",
+        "",
+        "mean phoenix bankruptcies an actor ran between the first signal an agency shared about it and its first prioritisation",
+    ),
+    ("days_to_first_priority_mean", "mean", "", "mean days from the first signal about an actor reaching a centre to its first prioritisation"),
     ("companies_opened", "flow", "rs", "companies registered by threat actors (not phoenix successors in the same workplace)"),
     ("actor_moves", "flow", "rs", "threat actors moving where they operate (displacement), by destination"),
     ("signals_shared", "flow", "r", "signals that reached a partner or a centre"),
@@ -284,7 +289,7 @@ class Observer:
         self.t_last_cost = m.env.now
         wage = m.tables.wage[pop.sector]
         per_year = (
-            pop.n_und * wage * fw.tax_wedge
+            pop.n_und * wage * cw.undeclared_wage_share * fw.tax_wedge
             + pop.n_under * wage * fw.underpay_gain
             + pop.n_und * ww.p_benefit_while_undeclared * ww.benefit_nok_month * 12.0
             + pop.n_expl * cw.exploitation_harm_nok_year

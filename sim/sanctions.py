@@ -152,7 +152,8 @@ class Sanctions:
         p_tax = {"nli": pol.p_tax_reassess_nli, "centre": pol.centre.p_tax_reassess, "tax": 1.0, "nav": 0.0}[origin]
         if found_und and u["tax"] < p_tax:
             used = True
-            nok = float(pop.u[b]) * float(pop.wage_bill(b)) * wf.tax_wedge * pol.lookback_years * (1.0 + pol.tax_surcharge)
+            share = m.cfg.world.costs.undeclared_wage_share
+            nok = float(pop.u[b]) * float(pop.wage_bill(b)) * share * wf.tax_wedge * pol.lookback_years * (1.0 + pol.tax_surcharge)
             m.metrics.add(y, "tax_reassessed_nok", region, sector, nok)
             collected = wf.tax_collected_share
             pop.liab[b] += (1.0 - collected) * nok

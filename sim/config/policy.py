@@ -122,6 +122,14 @@ class CentresPolicy:
     dur_file_dormant: float = nonneg(
         730.0, doc="days without new evidence after which a centre closes an actor's file (the actor stops being a central threat actor)"
     )
+    p_case_on_priority: float = prob(
+        0.4,
+        "seed 002, TA10 (the control group plans measures across agencies); probability assumption",
+        "chance the police open a case on each known company of a newly prioritised actor (no field action needed)",
+    )
+    p_audit_on_priority: float = prob(
+        0.4, "seed 002, TA10; probability assumption", "chance Tax audits each known company of a newly prioritised actor"
+    )
     sector_priority: dict[str, float] = field(
         default_factory=dict,
         metadata={

@@ -20,7 +20,7 @@ class PopulationWorld:
     sectors_file: str = "sectors.csv"  # sim/data/ file; every row sourced
     regions_file: str = "regions.csv"  # sim/data/ file; every row sourced
     slot_headroom: float = param(0.25, 0.0, 2.0, doc="spare job slots per firm for growth, share of size")
-    p_opportunistic: float = prob(0.22, doc="share of non-criminal firms that are opportunistic, scaled by sector propensity")
+    p_opportunistic: float = prob(0.35, doc="share of non-criminal firms that are opportunistic, scaled by sector propensity")
     size_sigma: float = param(1.0, 0.1, 3.0, doc="log-sd of the lognormal firm-size distribution")
 
 
@@ -43,16 +43,19 @@ class FirmWorld:
     w_max_opportunistic: float = prob(0.35, doc="highest underpaid share an opportunistic firm chooses")
     w_max_criminal: float = prob(0.80, doc="highest underpaid share of a threat actor's firm")
     beta: float = param(4.0, 0.0, 50.0, doc="sharpness of the response to net gain (bounded rationality)")
-    z0: float = param(-1.0, -10.0, 10.0, doc="intercept of the evasion index")
-    norm_weight: float = param(2.0, 0.0, 20.0, doc="weight of the peer norm (share of evaders among peers)")
+    z0: float = param(0.5, -10.0, 10.0, doc="intercept of the evasion index")
+    norm_weight: float = param(1.0, 0.0, 20.0, doc="weight of the peer norm (share of evaders among peers)")
     honesty_sd: float = param(1.0, 0.0, 5.0, doc="sd of each firm's fixed intrinsic honesty")
     adjust: float = prob(0.5, doc="share of the gap to the target closed at each review")
     sanction_multiple: float = param(3.0, 0.0, 50.0, doc="expected sanction per NOK evaded when caught, before policy levers")
     detect_amplifier: float = param(
-        2.0, 0.0, 50.0, doc="how much firms over-weight the control rate they see among peers; perceived detection = 1 - exp(-amplifier x rate)"
+        8.0,
+        0.0,
+        50.0,
+        "assumption: perceived detection far above actual control rates (median ~0.4 a year against ~7% of risk-sector firms inspected)", doc="how much firms over-weight the control rate they see among peers; perceived detection = 1 - exp(-amplifier x rate)"
     )
     deterrence_sd: float = param(
-        1.0,
+        1.5,
         0.0,
         5.0,
         "assumption (firms differ in how strongly they respond to detection risk; e.g. Allingham-Sandmo with heterogeneous risk aversion)",
@@ -194,6 +197,9 @@ class DetectionWorld:
     )
     p_link_successor: float = prob(0.5, doc="chance a tax register signal links a phoenix successor to its actor")
     p_report_agency_signal: float = prob(0.02, doc="chance a Tax signal about an actor's company becomes a police report by Tax")
+    gone_company_worth: float = prob(
+        0.25, doc="worth of a signal about a company that no longer exists when the signal reaches the centre (stale intelligence)"
+    )
     p_identify_person: float = prob(
         0.8, doc="chance that checking a worker who works undeclared or without the right to work reveals it (ID, registers, interview)"
     )
@@ -221,6 +227,11 @@ class CostWorld:
     nok_per_fte_year: float = nonneg(1_200_000.0, doc="full cost of one enforcement FTE, NOK/year")
     phoenix_loss_nok: float = nonneg(1_500_000.0, doc="unpaid taxes and wage claims left by one planned bankruptcy")
     exploitation_harm_nok_year: float = nonneg(30_000.0, doc="non-wage harm per exploited worker-year")
+    undeclared_wage_share: float = prob(
+        0.5,
+        "SPEC 5 / calibration: the measure counts workers 'wholly or partly' undeclared (share assumption)",
+        "share of an undeclared worker's wage that is paid undeclared (evaded tax, reassessments and illicit gain are on this part)",
+    )
 
 
 @dataclass
