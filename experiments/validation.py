@@ -10,7 +10,7 @@ Core objects:
         in one long record (column ``table``: annual / region / sector; ``unit``: region or sector).
     Verdict - a check's outcome: ``passed`` (True, False, or None when it could not be judged),
         one sentence, and its numbers table.
-    mean_ci - mean and 95% t-interval of paired differences or replicates.
+    mean_ci - mean and 95% t-interval of paired differences or replicates; welch - two-sample test.
     diminishing_returns, monotone_distinguishable, level_and_trend, stock_level, steady_state,
         scale_agreement, displacement - the verdicts, each on a small data frame.
 
@@ -46,6 +46,10 @@ class Verdict:
     passed: bool | None
     text: str
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        if self.passed is not None:
+            self.passed = bool(self.passed)  # numpy booleans are not ``True``
 
     @property
     def word(self) -> str:
@@ -312,11 +316,20 @@ def steady_state(values: pd.DataFrame, max_rel_change: float, what: str = "stock
                        f"steady means within +-{max_rel_change:.0%})", tab)
 
 
-def bonferroni_z(m: int, alpha: float = 0.05) -> float:
-    """Two-sided z threshold such that ``m`` independent null comparisons all pass with probability >= 1 - alpha."""
+def welch(a: Any, b: Any) -> tuple[float, float, float]:
+    """``(difference of means, t, two-sided p)`` of Welch's t-test (NaN p with fewer than two values a side)."""
     from scipy import stats
 
-    return float(stats.norm.ppf(1 - alpha / (2 * max(1, m))))
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    d = float(a.mean() - b.mean()) if a.size and b.size else math.nan
+    if a.size < 2 or b.size < 2:
+        return d, math.nan, math.nan
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    if va + vb == 0:
+        return d, (0.0 if d == 0 else math.copysign(math.inf, d)), (1.0 if d == 0 else 0.0)
+    t = d / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    return d, t, float(2 * stats.t.sf(abs(t), df))
 
 
 def scale_agreement(data: pd.DataFrame, kpis: list[str], reference: float | None = None, alpha: float = 0.05,
@@ -328,65 +341,59 @@ def scale_agreement(data: pd.DataFrame, kpis: list[str], reference: float | None
             independent samples: a seed does not pair across scales, the populations differ).
         kpis: The KPIs to compare.
         reference: The scale the others are compared with (default: the largest).
-        alpha: Family-wise error per KPI: a KPI fails if in some year and scale the difference of
-            means exceeds ``z*`` combined standard errors, ``z*`` Bonferroni-adjusted over that KPI's
-            year x scale comparisons (a scale-invariant model fails a KPI with probability <= alpha).
-        pooled: Optional (first, last) years whose per-seed sum is compared too, at plain 2 SE
-            (the build-up years, where a bias shows as the same sign year after year).
+        alpha: Family-wise error per KPI. In each year, each other scale is compared with the
+            reference by Welch's t-test; a KPI fails if some p-value is below ``alpha / m``, ``m``
+            its year x scale comparisons (Bonferroni: a scale-invariant model fails a KPI with
+            probability <= alpha).
+        pooled: Optional (first, last) years whose per-seed sum is compared too, by Welch's test at
+            ``alpha`` (the build-up years, where a bias shows as the same sign year after year).
 
-    The table: per KPI and scale, the years compared, the largest |z|, the years beyond ``z*`` and
-    beyond 2; ``passed`` is None if some comparison has fewer than two runs on a side.
+    The table: per KPI and scale, the years compared, the largest |t|, the years failing, the
+    largest relative difference of means and the pooled test; ``passed`` is None if some
+    comparison has fewer than two runs on a side. With two runs a side the test only detects
+    large differences: the document says how many runs each scale had.
     """
     scales = sorted(data["scale"].unique())
     ref = max(scales) if reference is None else reference
     others = [s for s in scales if s != ref]
     years = sorted(data["year"].unique())
-    zstar = bonferroni_z(len(years) * len(others), alpha)
+    m = len(years) * len(others)
     rows, judged, bad = [], True, []
     missing = [k for k in kpis if k not in data.columns or data[k].isna().all()]
     for k in kpis:
         if k in missing:
             continue
-        g = data.groupby(["scale", "year"])[k].agg(["mean", "std", "count"])
         for s in others:
-            zs = []
+            tests = []
             for y in years:
-                try:
-                    a, b = g.loc[(s, y)], g.loc[(ref, y)]
-                except KeyError:
-                    continue
-                if a["count"] < 2 or b["count"] < 2:
+                a = data.loc[(data["scale"] == s) & (data["year"] == y), k].dropna()
+                b = data.loc[(data["scale"] == ref) & (data["year"] == y), k].dropna()
+                d, t, p = welch(a, b)
+                if not math.isfinite(p):
                     judged = False
                     continue
-                se = math.sqrt(a["std"] ** 2 / a["count"] + b["std"] ** 2 / b["count"])
-                d = a["mean"] - b["mean"]
-                zs.append((y, 0.0 if se == 0 and d == 0 else (math.inf if se == 0 else d / se), d, b["mean"]))
-            row = {"kpi": k, "scale": s, "reference": ref, "years": len(zs),
-                   "max_abs_z": max((abs(z) for _, z, _, _ in zs), default=math.nan),
-                   "years_beyond_zstar": [y for y, z, _, _ in zs if abs(z) > zstar],
-                   "years_beyond_2": len([1 for _, z, _, _ in zs if abs(z) > 2]),
-                   "max_rel_diff": max((abs(d) / abs(r) for _, _, d, r in zs if r), default=math.nan)}
+                tests.append((y, t, p, d / abs(b.mean()) if b.mean() else math.nan))
+            row = {"kpi": k, "scale": s, "reference": ref, "years": len(tests),
+                   "max_abs_t": max((abs(t) for _, t, _, _ in tests), default=math.nan),
+                   "years_failing": [y for y, _, p, _ in tests if p < alpha / m],
+                   "max_rel_diff": max((abs(r) for *_, r in tests if math.isfinite(r)), default=math.nan)}
             if pooled:
-                p = data[data["year"].between(*pooled)].groupby(["scale", "seed"])[k].sum()
-                pa, pb = p.get(s), p.get(ref)
-                if pa is not None and pb is not None and len(pa) >= 2 and len(pb) >= 2:
-                    se = math.sqrt(pa.var(ddof=1) / len(pa) + pb.var(ddof=1) / len(pb))
-                    d = pa.mean() - pb.mean()
-                    row["pooled_z"] = d / se if se > 0 else (0.0 if d == 0 else math.inf)
-                    row["pooled_rel_diff"] = d / pb.mean() if pb.mean() else math.nan
-                else:
-                    row["pooled_z"] = math.nan
-            if row["years_beyond_zstar"] or (pooled and abs(row.get("pooled_z", 0.0)) > 2):
+                sel = data[data["year"].between(*pooled)]
+                pa = sel[sel["scale"] == s].groupby("seed")[k].sum()
+                pb = sel[sel["scale"] == ref].groupby("seed")[k].sum()
+                d, t, p = welch(pa, pb)
+                row.update({"pooled_rel_diff": d / pb.mean() if len(pb) and pb.mean() else math.nan, "pooled_t": t, "pooled_p": p})
+            if row["years_failing"] or (pooled and row["pooled_p"] < alpha):
                 bad.append(f"{k} at scale {s:g}")
             rows.append(row)
     tab = pd.DataFrame(rows)
     note = f" (not in this model version: {', '.join(missing)})" if missing else ""
+    test = f"Welch p < {alpha:g}/{m} in some year" + (f", or p < {alpha:g} for the {pooled[0]}-{pooled[1]} sum" if pooled else "")
     if bad:
-        return Verdict(False, f"disagree with scale {ref:g} beyond noise (z* = {zstar:.2f}{', or the pooled years beyond 2 SE' if pooled else ''}): "
-                              f"{', '.join(bad)}{note}", tab)
+        return Verdict(False, f"disagree with scale {ref:g} beyond noise ({test}): {', '.join(bad)}{note}", tab)
     if not judged or tab.empty:
         return Verdict(None, f"not judged: some scale has fewer than two runs{note}", tab)
-    return Verdict(True, f"every KPI agrees with scale {ref:g} within noise in every year (z* = {zstar:.2f}){note}", tab)
+    return Verdict(True, f"every KPI agrees with scale {ref:g} within noise in every year (no {test}){note}", tab)
 
 
 def shares(values: pd.DataFrame) -> pd.DataFrame:
