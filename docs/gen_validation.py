@@ -230,7 +230,7 @@ def specs_of(arms: dict[Any, Arm], s: Settings):
 
 def run_all(s: Settings, arms: dict[str, dict[Any, Arm]]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[Any, dict[int, str]]], dict[str, Any]]:
     """Run (or reuse) every spec; return (tables records, scale records, keys[section][arm][seed], info)."""
-    from experiments.execute import execute, make_client
+    from experiments.execute import execute, make_client, plan
     from experiments.runs import run_spec_safe
     from experiments.store import ResultStore
 
@@ -238,21 +238,21 @@ def run_all(s: Settings, arms: dict[str, dict[Any, Arm]]) -> tuple[pd.DataFrame,
     groups = {"tables": [(sec, a) for sec, a in arms.items() if sec != "scale"], "scale": [(sec, a) for sec, a in arms.items() if sec == "scale"]}
     keys: dict[str, dict[Any, dict[int, str]]] = {}
     info: dict[str, Any] = {}
-    client = None
-    if s.address != "none" and any(g for g in groups.values()):
-        client = make_client(s.address, s.workers)
+    planned_by = {name: [(sec, *x) for sec, a in secs for x in specs_of(a, s)] for name, secs in groups.items()}
+    todo = sum(len(plan([p[1] for p in pl], ResultStore(root / name))[0]) for name, pl in planned_by.items() if pl)
+    client = make_client(s.address, s.workers) if s.address != "none" and todo else None  # no cluster to reuse runs
     out = {}
     try:
-        for name, secs in groups.items():
-            planned = [(sec, *x) for sec, a in secs for x in specs_of(a, s)]
+        for name, planned in planned_by.items():
             if not planned:
                 out[name] = pd.DataFrame()
                 continue
             store = ResultStore(root / name)
             summ = execute([p[1] for p in planned], store, address=s.address, client=client, progress=s.progress,
                            desc=f"validation {name}", runner=V.run_tables_safe if name == "tables" else run_spec_safe)
-            info[name] = {"runs": summ.total, "reused": summ.skipped, "done": summ.done, "failed": summ.failed,
-                          "wall_s": round(summ.wall_s, 1), "stale": len(summ.stale)}
+            info[name] = (f"{summ.total} runs ({summ.skipped} reused from the store"
+                          + (f", {len(summ.stale)} of them from other code versions" if summ.stale else "")
+                          + f", {summ.done} run now in {summ.wall_s:.0f} s, {summ.failed} failed)")
             for (sec, _spec, arm, seed), k in zip(planned, summ.keys):
                 keys.setdefault(sec, {}).setdefault(arm, {})[seed] = k
             rec = store.load(keys=set(summ.keys))
@@ -686,7 +686,7 @@ def build(s: Settings) -> Path:
         head.append(f"> **{s.label}**\n")
     head.append(f"Command: `{cmd.strip()}`. Code {_code_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
                 f"{s.reps} paired seeds ({s.seed}-{s.seed + s.reps - 1}) at scale {s.scale:g} for the lever experiments, world "
-                f"{s.world or 'the commands default'}; run store `{s.store}` "
+                f"{s.world or 'the default of the commands'}; run store `{s.store}` "
                 f"({'; '.join(f'{k}: {v}' for k, v in info.items())}); {time.perf_counter() - t0:.0f} s wall on a 2-core machine "
                 "shared with other jobs.\n")
     head.append("## Summary\n")
