@@ -28,7 +28,9 @@ lever experiments), ``scales`` (scale-invariance scales), ``reps_full`` (seeds a
 which cost ~30 s a run), ``seed`` (the first seed), ``end`` (last year of the lever
 experiments, >= 2030), ``world`` (a world scenario; default: the commands' default world),
 ``sections`` (a subset of the seven names above), ``store``, ``out``, ``img``, ``address``,
-``workers``, ``progress``, ``label`` (a line under the title, e.g. which model generated it).
+``workers``, ``progress``, ``rerun_stale`` (recompute stored runs recorded by another code version;
+default: reuse them, with a warning in the document), ``label`` (a line under the title, e.g. which
+model generated it).
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ class Settings:
     address: str | None = None
     workers: int | None = None
     progress: bool = True
+    rerun_stale: bool = False
     label: str = ""
 
 
@@ -249,7 +252,11 @@ def run_all(s: Settings, arms: dict[str, dict[Any, Arm]]) -> tuple[pd.DataFrame,
                 continue
             store = ResultStore(root / name)
             summ = execute([p[1] for p in planned], store, address=s.address, client=client, progress=s.progress,
-                           desc=f"validation {name}", runner=V.run_tables_safe if name == "tables" else run_spec_safe)
+                           desc=f"validation {name}", runner=V.run_tables_safe if name == "tables" else run_spec_safe,
+                           rerun_stale=s.rerun_stale, rerun_hint="to recompute them, add rerun_stale=true")
+            if summ.stale and not s.rerun_stale:
+                info.setdefault("_stale", 0)
+                info["_stale"] += len(summ.stale)
             info[name] = (f"{summ.total} runs ({summ.skipped} reused from the store"
                           + (f", {len(summ.stale)} of them from other code versions" if summ.stale else "")
                           + f", {summ.done} run now in {summ.wall_s:.0f} s, {summ.failed} failed)")
@@ -353,6 +360,13 @@ def _ci_frame(values: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _paired_lines(ax: Any, x: Any, vals: pd.DataFrame) -> None:
+    """One thin grey line per seed (paired runs) and the mean in blue."""
+    for _, row in vals.iterrows():
+        ax.plot(x, row.to_numpy(dtype=float), color="0.75", lw=0.8)
+    ax.plot(x, vals.mean().to_numpy(dtype=float), "o-", color="C0", lw=2)
+
+
 def _series(records: pd.DataFrame, keys: dict[int, str], col: str) -> pd.DataFrame:
     """Seeds x years of an annual column."""
     a = records[(records["table"] == "annual") & records["run_key"].isin(set(keys.values()))]
@@ -388,14 +402,14 @@ def sec_deterrence(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict
     v = V.diminishing_returns(vals, n_base)
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.2))
     c = _ci_frame(vals)
-    x = n_base * c["level"]
-    ax[0].errorbar(x, 100 * c["mean"], yerr=[100 * (c["mean"] - c["ci_low"]), 100 * (c["ci_high"] - c["mean"])], fmt="o-", capsize=3)
-    ax[0].set_xlabel("NLI inspectors from 2026")
+    _paired_lines(ax[0], n_base * np.asarray(sorted(vals.columns)), 100 * vals[sorted(vals.columns)])
+    ax[0].set_xlabel("NLI inspectors from 2026 (grey: each seed; blue: mean)")
     ax[0].set_ylabel(f"undeclared work, % (mean {WINDOW[0]}-{WINDOW[1]})")
     for k in sorted(ok):
         ser = _series(rec, ok[k], "undeclared_work_share").mean()
         ax[1].plot(ser.index, 100 * ser.to_numpy(), label=f"x{k:g}")
     ax[1].axvline(int(START[:4]), color="0.6", lw=0.8, ls="--")
+    ax[1].xaxis.get_major_locator().set_params(integer=True)
     ax[1].set_ylabel("undeclared work, %")
     ax[1].legend(fontsize=7)
     fig.tight_layout()
@@ -425,10 +439,11 @@ def sec_latency(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[An
             continue
         vals = V.per_seed(rec, ok, col, WINDOW, how)
         v = V.monotone_distinguishable(vals, label)
-        c = _ci_frame(vals)
-        ax.errorbar(c["level"], c["mean"], yerr=[c["mean"] - c["ci_low"], c["ci_high"] - c["mean"]], fmt="o-", capsize=3)
+        _paired_lines(ax, np.asarray(sorted(vals.columns)), vals[sorted(vals.columns)])
         ax.set_xscale("log")
-        ax.set_xlabel("latency multiplier from 2026")
+        ax.set_xticks(list(LATENCY_MULTIPLES), [f"x{k:g}" for k in LATENCY_MULTIPLES])
+        ax.minorticks_off()
+        ax.set_xlabel("latency multiplier from 2026 (grey: each seed)")
         ax.set_title(label, fontsize=8)
         md.append(f"**{label}** (`{col}`):\n")
         md.append(md_table(v.table, {"difference": ".4g", "ci_low": ".4g", "ci_high": ".4g", "mean_from": ".5g", "mean_to": ".5g"}))
@@ -517,6 +532,7 @@ def sec_undeclared(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: l
     ax.fill_between([2019, 2024], 100 * (lvl.value - lvl.tolerance), 100 * (lvl.value + lvl.tolerance), color="C2", alpha=0.2,
                     label="reported ~20% (+- tolerance), 2019-24")
     ax.set_ylabel("undeclared work, %")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=7)
     fig.tight_layout()
     md.append(doc.figure(fig, "undeclared", "undeclared work over time"))
@@ -557,7 +573,8 @@ def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[
         else:
             md.append(doc.missing("stocks", f"{col} steady", f"years {STEADY_YEARS}", "the runs end earlier"))
     ax.set_yscale("log")
-    ax.set_ylabel("actors at year end")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel("actors at year end (band: min-max of seeds)")
     ax.legend(fontsize=7)
     fig.tight_layout()
     md.insert(2, doc.figure(fig, "stocks", "threat-actor stocks"))
@@ -591,6 +608,7 @@ def sec_scale(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[Any,
             se = gg["std"] / np.sqrt(gg["count"])
             ax.errorbar(gg["year"] + 0.08 * sorted(arms).index(sc), gg["mean"], yerr=2 * se, fmt="o-", ms=2, lw=0.8, capsize=1, label=f"{sc:g}")
         ax.set_title(k, fontsize=8)
+        ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0][0].legend(fontsize=6, title="scale", title_fontsize=6)
     fig.tight_layout()
     md.append(doc.figure(fig, "scale", "KPIs by scale"))
@@ -630,7 +648,7 @@ def sec_targets(doc: Doc) -> str:
         w, q05, q50, q95 = verdict(t, pred[t.id].dropna())
         rows.append([t.id, t.role, _rep(t, _fmt), f"{_fmt(t.display(q50), t.unit)} ({_fmt(t.display(q05), t.unit)} - {_fmt(t.display(q95), t.unit)})", w])
         doc.summary.append(("targets", t.id, w.upper()))
-        res.append((t, (pred[t.id].dropna().to_numpy(dtype=float) - t.centre()) / t.tolerance))
+        res.append((t, np.array([t.residual(float(x)) for x in pred[t.id].dropna()])))  # 0 inside a range, as in the fit
     tab = pd.DataFrame(rows, columns=["target", "role", "reported", "model median (90% interval)", "verdict"])
     if res:
         fig, ax = plt.subplots(figsize=(6.5, 0.28 * len(res) + 1))
@@ -638,7 +656,7 @@ def sec_targets(doc: Doc) -> str:
         ax.set_yticks(range(1, len(res) + 1), [f"{t.id} ({t.role})" for t, _ in res], fontsize=7)
         ax.axvspan(-1, 1, color="C2", alpha=0.15)
         ax.axvline(0, color="k", lw=0.6)
-        ax.set_xlabel("(model - reported) / tolerance; box 25-75%, whiskers 5-95%")
+        ax.set_xlabel("residual: (model - reported) / tolerance (0 inside a range); box 25-75%, whiskers 5-95%")
         fig.tight_layout()
         md.append(doc.figure(fig, "targets", "targets against the posterior predictive"))
     md.append(md_table(tab))
@@ -684,6 +702,10 @@ def build(s: Settings) -> Path:
             "_Generated by `docs/gen_validation.py`; do not edit by hand. Every verdict is computed from the runs below._\n"]
     if s.label:
         head.append(f"> **{s.label}**\n")
+    stale = info.pop("_stale", 0)
+    if stale:
+        head.append(f"> **Warning:** {stale} of the runs were reused from the store but recorded by another code version "
+                    "(after a model change they may be results of the old model); `rerun_stale=true` recomputes them.\n")
     head.append(f"Command: `{cmd.strip()}`. Code {_code_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
                 f"{s.reps} paired seeds ({s.seed}-{s.seed + s.reps - 1}) at scale {s.scale:g} for the lever experiments, world "
                 f"{s.world or 'the default of the commands'}; run store `{s.store}` "
