@@ -118,12 +118,16 @@ class Settings:
     label: str = ""
 
 
+TEXT_KEYS = ("label", "store", "out", "img", "address", "world")
+
+
 class UsageError(ValueError):
     """A bad key or value: one line naming it and what is allowed."""
 
 
 def parse(argv: list[str]) -> Settings:
     """``key=value`` arguments into Settings (raises UsageError naming the key)."""
+    import yaml
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
@@ -133,8 +137,11 @@ def parse(argv: list[str]) -> Settings:
             raise UsageError(f"argument {a!r} (allowed: key=value with key one of {[f.name for f in dataclasses.fields(Settings)]})")
         k, v = a.split("=", 1)
         try:
-            base = OmegaConf.merge(base, OmegaConf.from_dotlist([f"{k}={v}"]))
-        except OmegaConfBaseException as exc:
+            if k in TEXT_KEYS:  # free text (a label, a path): taken as written, never parsed as YAML
+                base = OmegaConf.merge(base, {k: v})
+            else:
+                base = OmegaConf.merge(base, OmegaConf.from_dotlist([f"{k}={v}"]))
+        except (OmegaConfBaseException, yaml.YAMLError) as exc:
             allowed = [f.name for f in dataclasses.fields(Settings)]
             why = f"one of {allowed}" if k not in allowed else f"a value of type {Settings.__annotations__[k]}"
             raise UsageError(f"{k} = {v} (allowed: {why}; {str(exc).splitlines()[0]})") from None

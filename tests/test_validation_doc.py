@@ -239,9 +239,10 @@ def test_execute_uses_the_given_runner(tmp_path):
 def test_settings_parse_and_errors(gen):
     s = gen.parse(["reps=3", "scales=[0.02,0.05]", "sections=[deterrence,scale]"])
     assert s.reps == 3 and s.scales == [0.02, 0.05] and s.sections == ["deterrence", "scale"]
+    assert gen.parse(["label=pre-rebuild: a check, {not yaml} [1"]).label == "pre-rebuild: a check, {not yaml} [1"
     for argv, match in ((["repz=3"], r"repz = 3 \(allowed: one of"), (["reps=1"], r"reps = 1 \(allowed: a whole number >= 2"),
                         (["sections=[nonsense]"], r"sections = \['nonsense'\]"), (["scale=2"], r"scale = 2.0 \(allowed"),
-                        (["reps"], r"argument 'reps'")):
+                        (["reps"], r"argument 'reps'"), (["scales=[0.1,"], r"scales = \[0.1, \(allowed")):
         with pytest.raises(gen.UsageError, match=match):
             gen.parse(argv)
 
