@@ -5,7 +5,8 @@ Core objects:
     load_targets(path) - read and check ``calibration/targets.yaml``; raises TargetError naming
         the target and the field.
     statistics(annual, targets, cfg, by_region) - one number per target from a run's annual table
-        (and its regional table, for the targets of one centre region).
+        (and its regional table, for the targets of one centre region); record_statistics - the
+        same from a stored run (``experiments.tables`` records carry the regional rows).
 
 Roles: ``fit`` targets enter the ABC distance; ``validation`` targets (the 2024 figures) are only
 compared with the posterior predictive; ``check`` and ``input`` are reported figures the model
@@ -333,6 +334,18 @@ def statistics(annual: Any, targets: list[Target], cfg: Any = None, by_region: A
         if t.compared and all(y in have for y in range(t.years[0], t.years[1] + 1)):
             out[t.id] = t.statistic(annual, cfg, by_region)
     return out
+
+
+def record_statistics(record: Any, targets: list[Target], cfg: Any = None) -> dict[str, float]:
+    """``statistics`` of one stored run (a plain annual record, or a long record).
+
+    A long record of ``experiments.tables`` holds annual, regional and sectoral rows; its regional
+    rows feed the targets of one region.
+    """
+    from experiments.tables import split
+
+    annual, by_region, _ = split(record)
+    return statistics(annual, targets, cfg, by_region)
 
 
 def columns_used(targets: list[Target], columns: Any) -> dict[str, str]:

@@ -5,9 +5,8 @@
 checks themselves are tested on synthetic tables (``tests/test_validation_doc.py``).
 
 Core objects:
-    run_tables_safe(spec, key) - one run as ``execute``'s ``runner``: the annual table plus the
-        regional and sectoral tables and the threat actors' new company registrations (event log),
-        in one long record (column ``table``: annual / region / sector; ``unit``: region or sector).
+    run_tables_safe(spec, key) - one run as ``execute``'s ``runner``: every table and the threat
+        actors' new company registrations, in one long record (``experiments.tables``).
     Verdict - a check's outcome: ``passed`` (True, False, or None when it could not be judged),
         one sentence, and its numbers table.
     mean_ci - mean and 95% t-interval of paired differences or replicates; welch - two-sample test.
@@ -20,20 +19,17 @@ the issue states, never results.
 
 from __future__ import annotations
 
-import json
 import math
-import time
-import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-# Kinds of event that are a threat actor's new company registration: a new front company, and a
-# phoenix successor of a bankrupt one. Kinds the model version does not log are left out and
-# named in the document.
-REGISTRATION_EVENTS = ("company_opened", "company_succeeded")
+from experiments.tables import REGISTRATION_EVENTS, add_registrations, run_tables, run_tables_events_safe  # noqa: F401 (used by the script)
+
+# The validation document's runner: every table and the threat actors' new registrations.
+run_tables_safe = run_tables_events_safe
 
 
 @dataclass
@@ -55,74 +51,6 @@ class Verdict:
     def word(self) -> str:
         """PASS / FAIL / NOT JUDGED, for the document."""
         return {True: "PASS", False: "FAIL", None: "NOT JUDGED"}[self.passed]
-
-
-# ---------------------------------------------------------------------------------------- runs
-def run_tables(spec: Any, key: str | None = None) -> pd.DataFrame:
-    """Run ``spec`` (the simulator) with its event log and return one long record.
-
-    Rows: the annual table (``table="annual"``, ``unit=""``), the regional table
-    (``table="region"``, ``unit`` = region) and the sectoral table (``table="sector"``). Every row
-    gets ``registrations`` (threat actors' new companies in that year and unit, 1:1 like the
-    flows; see ``REGISTRATION_EVENTS``) and ``registration_kinds`` (the event kinds counted).
-    Then the spec's tags and the provenance columns of ``experiments.runs``.
-    """
-    from experiments.runs import _code_version, config_dict, key_of, resolve
-    from sim.model import AkrimModel
-
-    if spec.model != "akrim":
-        raise ValueError(f"run_tables runs the simulator only, not {spec.model!r}")
-    cfg = resolve(spec)
-    cfg.output.events = True  # not part of the key (output switches are not)
-    t0, c0 = time.perf_counter(), time.process_time()
-    res = AkrimModel(cfg).run()
-    parts = [res.annual.assign(table="annual", unit=""),
-             res.by_region.rename(columns={"region": "unit"}).assign(table="region"),
-             res.by_sector.rename(columns={"sector": "unit"}).assign(table="sector")]
-    df = pd.concat(parts, ignore_index=True)
-    df["unit"] = df["unit"].astype(str)
-    df = add_registrations(df, res.events, cfg.scale)
-    extra = {k: v for k, v in spec.tags}
-    extra.update({
-        "run_key": key or key_of(cfg), "seed": cfg.seed, "scale": cfg.scale, "policy": cfg.policy.name,
-        "world": cfg.world.name, "code_version": _code_version(), "wall_s": time.perf_counter() - t0,
-        "cpu_s": time.process_time() - c0, "config_json": json.dumps(config_dict(cfg), sort_keys=True, default=str),
-    })
-    df = df.drop(columns=[c for c in extra if c in df.columns])
-    return df.assign(**extra)
-
-
-def run_tables_safe(spec: Any, key: str | None = None) -> tuple[str, Any, str | None]:
-    """``run_tables`` that never raises (``execute``'s runner interface)."""
-    try:
-        return "ok", run_tables(spec, key), None
-    except Exception:  # recorded with the run, never stops the other runs
-        return "failed", None, traceback.format_exc()
-
-
-def add_registrations(df: pd.DataFrame, events: pd.DataFrame | None, scale: float) -> pd.DataFrame:
-    """Add ``registrations`` per (table, year, unit) from the event log (NaN without a log)."""
-    df = df.copy()
-    kinds: list[str] = []
-    if events is not None:
-        col = events["kind"]
-        known = set(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else set(col.astype(str))
-        kinds = [k for k in REGISTRATION_EVENTS if k in known]
-    df["registration_kinds"] = ",".join(kinds)
-    if events is None or not kinds:
-        df["registrations"] = np.nan
-        return df
-    ev = events[events["kind"].astype(str).isin(kinds)]
-    year = pd.to_datetime(ev["date"]).dt.year
-    ev = pd.DataFrame({"year": year.to_numpy(), "region": ev["region"].astype(str).to_numpy(),
-                       "sector": ev["sector"].astype(str).to_numpy()})
-    counts = {"annual": ev.groupby("year").size().rename("n").reset_index().assign(unit=""),
-              "region": ev.groupby(["year", "region"]).size().rename("n").reset_index().rename(columns={"region": "unit"}),
-              "sector": ev.groupby(["year", "sector"]).size().rename("n").reset_index().rename(columns={"sector": "unit"})}
-    allc = pd.concat([c.assign(table=t) for t, c in counts.items()], ignore_index=True)
-    df = df.merge(allc, on=["table", "year", "unit"], how="left")
-    df["registrations"] = df.pop("n").fillna(0.0) / scale
-    return df
 
 
 # ---------------------------------------------------------------------------------------- statistics

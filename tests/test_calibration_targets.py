@@ -16,6 +16,7 @@ from calibration.targets import (
     columns_used,
     last_year,
     load_targets,
+    record_statistics,
     statistics,
 )
 from sim.metrics import KPI_BREAKDOWN, KPI_NAMES
@@ -196,6 +197,16 @@ def test_regional_targets_skipped_without_the_regional_table(targets):
     reg = _by_region()
     with pytest.raises(TargetError, match="no rows for region 'oslo'"):
         t.statistic(_annual(), by_region=reg[reg["region"] != "oslo"])
+
+
+def test_record_statistics_reads_the_regional_rows_of_a_long_record(targets):
+    a, reg = _annual(), _by_region()
+    long = pd.concat([a.assign(table="annual", unit=""), reg.rename(columns={"region": "unit"}).assign(table="region")],
+                     ignore_index=True)
+    stats = record_statistics(long, targets)
+    assert stats["oslo_centre_firms_2016_17"] == 2.0 and stats["centre_firms_2016"] == 16.0
+    plain = record_statistics(a, targets)                              # a plain annual record: no regional targets
+    assert "oslo_centre_firms_2016_17" not in plain and plain["centre_firms_2016"] == 16.0
 
 
 def test_targets_without_their_column_are_skipped_not_guessed(targets):
