@@ -356,6 +356,8 @@ def _plt():
 
 
 def _has(records: pd.DataFrame, col: str) -> bool:
+    if records.empty or "table" not in records.columns:  # no finished run (all failed, see the run summary)
+        return False
     return col in records.columns and not records.loc[records["table"] == "annual", col].isna().all()
 
 
