@@ -199,8 +199,8 @@ def level_and_trend(values: pd.DataFrame, level: float, level_tol: float, flat_t
     drifts = slo * span > flat_tol or shi * span < -flat_tol
     trend = "flat" if flat else ("drifts" if drifts else "not shown flat (the interval reaches beyond the tolerance)")
     text = (f"level {lm:.1%} (95% interval {llo:.1%} to {lhi:.1%}) against {level:.0%} +- {level_tol:.0%}: "
-            f"{'as reported' if level_ok else 'off'}; change over the span {sm * span:+.1%} ({slo * span:+.1%} to "
-            f"{shi * span:+.1%}) against +-{flat_tol:.0%}: {trend}")
+            f"{'as reported' if level_ok else 'off'}; change over the span {100 * sm * span:+.1f} pp ({100 * slo * span:+.1f} to "
+            f"{100 * shi * span:+.1f} pp) against +-{100 * flat_tol:.0f} pp: {trend}")
     return Verdict(level_ok and flat, text, tab)
 
 

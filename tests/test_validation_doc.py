@@ -278,3 +278,16 @@ def test_md_table_formats(gen):
     df = pd.DataFrame({"a": [0.123456, float("nan")], "b": [True, False], "c": [[2019, 2020], []]})
     out = gen.md_table(df, {"a": ".2f"})
     assert "| 0.12 | yes | 2019, 2020 |" in out and "| n/a | no | - |" in out
+
+
+def test_reused_runs_of_other_versions_are_judged_by_git(gen):
+    import subprocess
+
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    v = f"0.1.0+g{head.stdout.strip()}"
+    assert gen.model_changed(v, v) is False
+    assert gen.model_changed(v + ".dirty", v) is None and gen.model_changed("0.1.0", v) is None
+    assert "the results are this model's" in gen.stale_note({"k": v}, v)
+    assert "may be results of the old model" in gen.stale_note({"k": "0.1.0+gdeadbee"}, v)
