@@ -148,6 +148,9 @@ def parse(argv: list[str]) -> Settings:
             why = f"one of {allowed}" if k not in allowed else f"a value of type {Settings.__annotations__[k]}"
             raise UsageError(f"{k} = {v} (allowed: {why}; {str(exc).splitlines()[0]})") from None
     s = Settings(**OmegaConf.to_container(base))
+    for k in ("store", "out", "img"):  # the defaults live in the repository, wherever the script is run from
+        if getattr(s, k) == getattr(Settings, k):
+            setattr(s, k, str(ROOT / getattr(s, k)))
     checks = [
         ("reps", s.reps, s.reps >= 2, "a whole number >= 2 (paired intervals need two seeds)"),
         ("reps_full", s.reps_full, s.reps_full >= 2, "a whole number >= 2"),
@@ -681,6 +684,14 @@ def _rep(t: Any, _fmt) -> str:
     return f"{_fmt(d(t.lo), t.unit)}-{_fmt(d(t.hi), t.unit)}" if t.is_range else _fmt(d(t.value), t.unit)
 
 
+def _shown(path: str) -> str:
+    """A path as the document shows it: relative to the repository when inside it."""
+    try:
+        return Path(path).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return path
+
+
 def model_changed(old: str, new: str) -> bool | None:
     """Whether the model code (``sim/``, ``scenarios/``) differs between two code versions.
 
@@ -752,9 +763,9 @@ def build(s: Settings) -> Path:
         head.append(stale_note(stale, _code_version()))
     head.append(f"Command: `{cmd.strip()}`. Code {_code_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
                 f"{s.reps} paired seeds ({s.seed}-{s.seed + s.reps - 1}) at scale {s.scale:g} for the lever experiments, world "
-                f"{s.world or 'the default of the commands'}; run store `{s.store}` "
-                f"({'; '.join(f'{k}: {v}' for k, v in info.items())}); {time.perf_counter() - t0:.0f} s wall on a 2-core machine "
-                "shared with other jobs.\n")
+                f"{s.world or 'the default of the commands'}; run store `{_shown(s.store)}` "
+                f"({'; '.join(f'{k}: {v}' for k, v in info.items())}); this invocation took {time.perf_counter() - t0:.0f} s wall on a "
+                "2-core machine shared with other jobs.\n")
     head.append("## Summary\n")
     head.append(md_table(pd.DataFrame(doc.summary, columns=["section", "check", "verdict"])))
     out = Path(s.out)
