@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from calibration.params import Prior, format_value
-from calibration.targets import Target, columns_used, last_year, statistics
+from calibration.targets import Target, columns_used, last_year, record_statistics
 
 WORLD_FILE_MARK = "pipeline_check"
 
@@ -214,6 +214,7 @@ def predictive(sample: Any, priors: list[Prior], targets: list[Target], n: int, 
     from experiments.execute import execute
     from experiments.runs import RunSpec
     from experiments.store import ResultStore
+    from experiments.tables import run_tables_safe
 
     worlds = draw_worlds(sample, n, seed)
     end = last_year([t for t in targets if t.compared])
@@ -224,7 +225,9 @@ def predictive(sample: Any, priors: list[Prior], targets: list[Target], n: int, 
         ov += [f"{k}={format_value(float(v), ints.get(k, False))}" for k, v in row.items()]
         specs.append(RunSpec.make(ov, draw=int(i)))
     store = ResultStore(store_dir)
-    summ = execute(specs, store, address=address, n_workers=workers, progress=progress, desc="posterior predictive")
+    # run_tables_safe: the records keep the regional table, which the targets of one region read
+    summ = execute(specs, store, address=address, n_workers=workers, progress=progress, desc="posterior predictive",
+                   runner=run_tables_safe)
     if summ.failed:
         raise RuntimeError(f"{summ.failed} posterior predictive run(s) failed; see {store.root / '_failed'}")
     data = store.load()
@@ -232,7 +235,7 @@ def predictive(sample: Any, priors: list[Prior], targets: list[Target], n: int, 
     for i, world in worlds.iterrows():
         rec = _record_of(data, int(i), seed + 1 + int(i), world, ints)
         cfg = json.loads(rec["config_json"].iloc[0])
-        stats = statistics(rec, targets, cfg)
+        stats = record_statistics(rec, targets, cfg)
         rows.append({"draw": int(i), "seed": int(rec["seed"].iloc[0]), "code_version": str(rec["code_version"].iloc[0]),
                      **world.to_dict(), **stats})
     columns = columns_used(targets, data.columns)

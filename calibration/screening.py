@@ -80,9 +80,9 @@ def _specs(cands, unit, scale, end, seed, tag):
 
 
 def _stats_of(record, fit: list[Target]) -> dict[str, float]:
-    from calibration.targets import statistics
+    from calibration.targets import record_statistics
 
-    return statistics(record, fit)
+    return record_statistics(record, fit)
 
 
 def analyse(cands: list[Prior], unit: np.ndarray, outputs: dict[str, np.ndarray], levels: int,
@@ -168,8 +168,11 @@ def screen(out_dir: str | Path, scale: float = 0.05, r: int = 4, levels: int = 4
     print(f"akrim calibrate screen: {len(cands)} candidates, r={r}, {len(specs)} design runs + {noise_reps} noise runs, "
           f"scale={scale:g}, {2014}-{end}; store {store.root}", flush=True)
     t0 = time.perf_counter()
+    from experiments.tables import run_tables_safe
+
+    # run_tables_safe: the records keep the regional table, which the targets of one region read
     summ = execute([*specs, *noise], store, address=address, n_workers=workers, progress=progress, desc="screening",
-                   rerun_stale=rerun_stale, rerun_hint=RERUN_HINT)
+                   rerun_stale=rerun_stale, rerun_hint=RERUN_HINT, runner=run_tables_safe)
     if summ.failed:
         raise RuntimeError(f"{summ.failed} screening run(s) failed; see {store.root / '_failed'}")
     data = store.load()

@@ -67,8 +67,9 @@ class Simulator:
         seed = self.seed if seed is None and self.seed is not None else seed
         seed = fresh_seed() if seed is None else int(seed)
         cfg = load_config(self.overrides(params, seed))
-        annual = AkrimModel(cfg).run().annual
-        stats = statistics(annual, self.targets, cfg)
+        res = AkrimModel(cfg).run()
+        annual = res.annual
+        stats = statistics(annual, self.targets, cfg, res.by_region)  # by_region: the targets of one centre region
         stats["seed"] = float(seed)
         return stats, annual
 

@@ -4,7 +4,9 @@ Core objects:
     Target - one reported figure (value or range, tolerance, years, KPI, statistic, role).
     load_targets(path) - read and check ``calibration/targets.yaml``; raises TargetError naming
         the target and the field.
-    statistics(annual, targets, cfg) - one number per target from a run's annual table.
+    statistics(annual, targets, cfg, by_region) - one number per target from a run's annual table
+        (and its regional table, for the targets of one centre region); record_statistics - the
+        same from a stored run (``experiments.tables`` records carry the regional rows).
 
 Roles: ``fit`` targets enter the ABC distance; ``validation`` targets (the 2024 figures) are only
 compared with the posterior predictive; ``check`` and ``input`` are reported figures the model
@@ -22,8 +24,18 @@ TARGETS_FILE = Path(__file__).resolve().parent / "targets.yaml"
 ROLES = ("fit", "validation", "check", "input")
 STATS = ("sum", "mean", "last", "change")
 REQUIRED = ("id", "label", "reported", "unit", "period", "years", "source", "kpi", "stat", "role")
-OPTIONAL = ("value", "range", "tolerance", "why_tolerance", "divide_by", "note")
+OPTIONAL = ("value", "range", "tolerance", "why_tolerance", "divide_by", "per", "region", "note")
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+PUBLIC_FIGURES = Path(__file__).resolve().parents[2] / "shared" / "data" / "public_figures.md"
+# SPEC 5 columns that the mechanisms rebuild (issue 11) adds to sim/metrics.py. Targets may name
+# them before the model has them: the loader accepts them as known columns, and a run without
+# them gives no statistic for those targets (``statistics`` skips them; the ABC distance of such a
+# run is infinite, so fitting needs the model that has them). Harmless once the model has them.
+ANNOUNCED_KPIS = frozenset({
+    "centre_actions", "centre_firms_controlled", "centre_persons_controlled", "centre_fines_count",
+    "centre_coercive_fines_count", "centre_suspensions_count", "centre_police_reports",
+    "centre_benefit_changes", "central_threat_actors",
+})
 
 
 class TargetError(ValueError):
@@ -53,6 +65,8 @@ class Target:
     tolerance: float | None = None
     why_tolerance: str = ""
     divide_by: str | None = None
+    per: tuple[str, ...] = ()
+    region: str | None = None
     note: str = ""
     eur_to_nok: float | None = field(default=None, compare=False)
 
@@ -84,12 +98,13 @@ class Target:
             return 0.0
         return (sim - self.value) / self.tolerance  # type: ignore[operator]
 
-    def column(self, columns: Any) -> str:
-        """The first of ``kpi`` present in ``columns`` (raises TargetError if none is)."""
-        for k in self.kpi:
+    def column(self, columns: Any, among: tuple[str, ...] | None = None) -> str:
+        """The first of ``kpi`` (or of ``among``) present in ``columns`` (raises TargetError if none is)."""
+        names = self.kpi if among is None else among
+        for k in names:
             if k in columns:
                 return k
-        raise TargetError(f"target {self.id}: none of the KPI columns {list(self.kpi)} is in the annual table")
+        raise TargetError(f"target {self.id}: none of the KPI columns {list(names)} is in the annual table")
 
     def describe(self) -> str:
         """How the model value is computed, in words (for reports)."""
@@ -97,7 +112,12 @@ class Target:
         span = f"{y0}" if y0 == y1 else f"{y0}-{y1}"
         how = {"sum": f"sum over {span}", "mean": f"mean of the yearly values {span}",
                "last": f"value in {y1}", "change": f"{y1} value minus {y0} value"}[self.stat]
-        text = f"{' or '.join(self.kpi) or '(no KPI)'}, {how}"
+        text = f"{' or '.join(self.kpi) or '(no KPI)'}"
+        if self.per:
+            text += f" per {' or '.join(self.per)}"
+        if self.region:
+            text += f" in region {self.region}"
+        text += f", {how}"
         if self.divide_by:
             text += f", divided by {self.divide_by}"
         return text
@@ -108,29 +128,51 @@ class Target:
             return x
         return x / self.eur_to_nok
 
-    def statistic(self, annual: Any, cfg: Any = None) -> float:
-        """This target's model value from a run's annual table (pandas DataFrame, one row per year)."""
-        col = self.column(annual.columns)
+    def statistic(self, annual: Any, cfg: Any = None, by_region: Any = None) -> float:
+        """This target's model value from a run's annual table (pandas DataFrame, one row per year).
+
+        A target with a ``region`` reads the run's regional table ``by_region`` (one row per year
+        and region, column ``region``) instead. A target with ``per`` divides the statistic of its
+        KPI by the same statistic of the ``per`` column (a ratio of sums for ``sum``, of values for
+        ``last``).
+        """
+        table = annual
+        if self.region:
+            if by_region is None:
+                raise TargetError(f"target {self.id}: needs the run's regional table (region {self.region})")
+            table = by_region[by_region["region"] == self.region]
+            if table.empty:
+                raise TargetError(f"target {self.id}: the regional table has no rows for region {self.region!r}")
+        out = self._reduce(table, self.column(table.columns))
+        if self.per:
+            den = self._reduce(table, self.column(table.columns, self.per))
+            out = out / den if den != 0 else math.nan
+        if self.divide_by:
+            if cfg is None:
+                raise TargetError(f"target {self.id}: needs the run's configuration to read {self.divide_by}")
+            out /= float(config_value(cfg, self.divide_by))
+        return out
+
+    def _reduce(self, table: Any, col: str) -> float:
+        """The ``stat`` of column ``col`` over this target's years."""
         y0, y1 = self.years
-        rows = annual[(annual["year"] >= y0) & (annual["year"] <= y1)]
+        rows = table[(table["year"] >= y0) & (table["year"] <= y1)]
         years = set(int(y) for y in rows["year"])
         missing = [y for y in range(y0, y1 + 1) if y not in years]
         if missing:
             raise TargetError(f"target {self.id}: the run has no rows for years {missing} (run to at least {y1})")
         x = rows.set_index("year")[col].astype(float)
         if self.stat == "sum":
-            out = float(x.sum())
-        elif self.stat == "mean":
-            out = float(x.mean())
-        elif self.stat == "last":
-            out = float(x.loc[y1])
-        else:  # change
-            out = float(x.loc[y1] - x.loc[y0])
-        if self.divide_by:
-            if cfg is None:
-                raise TargetError(f"target {self.id}: needs the run's configuration to read {self.divide_by}")
-            out /= float(config_value(cfg, self.divide_by))
-        return out
+            return float(x.sum())
+        if self.stat == "mean":
+            return float(x.mean())
+        if self.stat == "last":
+            return float(x.loc[y1])
+        return float(x.loc[y1] - x.loc[y0])  # change
+
+    def available(self, columns: Any) -> bool:
+        """True if ``columns`` hold one of ``kpi`` (and of ``per``, if given)."""
+        return any(k in columns for k in self.kpi) and (not self.per or any(k in columns for k in self.per))
 
 
 def config_value(cfg: Any, dotted: str) -> Any:
@@ -179,6 +221,17 @@ def _parse(raw: dict[str, Any], known_kpis: set[str] | None, eur_to_nok: float) 
         # one); at least one must exist so that the target can be computed today
         if kpi and not any(k in known_kpis for k in kpi):
             raise _fail(tid, f"none of the KPIs {kpi} is a column of sim.metrics.KPI_DEFS")
+    per = raw.get("per") or []
+    if not isinstance(per, list) or not all(isinstance(k, str) for k in per):
+        raise _fail(tid, f"per = {per!r} (allowed: a list of annual-table column names, the denominator)")
+    if per and known_kpis is not None and not any(k in known_kpis for k in per):
+        raise _fail(tid, f"none of the per KPIs {per} is a column of sim.metrics.KPI_DEFS")
+    region = raw.get("region")
+    if region is not None:
+        from sim.config.policy import REGIONS
+
+        if region not in REGIONS:
+            raise _fail(tid, f"region = {region!r} (allowed: one of {list(REGIONS)})")
     value, rng, tol = raw.get("value"), raw.get("range"), raw.get("tolerance")
     factor = eur_to_nok if "EUR" in str(raw["unit"]) else 1.0
     lo = hi = None
@@ -203,7 +256,7 @@ def _parse(raw: dict[str, Any], known_kpis: set[str] | None, eur_to_nok: float) 
         period=str(raw["period"]), years=(years[0], years[1]), source=str(raw["source"]),
         kpi=tuple(kpi), stat=stat, role=role, value=None if value is None else float(value), lo=lo, hi=hi,
         tolerance=tol, why_tolerance=str(raw.get("why_tolerance", "") or ""), divide_by=raw.get("divide_by"),
-        note=str(raw.get("note", "") or ""), eur_to_nok=factor if factor != 1.0 else None,
+        per=tuple(per), region=region, note=str(raw.get("note", "") or ""), eur_to_nok=factor if factor != 1.0 else None,
     )
 
 
@@ -238,7 +291,7 @@ def load_targets(path: str | Path | None = None, nok_per_eur: float | None = Non
     if check_kpis:
         from sim.metrics import KPI_NAMES
 
-        known = set(KPI_NAMES)
+        known = set(KPI_NAMES) | ANNOUNCED_KPIS
     rate = float(nok_per_eur) if nok_per_eur is not None else default_nok_per_eur()
     out = [_parse(t, known, rate) for t in doc["targets"]]
     ids = [t.id for t in out]
@@ -259,21 +312,45 @@ def last_year(targets: list[Target], *roles: str) -> int:
     return max(t.years[1] for t in sel)
 
 
-def statistics(annual: Any, targets: list[Target], cfg: Any = None) -> dict[str, float]:
+def statistics(annual: Any, targets: list[Target], cfg: Any = None, by_region: Any = None) -> dict[str, float]:
     """One model value per compared target (``fit``, ``validation``, ``check``) whose years the run covers.
 
-    Targets that divide by a configuration value are skipped when ``cfg`` is None.
+    Skipped: targets that divide by a configuration value when ``cfg`` is None, targets of one
+    region when ``by_region`` (the run's regional table) is None, and targets whose KPI columns
+    the run's table does not have (a model older than the column; see ``ANNOUNCED_KPIS``).
     """
     have = set(int(y) for y in annual["year"])
     out = {}
     for t in targets:
         if t.divide_by and cfg is None:
             continue
+        table = annual
+        if t.region:
+            if by_region is None:
+                continue
+            table = by_region
+        if not t.available(table.columns):
+            continue
         if t.compared and all(y in have for y in range(t.years[0], t.years[1] + 1)):
-            out[t.id] = t.statistic(annual, cfg)
+            out[t.id] = t.statistic(annual, cfg, by_region)
     return out
 
 
+def record_statistics(record: Any, targets: list[Target], cfg: Any = None) -> dict[str, float]:
+    """``statistics`` of one stored run (a plain annual record, or a long record).
+
+    A long record of ``experiments.tables`` holds annual, regional and sectoral rows; its regional
+    rows feed the targets of one region.
+    """
+    from experiments.tables import split
+
+    annual, by_region, _ = split(record)
+    return statistics(annual, targets, cfg, by_region)
+
+
 def columns_used(targets: list[Target], columns: Any) -> dict[str, str]:
-    """Which annual-table column each compared target reads, given the model's columns."""
-    return {t.id: t.column(columns) for t in targets if t.compared}
+    """Which annual-table column each compared target reads, given the model's columns.
+
+    Targets none of whose columns the model has are left out.
+    """
+    return {t.id: t.column(columns) for t in targets if t.compared and t.available(columns)}

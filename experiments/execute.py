@@ -139,12 +139,15 @@ def stale_warning(stale: dict[str, str], n_stored: int, current: str, rerun: boo
 
 def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = None, n_workers: int | None = None,
             progress: bool = True, desc: str = "runs", client: Any = None, rerun_stale: bool = False,
-            rerun_hint: str = RERUN_HINT) -> ExecSummary:
+            rerun_hint: str = RERUN_HINT, runner: Any = run_spec_safe) -> ExecSummary:
     """Run every spec not yet in ``store``; see the module docstring.
 
     ``rerun_stale`` runs again the stored runs recorded by another code version (default: warn
     and reuse them, which keeps every experiment resumable across commits). ``rerun_hint``
-    ends the warning: how the user of the calling command recomputes them.
+    ends the warning: how the user of the calling command recomputes them. ``runner`` is what
+    runs one spec: a module-level function ``(spec, key) -> (status, record, error)`` like
+    ``run_spec_safe`` (the default); ``experiments.validation.run_tables_safe`` also records
+    the regional and sectoral tables. Use a store per runner: the key does not say which ran.
     """
     from tqdm.auto import tqdm
 
@@ -183,14 +186,14 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
             pass
         elif address == "none":
             for k, spec in todo:
-                record(k, spec, *run_spec_safe(spec, k))
+                record(k, spec, *runner(spec, k))
         else:
             from dask.distributed import as_completed
 
             own = client is None
             client = client or make_client(address, n_workers)
             try:
-                futs = {client.submit(run_spec_safe, spec, k, key=f"akrim-run-{k}", pure=False): (k, spec) for k, spec in todo}
+                futs = {client.submit(runner, spec, k, key=f"akrim-run-{k}", pure=False): (k, spec) for k, spec in todo}
                 for fut in as_completed(futs):
                     k, spec = futs.pop(fut)  # drop our reference: the result is freed once stored
                     try:

@@ -21,9 +21,12 @@ POSTERIOR = Path(__file__).resolve().parents[1] / "calibration" / "posterior"
 def committed():
     if not (POSTERIOR / "predictive.csv").is_file():
         pytest.skip("no committed posterior")
-    targets, priors = load_targets(), load_priors()
+    priors = load_priors()
     sample = pd.read_csv(POSTERIOR / "posterior_sample.csv")
     pred = pd.read_csv(POSTERIOR / "predictive.csv")
+    # The targets the committed posterior was made with: targets added since (the public figures
+    # of issue 11) have no predictive statistic until the next calibration.
+    targets = [t for t in load_targets() if not t.compared or t.id in pred.columns]
     return targets, priors, sample, pred
 
 

@@ -1,0 +1,365 @@
+"""The checks of ``docs/validation.md`` (issue 11): runs that record every table, and the verdicts.
+
+``docs/gen_validation.py`` plans the paired-seed experiments, runs them through
+``experiments.execute`` and writes the document; the numbers and verdicts come from here, so the
+checks themselves are tested on synthetic tables (``tests/test_validation_doc.py``).
+
+Core objects:
+    run_tables_safe(spec, key) - one run as ``execute``'s ``runner``: every table and the threat
+        actors' new company registrations, in one long record (``experiments.tables``).
+    Verdict - a check's outcome: ``passed`` (True, False, or None when it could not be judged),
+        one sentence, and its numbers table.
+    mean_ci - mean and 95% t-interval of paired differences or replicates; welch - two-sample test.
+    diminishing_returns, monotone_distinguishable, level_and_trend, stock_level, steady_state,
+        scale_agreement, displacement - the verdicts, each on a small data frame.
+
+Every verdict is computed from the data handed to it; thresholds are arguments with the defaults
+the issue states, never results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.tables import REGISTRATION_EVENTS, add_registrations, run_tables, run_tables_events_safe  # noqa: F401 (used by the script)
+
+# The validation document's runner: every table and the threat actors' new registrations.
+run_tables_safe = run_tables_events_safe
+
+
+@dataclass
+class Verdict:
+    """The outcome of one check.
+
+    ``passed`` is None when the data could not decide (a missing column, too few replicates).
+    """
+
+    passed: bool | None
+    text: str
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        if self.passed is not None:
+            self.passed = bool(self.passed)  # numpy booleans are not ``True``
+
+    @property
+    def word(self) -> str:
+        """PASS / FAIL / NOT JUDGED, for the document."""
+        return {True: "PASS", False: "FAIL", None: "NOT JUDGED"}[self.passed]
+
+
+# ---------------------------------------------------------------------------------------- statistics
+def mean_ci(x: Any, level: float = 0.95) -> tuple[float, float, float, int]:
+    """``(mean, low, high, n)``: the mean of the finite values and its t-interval (NaN bounds if n < 2)."""
+    from scipy import stats
+
+    a = np.asarray(x, dtype=float)
+    a = a[np.isfinite(a)]
+    n = int(a.size)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    m = float(a.mean())
+    if n < 2:
+        return m, math.nan, math.nan, n
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * a.std(ddof=1) / math.sqrt(n))
+    return m, m - half, m + half, n
+
+
+def excludes_zero(lo: float, hi: float) -> bool:
+    """True if the interval [lo, hi] is finite and does not contain 0."""
+    return math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0)
+
+
+def per_seed(records: pd.DataFrame, keys: dict[Any, dict[int, str]], kpi: str, years: tuple[int, int],
+             how: str = "mean", table: str = "annual", unit: str = "") -> pd.DataFrame:
+    """A seeds x arms frame of one KPI reduced over ``years`` (``how``: mean, sum or last).
+
+    ``keys[arm][seed]`` is the run key of that arm's run with that seed; a missing run or
+    column gives NaN.
+    """
+    y0, y1 = years
+    sel = records[(records["table"] == table) & (records["unit"] == unit) & records["year"].between(y0, y1)]
+    out: dict[Any, dict[int, float]] = {}
+    for arm, by_seed in keys.items():
+        out[arm] = {}
+        for seed, k in by_seed.items():
+            rows = sel[sel["run_key"] == k]
+            if kpi not in rows.columns or rows.empty or rows[kpi].isna().all():
+                out[arm][seed] = math.nan
+                continue
+            x = rows.sort_values("year")[kpi].astype(float)
+            out[arm][seed] = float({"mean": x.mean(), "sum": x.sum(), "last": x.iloc[-1]}[how])
+    return pd.DataFrame(out)
+
+
+# ---------------------------------------------------------------------------------------- verdicts
+def diminishing_returns(values: pd.DataFrame, n_base: float, max_last_ratio: float = 0.5) -> Verdict:
+    """Deterrence curve: does the effect per added inspector fall, and clearly?
+
+    Args:
+        values: seeds x inspector multiples (columns sorted ascending, e.g. 0.5, 1, 2, 4) of the
+            outcome (e.g. mean undeclared share 2026-2030); rows are paired seeds.
+        n_base: Inspectors at multiple 1 (``policy.nli.n_inspectors``).
+        max_last_ratio: The last step's effect per inspector may be at most this fraction of the
+            first step's (the issue: at most half).
+
+    Passes if the first step lowers the outcome, the mean reduction per added inspector falls
+    from each step to the next, and the last is at most ``max_last_ratio`` of the first. The
+    table gives, per step, the added inspectors, the reduction per inspector (paired mean and 95%
+    interval) and the total reduction; the sentence says whether neighbours are distinguishable.
+    """
+    cols = sorted(values.columns)
+    v = values[cols].dropna()
+    if len(cols) < 3 or len(v) == 0:
+        return Verdict(None, f"needs at least three multiples with runs (has {len(cols)} multiples, {len(v)} complete seeds)")
+    rows, per = [], []
+    for a, b in zip(cols[:-1], cols[1:]):
+        added = n_base * (b - a)
+        eff = (v[a] - v[b]) / added
+        m, lo, hi, n = mean_ci(eff)
+        tm, tlo, thi, _ = mean_ci(v[a] - v[b])
+        per.append(eff)
+        rows.append({"step": f"x{a:g} -> x{b:g}", "added_inspectors": added, "reduction_per_inspector": m,
+                     "ci_low": lo, "ci_high": hi, "total_reduction": tm, "total_ci_low": tlo, "total_ci_high": thi, "seeds": n})
+    tab = pd.DataFrame(rows)
+    m = tab["reduction_per_inspector"].to_numpy()
+    falling = bool(np.all(np.diff(m) < 0))
+    ratio = m[-1] / m[0] if m[0] > 0 else math.nan
+    clear = [excludes_zero(*mean_ci(p - q)[1:3]) for p, q in zip(per[:-1], per[1:])]
+    if not m[0] > 0:
+        return Verdict(False, f"the first step ({tab['step'].iloc[0]}) does not lower the outcome (mean {m[0]:+.3g} per inspector)", tab)
+    ok = falling and ratio <= max_last_ratio
+    text = (f"reduction per added inspector {'falls' if falling else 'does not fall'} from step to step "
+            f"({', '.join(f'{x:.3g}' for x in m)}); the last step gives {ratio:.0%} of the first's "
+            f"(allowed: at most {max_last_ratio:.0%}); neighbouring steps distinguishable (paired 95% interval of the "
+            f"difference excludes 0): {', '.join('yes' if c else 'no' for c in clear)}")
+    return Verdict(ok, text, tab)
+
+
+def monotone_distinguishable(values: pd.DataFrame, name: str = "outcome") -> Verdict:
+    """Is the outcome monotone in the lever, and is each neighbour distinguishable?
+
+    Args:
+        values: seeds x lever levels (columns sorted ascending); rows are paired seeds.
+        name: The outcome's name, for the sentence.
+
+    Passes if every paired difference between neighbouring levels has the same sign and its 95%
+    interval excludes 0.
+    """
+    cols = sorted(values.columns)
+    v = values[cols].dropna()
+    if len(cols) < 2 or len(v) < 2:
+        return Verdict(None, f"{name}: needs two levels and two complete seeds (has {len(cols)} levels, {len(v)} seeds)")
+    rows = []
+    for a, b in zip(cols[:-1], cols[1:]):
+        m, lo, hi, n = mean_ci(v[b] - v[a])
+        rows.append({"from": a, "to": b, "mean_from": float(v[a].mean()), "mean_to": float(v[b].mean()),
+                     "difference": m, "ci_low": lo, "ci_high": hi, "distinguishable": excludes_zero(lo, hi), "seeds": n})
+    tab = pd.DataFrame(rows)
+    signs = np.sign(tab["difference"].to_numpy())
+    monotone = bool(np.all(signs > 0) or np.all(signs < 0))
+    dist = bool(tab["distinguishable"].all())
+    direction = "rises" if np.all(signs > 0) else "falls" if np.all(signs < 0) else "is not monotone"
+    text = (f"{name} {direction} with the lever ({', '.join(f'{x:.4g}' for x in [tab['mean_from'].iloc[0], *tab['mean_to']])}); "
+            f"neighbours distinguishable: {', '.join('yes' if d else 'no' for d in tab['distinguishable'])}")
+    return Verdict(monotone and dist, text, tab)
+
+
+def level_and_trend(values: pd.DataFrame, level: float, level_tol: float, flat_tol: float) -> Verdict:
+    """Level and trend of a share over years (undeclared work 2019-2024 against "about 20%, flat").
+
+    Args:
+        values: seeds x years of the share.
+        level: The reported level.
+        level_tol: Its tolerance.
+        flat_tol: The largest change over the span that still counts as flat.
+
+    Passes if the mean level is within ``level_tol`` of ``level`` and the 95% interval of the
+    change over the span (slope per year times the span) lies inside ``+-flat_tol``.
+    """
+    v = values[sorted(values.columns)].dropna()
+    if len(v) < 2 or v.shape[1] < 2:
+        return Verdict(None, f"needs two seeds and two years (has {len(v)} seeds, {v.shape[1]} years)")
+    years = np.asarray(v.columns, dtype=float)
+    span = years[-1] - years[0]
+    slopes = np.array([np.polyfit(years, row.to_numpy(dtype=float), 1)[0] for _, row in v.iterrows()])
+    lm, llo, lhi, n = mean_ci(v.mean(axis=1))
+    sm, slo, shi, _ = mean_ci(slopes)
+    tab = pd.DataFrame([{"statistic": "level (mean of the years)", "mean": lm, "ci_low": llo, "ci_high": lhi, "seeds": n},
+                        {"statistic": "slope per year", "mean": sm, "ci_low": slo, "ci_high": shi, "seeds": n},
+                        {"statistic": f"change over {span:g} years", "mean": sm * span, "ci_low": slo * span,
+                         "ci_high": shi * span, "seeds": n}])
+    level_ok = abs(lm - level) <= level_tol
+    flat = -flat_tol <= slo * span and shi * span <= flat_tol
+    drifts = slo * span > flat_tol or shi * span < -flat_tol
+    trend = "flat" if flat else ("drifts" if drifts else "not shown flat (the interval reaches beyond the tolerance)")
+    text = (f"level {lm:.1%} (95% interval {llo:.1%} to {lhi:.1%}) against {level:.0%} +- {level_tol:.0%}: "
+            f"{'as reported' if level_ok else 'off'}; change over the span {100 * sm * span:+.1f} pp ({100 * slo * span:+.1f} to "
+            f"{100 * shi * span:+.1f} pp) against +-{100 * flat_tol:.0f} pp: {trend}")
+    return Verdict(level_ok and flat, text, tab)
+
+
+def stock_level(values: Any, lo: float, hi: float, tol: float, what: str = "stock") -> Verdict:
+    """A stock against a reported range: inside, near (within one tolerance) or outside.
+
+    Args:
+        values: The stock in the compared year, one value per seed.
+        lo: The reported range's low end (``lo == hi`` for a single value).
+        hi: Its high end.
+        tol: The target's tolerance.
+        what: The stock's name, for the sentence.
+
+    Passes if the mean is inside the range or within one tolerance of it.
+    """
+    m, clo, chi, n = mean_ci(values)
+    if n == 0:
+        return Verdict(None, f"{what}: no runs with this column")
+    gap = max(lo - m, m - hi, 0.0)
+    word = "inside" if gap == 0 else ("near" if gap <= tol else "outside")
+    rep = f"{lo:,.0f}" if lo == hi else f"{lo:,.0f}-{hi:,.0f}"
+    tab = pd.DataFrame([{"mean": m, "ci_low": clo, "ci_high": chi, "reported": rep, "tolerance": tol, "verdict": word, "seeds": n}])
+    return Verdict(word != "outside", f"{what} {m:,.0f} (95% interval {clo:,.0f} to {chi:,.0f}) against {rep} +- {tol:,.0f}: {word}", tab)
+
+
+def steady_state(values: pd.DataFrame, max_rel_change: float, what: str = "stock") -> Verdict:
+    """Does a stock level off? Relative change from the first to the last column (years), per seed.
+
+    Passes if the 95% interval of the relative change lies inside ``+-max_rel_change``.
+    """
+    cols = sorted(values.columns)
+    v = values[cols].dropna()
+    if len(v) < 2 or len(cols) < 2:
+        return Verdict(None, f"{what}: needs two seeds and two years")
+    first = v[cols[0]].replace(0, np.nan)
+    m, lo, hi, n = mean_ci((v[cols[-1]] - v[cols[0]]) / first)
+    tab = pd.DataFrame([{"from": cols[0], "to": cols[-1], "mean_from": float(v[cols[0]].mean()), "mean_to": float(v[cols[-1]].mean()),
+                         "relative_change": m, "ci_low": lo, "ci_high": hi, "seeds": n}])
+    ok = math.isfinite(lo) and -max_rel_change <= lo and hi <= max_rel_change
+    return Verdict(ok, f"{what} changes by {m:+.0%} from {cols[0]} to {cols[-1]} (95% interval {lo:+.0%} to {hi:+.0%}; "
+                       f"steady means within +-{max_rel_change:.0%})", tab)
+
+
+def welch(a: Any, b: Any) -> tuple[float, float, float]:
+    """``(difference of means, t, two-sided p)`` of Welch's t-test (NaN p with fewer than two values a side)."""
+    from scipy import stats
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    d = float(a.mean() - b.mean()) if a.size and b.size else math.nan
+    if a.size < 2 or b.size < 2:
+        return d, math.nan, math.nan
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    if va + vb == 0:
+        return d, (0.0 if d == 0 else math.copysign(math.inf, d)), (1.0 if d == 0 else 0.0)
+    t = d / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    return d, t, float(2 * stats.t.sf(abs(t), df))
+
+
+def scale_agreement(data: pd.DataFrame, kpis: list[str], reference: float | None = None, alpha: float = 0.05,
+                    pooled: tuple[int, int] | None = None) -> Verdict:
+    """Do national KPIs agree across population scales, year by year?
+
+    Args:
+        data: One row per (scale, seed, year) with the KPI columns (runs at different scales are
+            independent samples: a seed does not pair across scales, the populations differ).
+        kpis: The KPIs to compare.
+        reference: The scale the others are compared with (default: the largest).
+        alpha: Family-wise error per KPI. In each year, each other scale is compared with the
+            reference by Welch's t-test; a KPI fails if some p-value is below ``alpha / m``, ``m``
+            its year x scale comparisons (Bonferroni: a scale-invariant model fails a KPI with
+            probability <= alpha).
+        pooled: Optional (first, last) years whose per-seed sum is compared too, by Welch's test at
+            ``alpha`` (the build-up years, where a bias shows as the same sign year after year).
+
+    The table: per KPI and scale, the years compared, the largest |t|, the years failing, the
+    largest relative difference of means and the pooled test; ``passed`` is None if some
+    comparison has fewer than two runs on a side. With two runs a side the test only detects
+    large differences: the document says how many runs each scale had.
+    """
+    scales = sorted(data["scale"].unique())
+    ref = max(scales) if reference is None else reference
+    others = [s for s in scales if s != ref]
+    years = sorted(data["year"].unique())
+    m = len(years) * len(others)
+    rows, judged, bad = [], True, []
+    missing = [k for k in kpis if k not in data.columns or data[k].isna().all()]
+    for k in kpis:
+        if k in missing:
+            continue
+        for s in others:
+            tests = []
+            for y in years:
+                a = data.loc[(data["scale"] == s) & (data["year"] == y), k].dropna()
+                b = data.loc[(data["scale"] == ref) & (data["year"] == y), k].dropna()
+                d, t, p = welch(a, b)
+                if not math.isfinite(p):
+                    judged = False
+                    continue
+                tests.append((y, t, p, d / abs(b.mean()) if b.mean() else math.nan))
+            row = {"kpi": k, "scale": s, "reference": ref, "years": len(tests),
+                   "max_abs_t": max((abs(t) for _, t, _, _ in tests), default=math.nan),
+                   "years_failing": [y for y, _, p, _ in tests if p < alpha / m],
+                   "max_rel_diff": max((abs(r) for *_, r in tests if math.isfinite(r)), default=math.nan)}
+            if pooled:
+                sel = data[data["year"].between(*pooled)]
+                pa = sel[sel["scale"] == s].groupby("seed")[k].sum()
+                pb = sel[sel["scale"] == ref].groupby("seed")[k].sum()
+                d, t, p = welch(pa, pb)
+                row.update({"pooled_rel_diff": d / pb.mean() if len(pb) and pb.mean() else math.nan, "pooled_t": t, "pooled_p": p})
+            if row["years_failing"] or (pooled and row["pooled_p"] < alpha):
+                bad.append(f"{k} at scale {s:g}")
+            rows.append(row)
+    tab = pd.DataFrame(rows)
+    note = f" (not in this model version: {', '.join(missing)})" if missing else ""
+    test = f"Welch p < {alpha:g}/{m} in some year" + (f", or p < {alpha:g} for the {pooled[0]}-{pooled[1]} sum" if pooled else "")
+    if bad:
+        return Verdict(False, f"disagree with scale {ref:g} beyond noise ({test}): {', '.join(bad)}{note}", tab)
+    if not judged or tab.empty:
+        return Verdict(None, f"not judged: some scale has fewer than two runs{note}", tab)
+    return Verdict(True, f"every KPI agrees with scale {ref:g} within noise in every year (no {test}){note}", tab)
+
+
+def shares(values: pd.DataFrame) -> pd.DataFrame:
+    """Row-normalise a seeds x units frame of counts into shares (rows with a zero total give NaN)."""
+    tot = values.sum(axis=1).replace(0, np.nan)
+    return values.div(tot, axis=0)
+
+
+def displacement(base: pd.DataFrame, push: pd.DataFrame, target: str, what: str = "registrations") -> Verdict:
+    """Where does activity go under a push on ``target`` (a sector or a region)?
+
+    Args:
+        base: seeds x units (sectors or regions) of a count summed over the years, without the
+            push; rows are paired seeds.
+        push: The same with the push.
+        target: The unit the push is aimed at.
+        what: The count's name, for the sentence.
+
+    The table: per unit, its share of the total without and with the push, the paired difference
+    of shares (95% interval), and the change of the national total. Passes if the target's share
+    falls and the interval excludes 0 (activity moves out of the pushed unit).
+    """
+    seeds = base.dropna(how="all").index.intersection(push.dropna(how="all").index)
+    if len(seeds) < 2 or target not in base.columns:
+        return Verdict(None, f"{what}: needs two paired seeds and the unit {target!r} (has {len(seeds)} seeds)")
+    b, p = shares(base.loc[seeds]), shares(push.loc[seeds])
+    rows = []
+    for u in base.columns:
+        m, lo, hi, n = mean_ci(p[u] - b[u])
+        rows.append({"unit": u, "share_without": float(b[u].mean()), "share_with": float(p[u].mean()),
+                     "difference": m, "ci_low": lo, "ci_high": hi, "seeds": n})
+    tab = pd.DataFrame(rows).sort_values("difference").reset_index(drop=True)
+    tm, tlo, thi, _ = mean_ci(push.loc[seeds].sum(axis=1) / base.loc[seeds].sum(axis=1).replace(0, np.nan) - 1)
+    t = tab[tab["unit"] == target].iloc[0]
+    out = excludes_zero(t["ci_low"], t["ci_high"]) and t["difference"] < 0
+    gain = tab[tab["unit"] != target].sort_values("difference", ascending=False).head(2)
+    text = (f"{what}: {target}'s share {t['share_without']:.1%} -> {t['share_with']:.1%} ({100 * t['difference']:+.1f} pp, 95% "
+            f"interval {100 * t['ci_low']:+.1f} to {100 * t['ci_high']:+.1f} pp); largest gains: "
+            f"{', '.join(f'{r.unit} {100 * r.difference:+.1f} pp' for r in gain.itertuples())}; national total {tm:+.1%} "
+            f"({tlo:+.1%} to {thi:+.1%})")
+    return Verdict(bool(out), text, tab)
