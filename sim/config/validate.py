@@ -107,6 +107,18 @@ def _check_policy_names(pol: Any) -> None:
     for s in pol.consumers.norgesmodellen_sectors:
         if s not in SECTORS_ALLOWED:
             raise ConfigError("policy.consumers.norgesmodellen_sectors", s, f"sectors among {', '.join(SECTORS_ALLOWED)}")
+    for key, weights, names in (
+        ("policy.nli.sector_weights", pol.nli.sector_weights, SECTORS_ALLOWED),
+        ("policy.nli.region_weights", pol.nli.region_weights, REGIONS),
+        ("policy.centres.sector_priority", pol.centres.sector_priority, SECTORS_ALLOWED),
+    ):
+        if not isinstance(weights, dict):
+            raise ConfigError(key, weights, f"a mapping of names ({', '.join(names)}) to factors")
+        for k, v in weights.items():
+            if k not in names:
+                raise ConfigError(f"{key}.{k}", k, f"one of {', '.join(names)}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0.0 <= float(v) <= 100.0):
+                raise ConfigError(f"{key}.{k}", v, "a factor in [0, 100]")
     w = pol.nli
     if w.w_random + w.w_risk_based + w.w_intelligence_led <= 0:
         raise ConfigError("policy.nli.w_random+w_risk_based+w_intelligence_led", 0, "weights summing to more than 0")
