@@ -9,7 +9,11 @@ allocation (a week, or a leader-group meeting), serves each waiting job ``i`` wi
 
 ("water-filling"): the expected number served equals the capacity available, jobs with a larger
 weight (a higher risk score, an older case) are served first in expectation, and no job is
-served twice.
+served twice. The capacity available is a *budget*: each allocation adds its amount, what is
+served is taken off, and what is not used carries over up to ``max(1, 4 x amount)`` (about a
+month of work at a weekly allocation, and always at least one job), so a pool that was idle can
+take the next job at once - at 1:20 as at 1:1 - and capacity is not lost in the weeks a queue
+happens to be empty.
 
 Why not a first-come-first-served desk (as before)? A desk with throughput ``r`` serves one job
 every ``1/r`` days, and a population run at scale ``s`` has throughput ``r * s``: at 1:20 every
@@ -77,6 +81,7 @@ class SharedCapacity:
         self.waiting: dict[int, tuple[float, Any]] = {}
         self.n_served = 0
         self.n_allocations = 0
+        self.budget = 0.0
 
     def set_rate(self, rate_per_year: float) -> None:
         """Change the throughput (a lever changed by the policy calendar)."""
@@ -107,15 +112,17 @@ class SharedCapacity:
         The served jobs leave the pool, in the order they were queued.
         """
         self.n_allocations += 1
-        if not self.waiting or amount <= 0:
+        self.budget = min(self.budget + max(amount, 0.0), max(1.0, 4.0 * amount))
+        if not self.waiting or self.budget <= 0:
             return []
         jobs = np.fromiter(self.waiting.keys(), dtype=np.int64, count=len(self.waiting))
         w = np.fromiter((v[0] for v in self.waiting.values()), dtype=float, count=jobs.size)
-        p = water_fill(w, amount)
+        p = water_fill(w, min(self.budget, float(jobs.size)))
         u = keyed_uniform(self.key, jobs * np.int64(1 << 16) + (self.n_allocations & 0xFFFF))
         served = jobs[u < p]
         out = [(int(j), self.waiting.pop(int(j))[1]) for j in served]
         self.n_served += len(out)
+        self.budget -= len(out)
         return out
 
     def weekly_amount(self, days: float = 7.0) -> float:

@@ -64,6 +64,7 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
         "share of employees in the risk sectors (sectors.csv risk_sector) working wholly or partly undeclared, mean of monthly observations",
     ),
     ("exploited_workers", "level", "rs", "employees undeclared or underpaid, mean of monthly observations"),
+    ("exploited_workers_ta", "level", "rs", "of them, employees of threat actors' companies (the harm the knowledge process can reach)"),
     (
         "workers_remediated",
         "flow",
@@ -279,6 +280,8 @@ class Observer:
         ones_r, ones_s = np.ones(nr), np.ones(ns)
         expl = pop.n_expl.astype(float)
         mt.ratio(y, "exploited_workers", expl.sum(), 1.0, np.bincount(pop.region, expl, nr), ones_r, np.bincount(pop.sector, expl, ns), ones_s)
+        ta = np.where(pop.owner >= 0, expl, 0.0)
+        mt.ratio(y, "exploited_workers_ta", ta.sum(), 1.0, np.bincount(pop.region, ta, nr), ones_r, np.bincount(pop.sector, ta, ns), ones_s)
         mt.ratio(y, "workers_employed", emp.sum(), 1.0, np.bincount(pop.region, emp, nr), ones_r, np.bincount(pop.sector, emp, ns), ones_s)
 
     def crime_cost(self, y: int) -> None:

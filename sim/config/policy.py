@@ -64,7 +64,7 @@ class CentrePolicy:
     staff_per_agency: float = nonneg(2.0, "public_figures.md: Oslo centre 35 staff (2018); others by employment (assumption)", "staff from each of the four agencies")
     analysts: float = nonneg(2.0, "seed 000: every centre has an analysis team (size assumption)", "analysts in the centre's analysis team (part of the staff)")
     analyses_per_analyst_year: float = nonneg(
-        4.0, "assumption (seed 002, TA10: an analysis collates registers, open sources and partners' data into a report)", "threat-actor analyses one analyst completes a year"
+        6.0, "assumption (seed 002, TA10: an analysis collates registers, open sources and partners' data into a report)", "threat-actor analyses one analyst completes a year"
     )
     dur_analysis: float = nonneg(30.0, doc="days one analysis takes once started")
     inspection_teams: float = nonneg(3.0, "seed 000: every centre has an inspection team (size from staff, assumption)", "joint inspection teams (part of the staff)")

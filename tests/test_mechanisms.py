@@ -1,0 +1,290 @@
+"""The mechanisms of issue 11: each has a test that fails without it and a test of its direction.
+
+* shared capacity (sim/capacity.py): the expected service equals the capacity, and a waiting
+  job's chance does not depend on the population scale;
+* threat-actor stocks settle (entry against exit, portfolios that fill a target);
+* displacement across sectors and regions (sector and region pushes);
+* central threat actors are a selected minority of the latent population;
+* deterrence with diminishing returns (saturating perception, heterogeneous response, hard core);
+* the sanction mix by origin on keyed draws (common random numbers per finding);
+* Tax audits and NAV controls as activities of their own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import make_cfg, run, run_model
+
+from sim.capacity import SharedCapacity, water_fill
+from sim.firms import evasion_targets
+from sim.metrics import undeclared_share
+from sim.model import AkrimModel
+from sim.population import OPPORTUNISTIC
+from sim.rng import keyed_uniform, replicate_seeds
+
+SEEDS = replicate_seeds(11, 2)
+
+
+# ---------------------------------------------------------------------------- shared capacity
+def test_water_fill_serves_the_capacity_and_prefers_weight():
+    w = np.array([5.0, 1.0, 1.0, 1.0, 0.0])
+    p = water_fill(w, 2.0)
+    assert p.sum() == pytest.approx(2.0)
+    assert p.max() <= 1.0 and p[0] == 1.0 and p[4] == 0.0
+    assert p[1] == pytest.approx(p[2]) == pytest.approx(1.0 / 3.0)
+    assert water_fill(w, 10.0).tolist() == [1.0] * 5
+    assert water_fill(np.zeros(3), 1.5).sum() == pytest.approx(1.5)  # no weights: all equal
+
+
+def _pool_run(scale: float, arrivals_per_year: float, capacity_per_year: float, weeks: int = 520, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    pool = SharedCapacity("t", np.uint64(7), rate_per_year=capacity_per_year * scale)
+    served, job_weeks, arrived = 0, 0, 0
+    for week in range(weeks):
+        for _ in range(rng.poisson(arrivals_per_year * scale * 7 / 365.25)):
+            pool.add(arrived)
+            arrived += 1
+        job_weeks += len(pool)
+        served += len(pool.allocate(pool.weekly_amount()))
+    return served, job_weeks, arrived
+
+
+def test_a_busy_pools_service_chance_does_not_depend_on_the_scale():
+    """Where jobs queue (demand above capacity), each waiting job is served with probability
+    capacity / demand, a ratio of two quantities proportional to the scale. The old
+    first-come-first-served desk served one job per 1/(rate x scale) days instead, so every job
+    waited twenty times longer at scale 0.05 than at 1.0."""
+    chance = []
+    for scale, seeds in ((0.05, range(40)), (1.0, range(3))):  # small populations are noisy: more seeds
+        tot = np.zeros(2)
+        for seed in seeds:
+            served, job_weeks, _ = _pool_run(scale, arrivals_per_year=300.0, capacity_per_year=200.0, weeks=156, seed=seed)
+            tot += (served, job_weeks)
+        chance.append(tot[0] / tot[1])  # served per job-week waited
+    assert max(chance) / min(chance) < 1.2, chance
+
+
+def test_a_pool_with_spare_capacity_serves_all_demand_at_every_scale():
+    for scale in (0.05, 0.2, 1.0):
+        served, job_weeks, arrived = _pool_run(scale, arrivals_per_year=100.0, capacity_per_year=200.0)
+        assert served >= 0.9 * arrived, (scale, served, arrived)
+
+
+# ---------------------------------------------------------------------------- actor stocks
+@pytest.fixture(scope="module")
+def long_runs():
+    out = {}
+    for label, extra in (("default", ()), ("no_exit", ("world.actors.rate_exit_year=0", "world.actors.rate_company_close_year=0",
+                                                      "world.actors.rate_desist_year=0"))):
+        out[label] = [run("world=default", "scale=0.03", "end=2030", f"seed={s}", *extra, events=False)[1].annual for s in SEEDS]
+    return out
+
+
+def test_threat_actor_stock_and_portfolios_settle(long_runs):
+    for a in long_runs["default"]:
+        s = a.set_index("year")
+        change = s.loc[2030, "active_threat_actors"] / s.loc[2020, "active_threat_actors"] - 1.0
+        assert abs(change) < 0.25, change
+        assert s.loc[2020:2030, "companies_per_ta"].max() < 1.5 * s.loc[2016, "companies_per_ta"]
+
+
+def test_without_exit_and_wind_ups_the_stock_grows(long_runs):
+    """The steady state comes from the exit hazards: remove them and the stock keeps growing."""
+    grow_default = np.mean([a.set_index("year").loc[2030, "active_threat_actors"] / a.set_index("year").loc[2020, "active_threat_actors"]
+                            for a in long_runs["default"]])
+    grow_none = np.mean([a.set_index("year").loc[2030, "active_threat_actors"] / a.set_index("year").loc[2020, "active_threat_actors"]
+                         for a in long_runs["no_exit"]])
+    assert grow_none > grow_default + 0.15, (grow_default, grow_none)
+
+
+def test_central_actors_are_a_selected_minority(long_runs):
+    for a in long_runs["default"]:
+        late = a[a.year >= 2020]
+        assert (late["central_threat_actors"] > 0).all()
+        assert (late["central_threat_actors"] < 0.4 * late["active_threat_actors"]).all()
+
+
+# ---------------------------------------------------------------------------- displacement
+def _focus(m: AkrimModel) -> tuple[np.ndarray, np.ndarray]:
+    t = m.ta
+    act = t.active_mask()
+    ns, nr = len(m.tables.sectors), len(m.tables.regions)
+    return np.bincount(t.focus_sector[: t.n][act], minlength=ns), np.bincount(t.focus_region[: t.n][act], minlength=nr)
+
+
+PUSH = ("world=default", "scale=0.03", "end=2019", "world.actors.p_refocus_month=0.3")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_sector_push_moves_actors_to_other_sectors(seed):
+    push = '+policy.interventions=[{start: "2015-01-01", set: {nli.sector_weights: {construction: 10.0}, centres.sector_priority: {construction: 5.0}}}]'
+    base, _ = run(*PUSH, f"seed={seed}", events=False)
+    pushed, _ = run(*PUSH, f"seed={seed}", push, events=False)
+    k = base.tables.sector_index("construction")
+    (sb, _), (sp, _) = _focus(base), _focus(pushed)
+    assert sp[k] / sp.sum() < sb[k] / sb.sum() - 0.03, (sb, sp)
+    others = np.flatnonzero(base.tables.risk_sector & (np.arange(sb.size) != k))
+    assert sp[others].sum() / sp.sum() > sb[others].sum() / sb.sum()  # they went to other risk sectors
+
+
+def test_without_sensitivity_a_push_displaces_far_fewer():
+    """Switch the displacement off (sensitivity 0): the push still removes some actors (they are
+    caught), but the share of actors operating in construction barely moves."""
+    push = '+policy.interventions=[{start: "2015-01-01", set: {nli.sector_weights: {construction: 10.0}, centres.sector_priority: {construction: 5.0}}}]'
+    effect = {}
+    for label, extra in (("on", ()), ("off", ("world.actors.displacement_sensitivity=0",))):
+        d = []
+        for seed in SEEDS:
+            base, _ = run(*PUSH, *extra, f"seed={seed}", events=False)
+            pushed, _ = run(*PUSH, *extra, f"seed={seed}", push, events=False)
+            k = base.tables.sector_index("construction")
+            (sb, _), (sp, _) = _focus(base), _focus(pushed)
+            d.append(sb[k] / sb.sum() - sp[k] / sp.sum())
+        effect[label] = float(np.mean(d))
+    assert effect["on"] > effect["off"] + 0.03, effect
+    assert abs(effect["off"]) < 0.04, effect
+
+
+def test_a_region_push_moves_actors_out_of_the_region():
+    push = '+policy.interventions=[{start: "2015-01-01", set: {nli.region_weights: {oslo: 6.0}}, multiply: {centres.by_region.oslo.inspection_teams: 4.0}}]'
+    shares = []
+    for seed in SEEDS:
+        base, _ = run(*PUSH, f"seed={seed}", "world.actors.p_other_region=0.5", events=False)
+        pushed, _ = run(*PUSH, f"seed={seed}", "world.actors.p_other_region=0.5", push, events=False)
+        (_, rb), (_, rp) = _focus(base), _focus(pushed)
+        shares.append((rb[0] / rb.sum(), rp[0] / rp.sum()))
+    assert np.mean([p for _, p in shares]) < np.mean([b for b, _ in shares]) - 0.02, shares
+
+
+# ---------------------------------------------------------------------------- deterrence
+@pytest.fixture(scope="module")
+def snapshot():
+    m, _ = run("world=default", "scale=0.03", "end=2017", "seed=5", events=False)
+    return m
+
+
+def _equilibrium_share(m: AkrimModel, k: float, **firms) -> float:
+    """Undeclared share once firms have adapted to an NLI inspection rate ``k`` times today's."""
+    pop, fw = m.pop, m.cfg.world.firms
+    saved = {k: getattr(pop, k).copy() for k in ("p_hat", "u", "w", "n_und", "n_under", "n_expl", "n_posted", "tip_w")}
+    saved_peer = m.peer_evading.copy()
+    saved_fw = {k: getattr(fw, k) for k in firms}
+    for key, v in firms.items():
+        setattr(fw, key, v)
+    pop.p_hat[:] = 1.0 - np.exp(-fw.detect_amplifier * (k * m.nli_rate_cell[pop.cell] + m.joint_rate_cell[pop.cell]))
+    b = np.arange(pop.n)
+    for _ in range(6):  # let the peer norm settle too
+        pop.u[:], pop.w[:] = evasion_targets(m, b)
+        m.peer_evading = np.bincount(pop.cell, weights=(pop.u > fw.evader_threshold).astype(float), minlength=pop.n_cells) / m.cell_n_blocks
+    pop.aggregate()
+    share = undeclared_share(pop, m.tables)
+    for k, v in saved.items():
+        setattr(pop, k, v)
+    m.peer_evading = saved_peer
+    for k, v in saved_fw.items():
+        setattr(fw, k, v)
+    return share
+
+
+def _per_inspector(m, **firms) -> list[float]:
+    u = {k: _equilibrium_share(m, k, **firms) for k in (0.5, 1.0, 2.0, 4.0)}
+    return [(u[a] - u[b]) / (b - a) for a, b in ((0.5, 1.0), (1.0, 2.0), (2.0, 4.0))]
+
+
+def test_deterrence_has_diminishing_returns_per_inspector(snapshot):
+    per = _per_inspector(snapshot)
+    assert per[0] > per[1] > per[2] > 0, per
+    assert per[2] <= 0.5 * per[0], per
+
+
+def test_without_saturation_and_heterogeneity_the_returns_barely_diminish(snapshot):
+    """The mechanism, switched off: a homogeneous population whose perceived detection stays in
+    the linear range gives a much flatter ratio of last to first step."""
+    with_ = _per_inspector(snapshot)
+    without = _per_inspector(snapshot, deterrence_sd=0.0, detect_amplifier=0.5)
+    assert without[2] / without[0] > with_[2] / with_[0] + 0.15, (with_, without)
+
+
+def test_the_hard_core_does_not_respond(snapshot):
+    m = snapshot
+    crim = np.flatnonzero(m.pop.ftype == 2)
+    opp = np.flatnonzero(m.pop.ftype == OPPORTUNISTIC)
+    assert crim.size > 5
+    saved = m.pop.p_hat.copy()
+    m.pop.p_hat[:] = 0.05
+    lo_c, lo_o = evasion_targets(m, crim)[0].mean(), evasion_targets(m, opp)[0].mean()
+    m.pop.p_hat[:] = 0.95
+    hi_c, hi_o = evasion_targets(m, crim)[0].mean(), evasion_targets(m, opp)[0].mean()
+    m.pop.p_hat[:] = saved
+    drop_c, drop_o = lo_c / max(hi_c, 1e-9), lo_o / max(hi_o, 1e-9)
+    assert drop_c < 1.5 < drop_o, (drop_c, drop_o)
+
+
+# ---------------------------------------------------------------------------- sanctions by origin
+def test_a_findings_draws_are_fixed_by_the_finding():
+    m = AkrimModel(make_cfg("scale=0.01", "end=2014", events=False))
+    u1 = m.sanctions.uniforms(12345)
+    m.streams.get("sanctions").random(100)  # nothing the sanctions use
+    assert m.sanctions.uniforms(12345) == u1
+    assert m.sanctions.uniforms(12346) != u1
+    vals = np.array(list(u1.values()))
+    assert len(set(vals.tolist())) == vals.size  # one independent draw per purpose
+
+
+def test_changing_the_fine_chance_changes_nothing_else_about_a_finding():
+    """Common random numbers: with p_fine 0 and 1 the same finding gets the same order, stop
+    order and police-report decisions; only the fine differs."""
+    out = {}
+    for p_fine in (0.0, 1.0):
+        m = AkrimModel(make_cfg("scale=0.01", "end=2014", f"policy.sanctions.p_fine={p_fine}", "policy.sanctions.p_suspension=0.5", events=True))
+        pop = m.pop
+        b = np.flatnonzero((pop.owner < 0) & (pop.status == 0))[:200]
+        for x in b:
+            m.sanctions.apply(int(x), "nli", found_und=True, found_under=False, agencies={"nli"})
+        ev = m.log.to_frame(m.cfg.start, m.tables.regions, m.tables.sectors)
+        out[p_fine] = {k: set(ev.loc[ev.kind == k, "firm"]) for k in ("order", "suspension", "police_report", "fine")}
+    assert out[0.0]["fine"] == set() and len(out[1.0]["fine"]) > 0
+    for k in ("order", "suspension", "police_report"):
+        assert out[0.0][k] == out[1.0][k], k
+
+
+def test_centres_issue_more_stop_orders_than_coercive_fines():
+    """The centres' mix (public_figures.md: 352 vs 94 in 2016, 518 vs 172 in 2017)."""
+    tot = np.zeros(2)
+    for seed in SEEDS:
+        a = run("world=default", "scale=0.03", "end=2018", f"seed={seed}", events=False)[1].annual
+        tot += [a["centre_suspensions_count"].sum(), a["centre_coercive_fines_count"].sum()]
+    assert tot[0] > 1.5 * tot[1] > 0, tot
+
+
+# ---------------------------------------------------------------------------- Tax and NAV
+def test_tax_audits_and_nav_controls_are_activities_of_their_own():
+    on = run("world=default", "scale=0.02", "end=2016", "seed=2", events=False)[1].annual
+    off = run("world=default", "scale=0.02", "end=2016", "seed=2", "policy.tax.n_audits_year=0", "policy.nav.n_controls_year=0",
+              "policy.centres.p_audit_on_priority=0", events=False)[1].annual
+    assert on["tax_audits"].sum() > 0 and on["tax_findings"].sum() > 0 and on["nav_controls"].sum() > 0
+    assert off["tax_audits"].sum() == 0 and off["nav_controls"].sum() == 0 and off["tax_findings"].sum() == 0
+    assert on["tax_reassessed_nok"].sum() > off["tax_reassessed_nok"].sum()
+    assert on["wrongful_benefits_nok"].sum() > off["wrongful_benefits_nok"].sum()
+
+
+def test_more_tax_audits_find_more():
+    lo = run("world=default", "scale=0.02", "end=2015", "seed=4", "policy.tax.n_audits_year=200", events=False)[1].annual
+    hi = run("world=default", "scale=0.02", "end=2015", "seed=4", "policy.tax.n_audits_year=2000", events=False)[1].annual
+    assert hi["tax_findings"].sum() > 3 * lo["tax_findings"].sum() > 0
+
+
+# ---------------------------------------------------------------------------- joint actions
+def test_checking_more_persons_finds_more_undeclared_work():
+    few = run("world=default", "scale=0.03", "end=2017", "seed=6", "policy.centres.persons_per_firm=1", events=False)[1].annual
+    many = run("world=default", "scale=0.03", "end=2017", "seed=6", "policy.centres.persons_per_firm=8", events=False)[1].annual
+    assert many["centre_persons_controlled"].sum() > 2 * few["centre_persons_controlled"].sum()
+    assert many["centre_suspensions_count"].sum() > few["centre_suspensions_count"].sum()
+
+
+def test_keyed_uniform_broadcasts_over_purposes():
+    keys = np.array([1, 2, 3], dtype=np.uint64)
+    u = keyed_uniform(keys[:, None], np.array([10, 11], dtype=np.uint64)[None, :])
+    assert u.shape == (3, 2)
+    assert u[0, 0] == keyed_uniform(np.uint64(1), np.array([10], dtype=np.uint64))[0]
