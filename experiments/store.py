@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sim.files import atomic_write
+
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -44,10 +46,7 @@ class ResultStore:
 
     # ------------------------------------------------------------------ writing
     def _atomic_write(self, path: Path, write) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        write(tmp)
-        os.replace(tmp, path)
+        atomic_write(path, write)
 
     def put(self, record: Any) -> Path:
         """Store one run's record (a DataFrame with ``run_key`` and ``policy`` columns)."""

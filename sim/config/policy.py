@@ -29,7 +29,7 @@ NLI_LINKS = ("tax_to_nli", "nav_to_nli", "police_to_nli")  # the only links wher
 class NliPolicy:
     """Ordinary NLI inspections (SPEC 2.6, 4.5)."""
 
-    n_inspectors: float = nonneg(215.0, "seed 002: ~15,000 inspections a year at ~70 per inspector")
+    n_inspectors: float = param(215.0, 0.0, 100_000.0, "seed 002: ~15,000 inspections a year at ~70 per inspector")
     inspections_per_inspector: float = nonneg(70.0, "seed 002")
     w_random: float = nonneg(0.2, doc="share of ordinary inspections chosen at random")
     w_risk_based: float = nonneg(0.7, doc="share chosen by sector risk priority")
@@ -42,10 +42,10 @@ class CentrePolicy:
     """One a-krim centre (SPEC 2.6). ``open: null`` means the centre never opens."""
 
     open: str | None = date_field(None, "SPEC 2.1 table / sim/data/regions.csv")
-    analysts: float = nonneg(4.0, doc="analysts in the centre's analysis team")
+    analysts: float = param(4.0, 0.0, 1_000.0, doc="analysts in the centre's analysis team")
     analyses_per_analyst_year: float = nonneg(25.0, doc="actor analyses one analyst completes a year")
     dur_analysis: float = nonneg(30.0, doc="days one analysis takes")
-    inspection_teams: float = nonneg(2.0, "seed 000: every centre has an inspection team")
+    inspection_teams: float = param(2.0, 0.0, 1_000.0, "seed 000: every centre has an inspection team")
     controls_per_team_year: float = nonneg(50.0, doc="joint controls one team carries out a year")
     dur_control: float = nonneg(2.0, doc="days one joint control takes")
     staff_per_agency: float = nonneg(5.0, doc="staff from each of the four agencies (for costs)")
@@ -204,7 +204,7 @@ class SanctionsPolicy:
 class PolicePolicy:
     """Police and prosecution capacity (SPEC 2.6, 3 step 7)."""
 
-    n_investigators: float = nonneg(80.0, doc="investigators on work-related crime (1:1)")
+    n_investigators: float = param(80.0, 0.0, 100_000.0, doc="investigators on work-related crime (1:1)")
     cases_per_investigator_year: float = nonneg(6.0, doc="cases one investigator can take on a year")
     case_time_factor: float = param(
         1.0,

@@ -16,7 +16,7 @@ from sim.config.fields import nonneg, param, prob, sub
 class PopulationWorld:
     """Size and make-up of the employer and worker populations (national, 1:1)."""
 
-    n_employers: int = nonneg(200_000, "SPEC 2.3: national ~200k employers (assumption)")
+    n_employers: int = param(200_000, 1, 2_000_000, "SPEC 2.3: national ~200k employers (assumption)")
     sectors_file: str = "sectors.csv"  # sim/data/ file; every row sourced
     regions_file: str = "regions.csv"  # sim/data/ file; every row sourced
     slot_headroom: float = param(0.25, 0.0, 2.0, doc="spare job slots per firm for growth, share of size")
@@ -72,16 +72,16 @@ class FirmWorld:
 class ActorWorld:
     """Threat actors: numbers, capacity, intent and behaviour, SPEC 2.5 and 4.2."""
 
-    n_initial: int = nonneg(1_200, "assumption: order of magnitude of NTAES-known actors nationally")
+    n_initial: int = param(1_200, 0, 100_000, "assumption: order of magnitude of NTAES-known actors nationally")
     companies_mean: float = param(2.2, 1.0, 20.0, "seed 001: one actor, several companies (size assumption)")
-    rate_new_year: float = nonneg(90.0, doc="new actors per year nationally (1:1)")
+    rate_new_year: float = param(90.0, 0.0, 10_000.0, doc="new actors per year nationally (1:1)")
     p_prior_record: float = prob(0.60, "seed 001 target 72% (initial share before 2014 is an assumption)")
     p_prior_bankruptcy: float = prob(0.35, "seed 001 target 45% (initial share before 2014 is an assumption)")
     capacity_mean_mnok: float = nonneg(5.0, doc="initial capacity, MNOK (money, facilitators)")
     reinvest: float = prob(0.3, doc="share of illicit profit that adds to capacity")
     capacity_cost_mnok_year: float = nonneg(0.4, doc="upkeep of capacity per company and year, MNOK")
     rate_open_year: float = nonneg(0.5, doc="company registrations per actor-year at reference capacity")
-    max_companies: int = nonneg(8, doc="most companies one actor runs at once")
+    max_companies: int = param(8, 1, 1_000, doc="most companies one actor runs at once")
     rate_phoenix_year: float = nonneg(
         0.10, "seed 001: 45% had a leading role in a bankrupt firm (rate assumption)", "planned bankruptcies per company-year"
     )
