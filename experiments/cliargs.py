@@ -35,6 +35,7 @@ import re
 import socket
 import typing
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from sim.config.validate import MISSING_VALUE, ConfigError, check_range, describe_range
@@ -59,7 +60,9 @@ def arg(default: Any = REQUIRED, *, doc: str = "", lo: float | None = None, hi: 
     Args:
         default: The default (``REQUIRED`` for a key that must be given; a list default is copied).
         doc: One line of help.
-        lo, hi: Bounds of a number (closed; ``lo_open`` makes the lower one open).
+        lo: Lower bound of a number (closed unless ``lo_open``).
+        hi: Upper bound of a number (closed).
+        lo_open: Whether the lower bound is open (``scale`` in ``(0, 1]``).
         choices: The allowed texts of a text key.
         allowed: The words of "allowed: ..." when the generated ones are not clear enough.
         name: The key as typed when it is not a Python name (``from``).
@@ -103,7 +106,7 @@ def allowed_text(f: dataclasses.Field, tp: Any) -> str:
     meta = f.metadata
     if "allowed" in meta:
         return meta["allowed"]
-    base, optional = _base_type(tp)
+    base, _ = _base_type(tp)
     if "choices" in meta:
         text = ", ".join(meta["choices"])
     elif base is bool:
@@ -114,7 +117,7 @@ def allowed_text(f: dataclasses.Field, tp: Any) -> str:
         text = "a comma-separated list, e.g. a,b or [a,b]"
     else:
         text = "a non-empty text" if not meta.get("empty") else "a text"
-    return text + (" (or null for the default)" if optional and f.default is None and base is not bool else "")
+    return text
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
@@ -367,3 +370,151 @@ def get_text(args: dict[str, str], key: str, default: Any, allowed: str) -> Any:
     if not args[key].strip():
         raise UsageError(key, args[key], allowed)
     return args[key]
+
+
+def fail(exc: Any, code: int = 2) -> int:
+    """Print one error line ``akrim: error: ...`` on stderr and return ``code`` (2: bad input)."""
+    import sys
+
+    text = " ".join(str(exc).split("\n"))
+    print(f"akrim: error: {text}", file=sys.stderr, flush=True)
+    return code
+
+
+# --------------------------------------------------------------------------------- the model's keys (akrim run, compare)
+def _names(group: str) -> list[str]:
+    from sim.config import SCENARIOS_DIR
+
+    return sorted(p.stem for p in (SCENARIOS_DIR / group).glob("*.yaml"))
+
+
+def _is_file(value: str) -> bool:
+    return value.endswith((".yaml", ".yml")) or "/" in value
+
+
+def read_scenario_file(key: str, path: Path) -> dict:
+    """A scenario file's mapping; refuses a missing, unparsable, empty or non-mapping file (one line)."""
+    import yaml
+
+    from sim.config import ConfigError
+
+    if not path.is_file():
+        raise ConfigError(key, str(path), "an existing scenario file")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(key, str(path), f"a YAML file that parses ({where}{getattr(exc, 'problem', None) or 'syntax error'})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(key, str(path), f"a readable YAML file ({exc})") from None
+    if data is None:
+        raise ConfigError(key, str(path), "a scenario file that sets something (this one is empty)")
+    if not isinstance(data, dict):
+        raise ConfigError(key, str(path), f"a YAML mapping of keys to values (this file holds a {type(data).__name__})")
+    return data
+
+
+def _check_group(key: str, value: str) -> None:
+    """``policy=`` / ``world=``: shipped names (``a+b`` for policies) or a file; each file must parse."""
+    from sim.config import SCENARIOS_DIR, ConfigError
+
+    group = key
+    if _is_file(value):
+        read_scenario_file(key, Path(value))
+        return
+    names = _names(group)
+    parts = value.split("+") if group == "policy" else [value]
+    for part in parts:
+        if part not in names:
+            raise ConfigError(key, value, f"one of {', '.join(names)}{' joined by +' if group == 'policy' else ''}, "
+                                          f"or a path to a .yaml file (no {part!r} in scenarios/{group}/)")
+        read_scenario_file(key, SCENARIOS_DIR / group / f"{part}.yaml")
+
+
+def _section_keys(obj: Any) -> list[str]:
+    import dataclasses
+
+    if isinstance(obj, dict):
+        return list(obj)
+    return [f.name for f in dataclasses.fields(obj)]
+
+
+def check_key(key: str, value: str, root: Any = None) -> None:
+    """An override's key must exist in the schema (``policy.nli.n_inspecters`` is refused, with what exists there)."""
+    import dataclasses
+
+    from sim.config import AkrimConfig, ConfigError
+
+    obj = root if root is not None else AkrimConfig()
+    path = ""
+    for part in key.split("."):
+        names = _section_keys(obj)
+        if part not in names:
+            near = closest(part, names)
+            hint = f"; did you mean {(path + '.' if path else '') + near}?" if near else ""
+            shown = ", ".join(names) if len(names) <= 30 else ", ".join(names[:30]) + ", ..."
+            raise ConfigError(key, value, f"a key of the configuration; {path or 'the top level'} has {shown}{hint}")
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+        path = f"{path}.{part}" if path else part
+        if not (dataclasses.is_dataclass(obj) or isinstance(obj, dict)):
+            if part != key.split(".")[-1]:
+                raise ConfigError(key, value, f"a key of the configuration; {path} is a value, not a section")
+            return
+    raise ConfigError(key, value, f"a single value; {key} is a section (set its keys, e.g. {key}.{_section_keys(obj)[0]}=...)")
+
+
+def check_overrides(overrides: list[str], multirun: bool = False) -> list[str]:
+    """Syntax, repeats and keys of ``akrim run`` overrides (before any composition)."""
+    from sim.config import ConfigError
+
+    seen: dict[str, str] = {}
+    for ov in overrides:
+        if ov.startswith(("+", "~")):
+            k, _, v = ov.partition("=")
+            raise ConfigError(k, v, "a key of the configuration without '+' or '~' (the schema holds every key; nothing can be added or removed)")
+        if "=" not in ov or ov.startswith("-"):
+            raise ConfigError("argument", ov, "key=value overrides, --cfg job or -m (see 'akrim run --help')")
+        k, v = ov.split("=", 1)
+        if k.startswith("hydra.") or k == "hydra":
+            raise ConfigError(k, v, "a key of the model's configuration (Hydra's own settings are fixed by akrim run)")
+        if k in seen:
+            raise ConfigError(k, v, f"one value per key ({k} is also given as {seen[k]!r})")
+        seen[k] = v
+        if "," in v and not multirun and not v.strip().startswith(("[", "{", "'", '"')) and k in ("policy", "world", "seed", "scale", "start", "end"):
+            raise ConfigError(k, v, "one value (several values, one run each, need -m: akrim run -m " + ov + ")")
+        if "[" in k:
+            raise ConfigError(k, v, "a key without [index]; set the whole list, e.g. policy.interventions=[...]")
+        if k in ("policy", "world"):
+            if not multirun:
+                _check_group(k, v)
+        else:
+            check_key(k, v)
+    return overrides
+
+
+def _allowed_for(key: str) -> str | None:
+    """What the schema allows at ``key`` (type and range), for a value of the wrong type."""
+    import dataclasses
+
+    from sim.config import AkrimConfig
+    from sim.config.validate import describe_range
+
+    obj: Any = AkrimConfig()
+    parts = key.split(".")
+    try:
+        for p in parts[:-1]:
+            obj = obj[p] if isinstance(obj, dict) else getattr(obj, p)
+        f = {g.name: g for g in dataclasses.fields(obj)}[parts[-1]]
+    except (KeyError, AttributeError, TypeError):
+        return None
+    value = getattr(obj, parts[-1])
+    if isinstance(value, bool):
+        return "true or false"
+    if "lo" in f.metadata:
+        return describe_range(f.metadata["lo"], f.metadata["hi"], isinstance(value, int))
+    if f.metadata.get("date"):
+        return "an ISO date YYYY-MM-DD, or null for 'never'"
+    return f"a value of type {type(value).__name__}"
+
+

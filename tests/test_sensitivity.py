@@ -63,7 +63,7 @@ def test_ishigami_sobol_indices_match_the_analytical_values(tmp_path):
     text = (tmp_path / "store" / "sensitivity" / "summary.txt").read_text()
     assert re.search(r"y is driven by x[12] .*; then x[12] .*; then x3 ", text) and "Interactions matter" in text
     assert (tmp_path / "store" / "sensitivity" / "sobol_y.png").stat().st_size > 5000
-    assert len(pd.read_csv(tmp_path / "store" / "summary.csv")) == 128 * 5
+    assert len(pd.read_csv(tmp_path / "store" / "summary-ishigami_sobol.csv")) == 128 * 5
 
 
 @pytest.mark.slow
@@ -91,7 +91,7 @@ def test_replicates_are_averaged_and_noise_reported(tmp_path):
     f = write(tmp_path, body)
     out = tmp_path / "store"
     assert sa.main([f"file={f}", f"out={out}", "address=none", "progress=false", "plots=false"]) == 0
-    summary = pd.read_csv(out / "summary.csv")
+    summary = pd.read_csv(out / "summary-ishigami_sobol.csv")
     means = pd.read_csv(out / "sensitivity" / "point_means.csv")
     expect = summary.groupby("point")["y"].mean()
     assert np.allclose(means["y"], expect.to_numpy())

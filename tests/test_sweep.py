@@ -227,7 +227,7 @@ def test_a_run_that_raises_is_recorded_and_the_others_complete(tmp_path, client)
     assert set(failed) == set(t.loc[bad, "run_key"])
     assert all("FileNotFoundError" in f["error"] and "no_such_sectors.csv" in f["error"] for f in failed.values())
     # the CSV summary is what users open; re-running retries the failures and skips the rest
-    assert len(pd.read_csv(tmp_path / "store" / "summary.csv")) == 4
+    assert len(pd.read_csv(tmp_path / "store" / "summary-tiny.csv")) == 4
     again = sw.run_sweep(s, tmp_path / "store", client=client, progress=False)
     assert (again.execution.skipped, again.execution.done, again.execution.failed) == (2, 0, 2)
 

@@ -7,8 +7,8 @@ source or says it is an assumption).
 
 from __future__ import annotations
 
-import math
 import dataclasses
+import math
 from collections.abc import Iterator
 from dataclasses import field
 from typing import Any
