@@ -273,7 +273,7 @@ def run_main(argv: list[str]) -> int:
             out = _run_one(cfg, ov, sweep_dir, f"{n}_{pol}", None)
         else:
             out = _run_one(cfg, ov, Path("outputs") / date, f"{clock}_s{cfg.seed}_{pol}", f"_{pol}")
-        print(f"Outputs: {out}", flush=True)
+        print(f"Outputs: {out.resolve()}", flush=True)
     return 0
 
 

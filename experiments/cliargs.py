@@ -47,7 +47,18 @@ TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
 
 class UsageError(ConfigError):
-    """A bad command-line argument: ``key = value (allowed: ...)`` (exit code 2)."""
+    """A bad command-line argument: ``key = value (allowed: ...)`` (exit code 2).
+
+    ``UsageError(message)`` with one argument is a refusal that is not about one key's value
+    (e.g. a calibration that would replace final outputs); it is printed as given.
+    """
+
+    def __init__(self, key: str, value: Any = None, allowed: str | None = None) -> None:
+        if allowed is None:
+            self.key, self.value, self.allowed = "", value, key
+            ValueError.__init__(self, key)
+        else:
+            super().__init__(key, value, allowed)
 
 
 ArgumentError = UsageError  # the name used before the layer was unified

@@ -204,7 +204,7 @@ def parse_args(argv: list[str]) -> CompareOptions:
         raise CompareError("end", o.end, f"a year >= start ({o.start})")
     o.workers, o.progress, o.rerun_stale, o.posterior = a.workers, a.progress, a.rerun_stale, a.posterior
     try:
-        o.address = check_address(a.address)
+        o.address = check_address(a.address, connect=False)  # main() checks that it answers
         check_workers(a.workers, a.address if a.address != "none" else None)
     except UsageError as exc:
         raise CompareError(exc.key, exc.value, exc.allowed) from None
@@ -225,6 +225,7 @@ class Plan:
     posterior_file: Path | None
     specs: list[RunSpec]
     cells: list[tuple[str, int]]  # (scenario, replicate) per spec, same order
+    warnings: list[str] = field(default_factory=list)  # e.g. a window that cannot show a scenario's effect
 
 
 def make_plan(o: CompareOptions) -> Plan:
@@ -253,8 +254,8 @@ def make_plan(o: CompareOptions) -> Plan:
         raise CompareError(exc.key, exc.value, exc.allowed) from None
     if o.window_from is not None and not (cfg.start <= o.window_from <= cfg.end):
         raise CompareError("from", o.window_from, f"a year between start ({cfg.start}) and end ({cfg.end})")
-    _check_window(o, [resolve(spec) for spec in specs[: len(o.scenarios)]])
-    return Plan(seeds, worlds, path, specs, cells)
+    warnings = window_warnings(o, [resolve(spec) for spec in specs[: len(o.scenarios)]])
+    return Plan(seeds, worlds, path, specs, cells, warnings)
 
 
 def _levers(policy: Any) -> Any:
@@ -265,16 +266,18 @@ def _levers(policy: Any) -> Any:
     return p
 
 
-def _check_window(o: CompareOptions, cfgs: list[Any]) -> None:
-    """Refuse a comparison whose runs end before a scenario could differ from the reference.
+def window_warnings(o: CompareOptions, cfgs: list[Any]) -> list[str]:
+    """Warnings for scenarios that cannot differ from the reference within the runs' years.
 
     A scenario whose levers equal the reference's until its first intervention, and whose
-    interventions all start after the last year (``end``) or after the effects window would
-    begin, can only show effects of zero: that is a mistake in the command, not a result.
+    interventions all start after the last year (``end``), can only show effects of zero:
+    almost always a mistake in the command (``end=`` too early), so ``akrim compare`` says so
+    on stderr before any run, and the report carries the note.
     """
     import datetime as _dt
 
     ref, end = cfgs[0], cfgs[0].end
+    out = []
     for name, cfg in zip(o.scenarios[1:], cfgs[1:]):
         if _levers(cfg.policy) != _levers(ref.policy) or not cfg.policy.interventions:
             continue
@@ -282,8 +285,9 @@ def _check_window(o: CompareOptions, cfgs: list[Any]) -> None:
         ref_first = min((_dt.date.fromisoformat(str(iv.start)).year for iv in ref.policy.interventions), default=first)
         first = min(first, ref_first)
         if first > end:
-            raise CompareError("end", end, f"a year >= {first}, when {name}'s first intervention starts "
-                                           f"(before it the scenario equals the reference {o.reference}, so every effect would be 0)")
+            out.append(f"warning: end = {end}: {name} starts acting in {first} (its first intervention) and equals the reference "
+                       f"{o.reference} before that, so every effect of {name} will be 0; give end={first} or later to see it")
+    return out
 
 
 def load_runs(store: Any, keys: list[str], cells: list[tuple[str, int]]):
@@ -337,7 +341,7 @@ def run_comparison(o: CompareOptions, client: Any = None, plan: Plan | None = No
                    rerun_stale=o.rerun_stale, rerun_hint="add rerun_stale=true to the command to recompute them")
     runs = load_runs(store, summ.keys, plan.cells)
     comp = analyse(runs, o.scenarios, o.reps, window_from=o.window_from)
-    notes = []
+    notes = [w.removeprefix("warning: ") for w in plan.warnings]
     if len(comp.complete_reps) < o.reps:
         notes.append(
             f"Only {len(comp.complete_reps)} of {o.reps} replicates finished for every scenario; the effects use those. "
@@ -386,7 +390,10 @@ def main(argv: list[str]) -> int:
         return 0
     try:
         o = parse_args(argv)
+        check_address(o.address)
         plan = make_plan(o)  # every scenario resolved: bad input stops here, before any run
+        for w in plan.warnings:
+            print(w, file=sys.stderr, flush=True)
         print(
             f"akrim compare: {len(o.scenarios)} scenarios x {o.reps} paired replicates (reference {o.reference}), "
             f"{'posterior ' + str(plan.posterior_file) if plan.posterior_file else 'default world'}; "

@@ -234,11 +234,15 @@ def load_sweep(path: str | Path) -> Sweep:
 
     path = Path(path)
     if not path.is_file():
-        raise SweepError(f"sweep file not found: {path}")
+        raise SweepError(f"file = {str(path)!r} (allowed: an existing sweep file, e.g. experiments/sweeps/example.yaml)")
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise SweepError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise SweepError(f"file = {str(path)!r} (allowed: a YAML file that parses; {where}{getattr(exc, 'problem', None) or 'syntax error'})") from None
+    if raw is None:
+        raise SweepError(f"file = {str(path)!r} (allowed: a sweep file with name, parameters, design ...; this one is empty)")
     return parse_sweep(raw, str(path))
 
 
@@ -362,7 +366,8 @@ def load_recorded(out: str | Path, name: str | None = None) -> tuple[dict[str, A
 
     root = Path(out)
     if not (root / "_meta").is_dir():
-        raise SweepError(f"{root}: no sweep recorded here (no _meta/); run 'akrim sweep file=... out={root}' first")
+        raise SweepError(f"out = {str(root)!r} (allowed: a result store holding a sweep; no sweep recorded here (no _meta/), "
+                         f"run 'akrim sweep file=... out={root}' first)")
     store = ResultStore(root)
     names = [n.removeprefix("sweep-") for n in store.meta_names() if n.startswith("sweep-")]
     if name is None:
@@ -382,7 +387,7 @@ def load_recorded(out: str | Path, name: str | None = None) -> tuple[dict[str, A
 class SweepArgs:
     """The keys of ``akrim sweep``."""
 
-    file: str = arg(REQUIRED, doc="the sweep file (YAML), e.g. experiments/sweeps/example.yaml")
+    file: str = arg(REQUIRED, doc="the sweep file (YAML), e.g. experiments/sweeps/example.yaml", allowed="a sweep file (YAML)")
     out: str | None = arg(None, doc="result store directory (default outputs/sweeps/<name>); re-running resumes")
     workers: int | None = arg(None, lo=1, hi=MAX_WORKERS, doc="worker processes of the local Dask cluster (default: one per core)")
     address: str | None = arg(None, doc="scheduler address tcp://host:port of an existing Dask cluster, or none to run in this process")

@@ -123,17 +123,19 @@ def test_text_summary_classifies_drivers():
 
 
 @pytest.mark.parametrize("argv,message", [
-    ([], "give file= (a sweep file to run and analyse) or out="),
-    (["out=x", "kpi=y"], "unknown argument 'kpi' (did you mean kpis?)"),
-    (["out=x", "conf=1.5"], "conf=1.5 must be in [0.5, 0.999]"),
-    (["out=x", "workers=2"], "workers= and address= need file="),
-    (["file=experiments/sweeps/example.yaml"], "has design.method lhs; sensitivity needs sobol or morris"),
+    ([], "file = (missing) (allowed: a sweep file to run and analyse, or out="),
+    (["out=x", "kpi=y"], "kpi = 'y' (allowed: a key of akrim sensitivity: file, out,"),
+    (["out=x", "kpi=y"], "did you mean kpis=y?"),
+    (["out=x", "conf=1.5"], "conf = '1.5' (allowed: a number in [0.5, 0.999])"),
+    (["out=x", "workers=2"], "workers = '2' (allowed: only with file="),
+    (["file=experiments/sweeps/example.yaml"], "(allowed: a sweep file with design.method sobol or morris (this one is lhs))"),
+    (["file=experiments/sweeps/morris_world.yaml", "kpis=nope"], "kpis = 'nope' (allowed: outputs of model akrim:"),
 ])
 def test_cli_errors(argv, message, capsys, monkeypatch):
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     assert sa.main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith("akrim sensitivity: error:") and message in err, err
+    assert err.startswith("akrim: error:") and message in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_analysis_errors_name_the_problem(tmp_path):
