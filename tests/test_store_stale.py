@@ -153,7 +153,7 @@ def test_unknown_key_errors_list_the_option(capsys):
     assert sa.main(["out=x", "rerun_stale=true"]) == 2
     assert "rerun_stale = 'true' (allowed: only with file=" in capsys.readouterr().err
     assert sa.main(["out=x", "rerun_stal=true"]) == 2
-    assert "did you mean rerun_stale?" in capsys.readouterr().err
+    assert "did you mean rerun_stale=true?" in capsys.readouterr().err
     assert sw.main(["--help"]) == 0 and "rerun_stale" in capsys.readouterr().out
     assert cmp.main(["--help"]) == 0 and "rerun_stale" in capsys.readouterr().out
 
