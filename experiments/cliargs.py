@@ -469,8 +469,10 @@ def check_key(key: str, value: str, root: Any = None) -> None:
         obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
         path = f"{path}.{part}" if path else part
         if not (dataclasses.is_dataclass(obj) or isinstance(obj, dict)):
-            if part != key.split(".")[-1]:
+            if path != key:
                 raise ConfigError(key, value, f"a key of the configuration; {path} is a value, not a section")
+            if isinstance(obj, bool) and str(value).strip().lower() not in ("true", "false"):
+                raise ConfigError(key, value, "true or false")
             return
     raise ConfigError(key, value, f"a single value; {key} is a section (set its keys, e.g. {key}.{_section_keys(obj)[0]}=...)")
 
