@@ -125,6 +125,7 @@ def plan(specs: Iterable[RunSpec], store: ResultStore) -> tuple[list[tuple[str, 
     return todo, keys, done
 
 
+MIN_WINDOW = 64  # runs in flight on a Dask cluster at least (more with more worker threads)
 RERUN_HINT = "to recompute them, use a new store or delete their files (policy=*/<run_key>.parquet)"
 
 
@@ -195,43 +196,76 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
     own_client = client is None
     clients: list[Any] = [client]
 
-    def run_batch(batch: list[tuple[str, RunSpec]]) -> None:
-        if not batch:
-            return
+    def run_batch(cands: list[tuple[str, RunSpec]]) -> list[tuple[str, RunSpec]]:
+        """Claim and run the candidates one by one as slots free up; return those another process holds."""
+        theirs: list[tuple[str, RunSpec]] = []
+        pending = iter(cands)
+
+        def next_claimed() -> tuple[str, RunSpec] | None:
+            for k, spec in pending:
+                if store.claim(k):
+                    return k, spec
+                theirs.append((k, spec))
+            return None
+
         if address == "none":
-            for k, spec in batch:
-                record(k, spec, *run_spec_safe(spec, k))
-            return
+            while (item := next_claimed()) is not None:
+                k, spec = item
+                try:
+                    record(k, spec, *run_spec_safe(spec, k))
+                finally:
+                    store.release(k)
+            return theirs
         from dask.distributed import as_completed
 
         if clients[0] is None:
             clients[0] = make_client(address, n_workers)
         cl = clients[0]
-        futs = {cl.submit(run_spec_safe, spec, k, key=f"akrim-run-{k}", pure=False): (k, spec) for k, spec in batch}
-        for fut in as_completed(futs):
-            k, spec = futs.pop(fut)  # drop our reference: the result is freed once stored
-            try:
-                status, rec, err = fut.result()
-            except Exception as exc:  # e.g. KilledWorker after the allowed retries
-                status, rec, err = "failed", None, f"{type(exc).__name__}: {exc}"
-            record(k, spec, status, rec, err)
+        # Runs are claimed when they are submitted, a window at a time, so that another command on
+        # the same store can take the runs not yet started instead of waiting for all of them.
+        window = max(MIN_WINDOW, 4 * sum(cl.nthreads().values()))
+        futs: dict[Any, tuple[str, RunSpec]] = {}
+        ac = as_completed()
+
+        def submit_next() -> bool:
+            item = next_claimed()
+            if item is None:
+                return False
+            k, spec = item
+            fut = cl.submit(run_spec_safe, spec, k, key=f"akrim-run-{k}", pure=False)
+            futs[fut] = item
+            ac.add(fut)
+            return True
+
+        try:
+            for _ in range(window):
+                if not submit_next():
+                    break
+            for fut in ac:
+                k, spec = futs.pop(fut)  # drop our reference: the result is freed once stored
+                try:
+                    status, rec, err = fut.result()
+                except Exception as exc:  # e.g. KilledWorker after the allowed retries
+                    status, rec, err = "failed", None, f"{type(exc).__name__}: {exc}"
+                try:
+                    record(k, spec, status, rec, err)
+                finally:
+                    store.release(k)
+                submit_next()
+        finally:
+            for k, _ in futs.values():  # stopped early: the runs in flight are no longer ours
+                store.release(k)
+        return theirs
 
     try:
         waiting = list(todo)
         first = True
         while waiting:
-            mine = [(k, spec) for k, spec in waiting if store.claim(k)]
-            mine_keys = {k for k, _ in mine}
-            theirs = [(k, spec) for k, spec in waiting if k not in mine_keys]
+            theirs = run_batch(waiting)
             if first and theirs and progress:
-                print(f"note: {len(theirs)} of these runs are being computed by another process on this store; "
-                      "waiting for them instead of computing them again", file=sys.stderr, flush=True)
+                print(f"note: {len(theirs)} of these runs were being computed by another process on this store; "
+                      "waited for them instead of computing them again", file=sys.stderr, flush=True)
             first = False
-            try:
-                run_batch(mine)
-            finally:
-                for k, _ in mine:
-                    store.release(k)
             waiting = []
             while theirs:
                 done_now = store.done_keys()
@@ -247,7 +281,7 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
                         summ.failed += 1
                         summ.failed_keys.append(k)
                         bar.update(1)
-                    else:  # the other process stopped (failed run or killed): claim it in the next round
+                    else:  # the other process stopped (killed): claim it in the next round
                         waiting.append((k, spec))
                 theirs = still
                 if theirs and not waiting:
