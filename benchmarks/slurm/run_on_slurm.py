@@ -60,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         python=sys.executable,
         job_script_prologue=[f"cd {ROOT}", "export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1"],
         job_extra_directives=[f"--output={out}/dask-worker-%j.out"],
-        scheduler_options={"dashboard_address": None},
-        worker_extra_args=["--nthreads", "1"],
+        scheduler_options={"dashboard_address": ":0"},
     )
     (out / "job_script.sh").write_text(cluster.job_script())
     figures: dict = {"jobs": a.jobs, "memory_per_job": a.memory, "queue": a.queue, "scheduler": cluster.scheduler_address,
