@@ -315,11 +315,6 @@ def check_workers(workers: int | None, address: str | None) -> None:
 
 
 # --------------------------------------------------------------------------------- single values
-def bad_value(key: str, value: str, allowed: str, problem: str = "range", parsed: Any = None, hint: str = "") -> UsageError:
-    """The error for a value outside what ``key`` allows."""
-    return UsageError(key, value, allowed + hint)
-
-
 def _number(args: dict[str, str], key: str, default: Any, kind: type, lo: float | None, hi: float | None,
             lo_open: bool, allowed: str | None) -> Any:
     if key not in args:
