@@ -99,6 +99,8 @@ class ResultStore:
                 return time.time() - path.stat().st_mtime > 60
             except FileNotFoundError:
                 return True
+        if age > CLAIM_TTL_S:  # also on this host: the pid may have been reused since
+            return True
         if info.get("host") == socket.gethostname():
             pid = int(info.get("pid", -1))
             if pid == os.getpid():
@@ -110,7 +112,7 @@ class ResultStore:
             except PermissionError:
                 return False
             return False
-        return age > CLAIM_TTL_S
+        return False
 
     def claimed(self, key: str) -> bool:
         """Whether a live process (possibly this one) holds the claim of ``key``."""
