@@ -27,17 +27,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.config.validate import ConfigError
+
 METHODS = ("factorial", "lhs", "sobol", "morris")
 GROUPS = ("policy", "world")  # scenario-file selections that can be swept as levels
 RESERVED = ("seed",)  # set by replicates, not by the design
 
 
-class DesignError(ValueError):
-    """A sweep-file problem: names the key, the bad value and what is allowed."""
-
-    def __init__(self, key: str, value: Any, allowed: str) -> None:
-        self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"{key} = {value!r} (allowed: {allowed})")
+class DesignError(ConfigError):
+    """A sweep-file problem: names the key, the bad value and what is allowed (``sim.config.ConfigError``)."""
 
 
 @dataclass
