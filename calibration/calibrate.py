@@ -21,7 +21,7 @@ import json
 import logging
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,53 +29,88 @@ from typing import Any
 from calibration.abc import BUDGETS, Budget, CalibrationError, FitSettings, fit, history_summary, history_wall_s
 from calibration.params import PriorError, load_priors
 from calibration.targets import TargetError, load_targets
-from experiments.cliargs import UsageError, get_bool, get_choice, get_float, get_int, get_text, parse_action
+from experiments.cliargs import (
+    MAX_SEED,
+    MAX_WORKERS,
+    UsageError,
+    arg,
+    check_address,
+    check_workers,
+    fail,
+    get_bool,
+    get_choice,
+    get_float,
+    get_int,
+    get_text,
+    keys_help,
+    parse_action,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "calibration" / "posterior"
 DEFAULT_WORLD = ROOT / "scenarios" / "world" / "calibrated.yaml"
 
-FIT_KEYS = {
-    "budget": "small | medium | full (default small); sets the four numbers below",
-    "populations": "particles per generation (integer >= 2)",
-    "generations": "generations the history should hold when done (integer >= 1)",
-    "scale": "population scale of every run (0 < scale <= 1)",
-    "predictive": "posterior predictive runs (integer >= 1)",
-    "address": "Dask scheduler address (default: a local cluster); 'none' runs in this process",
-    "workers": "worker processes of the local cluster (default: one per core)",
-    "db": "SQLite history (default <out>/abc.db)",
-    "out": "output folder (default calibration/posterior)",
-    "world_out": "calibrated world file (default scenarios/world/calibrated.yaml)",
-    "priors": "priors file (default calibration/priors.yaml)",
-    "targets": "targets file (default calibration/targets.yaml)",
-    "hours": "stop before a generation that would end after this many hours (resume later)",
-    "final": "true | false: mark outputs final (default: true only for budget=full)",
-    "fresh": "true: delete the history in db and start again",
-    "overwrite": "true: let a pipeline check replace final outputs",
-    "seed": "seed of the posterior predictive draws (default 20240101)",
-    "progress": "true | false: progress bars (default true)",
-}
-SCREEN_KEYS = {
-    "r": "Morris trajectories (default 4)",
-    "levels": "Morris grid levels (default 4)",
-    "scale": "population scale (default 0.05)",
-    "seed": "common seed of the design runs (default 20140101)",
-    "noise": "extra seeds of the default world, to measure noise (default 4)",
-    "out": "output folder (default calibration/screening)",
-    "candidates": "candidates file (default calibration/screening.yaml)",
-    "address": "Dask scheduler address; 'none' runs in this process",
-    "workers": "worker processes of the local cluster",
-    "progress": "true | false",
-    "rerun_stale": "true | false: recompute stored runs recorded by another code version (default false: warn, reuse)",
-}
 ADDRESS = "a scheduler address such as tcp://host:8786, or none"
-STATUS_KEYS = {"db": "SQLite history (default calibration/posterior/abc.db)"}
+
+
+@dataclass
+class FitArgs:
+    """The keys of ``akrim calibrate [fit]`` (defaults of None: the budget's value, or the default path)."""
+
+    budget: str = arg("small", choices=tuple(BUDGETS), doc="sets the four numbers below")
+    populations: int | None = arg(None, lo=2, hi=100_000, doc="particles per generation")
+    generations: int | None = arg(None, lo=1, hi=100, doc="generations the history should hold when done")
+    scale: float | None = arg(None, lo=0.0, hi=1.0, lo_open=True, doc="population scale of every run")
+    predictive: int | None = arg(None, lo=1, hi=100_000, doc="posterior predictive runs")
+    address: str | None = arg(None, doc="Dask scheduler address (default: a local cluster); none runs in this process")
+    workers: int | None = arg(None, lo=1, hi=MAX_WORKERS, doc="worker processes of the local cluster (default: one per core)")
+    db: str | None = arg(None, doc="SQLite history (default <out>/abc.db)")
+    out: str | None = arg(None, doc="output folder (default calibration/posterior)")
+    world_out: str | None = arg(None, doc="calibrated world file (default scenarios/world/calibrated.yaml)")
+    priors: str | None = arg(None, doc="priors file (default calibration/priors.yaml)")
+    targets: str | None = arg(None, doc="targets file (default calibration/targets.yaml)")
+    hours: float | None = arg(None, lo=0.0, hi=1e4, lo_open=True, doc="stop before a generation that would end after this many hours")
+    final: bool | None = arg(None, doc="mark outputs final (default: true only for budget=full)")
+    fresh: bool = arg(False, doc="delete the history in db and start again")
+    overwrite: bool = arg(False, doc="let a pipeline check replace final outputs")
+    seed: int = arg(20240101, lo=0, hi=MAX_SEED, doc="seed of the posterior predictive draws")
+    progress: bool = arg(True, doc="progress bars")
+
+
+@dataclass
+class ScreenArgs:
+    """The keys of ``akrim calibrate screen``."""
+
+    r: int = arg(4, lo=2, hi=1000, doc="Morris trajectories")
+    levels: int = arg(4, lo=2, hi=100, doc="Morris grid levels")
+    scale: float = arg(0.05, lo=0.0, hi=1.0, lo_open=True, doc="population scale")
+    seed: int = arg(20140101, lo=0, hi=MAX_SEED, doc="common seed of the design runs")
+    noise: int = arg(4, lo=0, hi=1000, doc="extra seeds of the default world, to measure noise")
+    out: str | None = arg(None, doc="output folder (default calibration/screening)")
+    candidates: str | None = arg(None, doc="candidates file (default calibration/screening.yaml)")
+    address: str | None = arg(None, doc="Dask scheduler address; none runs in this process")
+    workers: int | None = arg(None, lo=1, hi=MAX_WORKERS, doc="worker processes of the local cluster")
+    progress: bool = arg(True, doc="progress bars")
+    rerun_stale: bool = arg(False, doc="recompute stored runs recorded by another code version (default: warn, reuse)")
+
+
+@dataclass
+class StatusArgs:
+    """The keys of ``akrim calibrate status``."""
+
+    db: str | None = arg(None, doc="SQLite history (default calibration/posterior/abc.db)")
+
+
+FIT_KEYS, SCREEN_KEYS, STATUS_KEYS = keys_help(FitArgs), keys_help(ScreenArgs), keys_help(StatusArgs)
 ACTIONS = {"fit": FIT_KEYS, "screen": SCREEN_KEYS, "status": STATUS_KEYS}
+SCHEMAS = {"fit": FitArgs, "screen": ScreenArgs, "status": StatusArgs}
 
 
 def usage() -> str:
-    """Help text: actions and their keys."""
-    lines = ["usage: akrim calibrate [fit|screen|status] [key=value ...]", ""]
+    """Help text: actions and their keys (defaults and ranges)."""
+    lines = ["usage: akrim calibrate [fit|screen|status] [key=value ...]", "",
+             "Fit the uncertain world parameters to the reported figures (ABC-SMC, resumable), screen candidate parameters "
+             "(Morris), or show what a calibration history holds.", ""]
     for action, keys in ACTIONS.items():
         lines.append(f"{action} keys:")
         lines += [f"  {k:<12s}{doc}" for k, doc in keys.items()]
@@ -90,8 +125,15 @@ def usage() -> str:
 
 
 def parse(argv: list[str]) -> tuple[str, dict[str, str]]:
-    """``(action, {key: value})``; raises UsageError naming the bad argument and what is allowed."""
-    return parse_action(argv, ACTIONS, "fit", "akrim calibrate")
+    """``(action, {key: value})``, every key checked (type, range, address); raises UsageError naming the bad argument.
+
+    The values stay text (read by the ``get_*`` getters below, which can no longer fail).
+    """
+    action, a, given = parse_action(argv, SCHEMAS, "fit", "akrim calibrate")
+    if "address" in given:
+        check_address(a.address)
+        check_workers(a.workers, a.address if a.address != "none" else None)
+    return action, given
 
 
 def _scale(opts: dict[str, str], default: float) -> float:
@@ -307,7 +349,7 @@ def run_status(opts: dict[str, str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``akrim calibrate``; returns the exit code (2: bad input, 1: failure)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("-h", "--help", "help"):
+    if any(a in ("-h", "--help", "help") for a in argv):
         print(usage())
         return 0
     try:
@@ -318,11 +360,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_status(opts)
         return run_fit(opts, argv)
     except UsageError as exc:
-        print(f"akrim calibrate: error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     except (CalibrationError, TargetError, PriorError) as exc:
-        print(f"akrim calibrate: error: {exc}", file=sys.stderr)
-        return 1
+        return fail(exc, 1)
     except KeyboardInterrupt:
         print("akrim calibrate: interrupted; run the same command again to continue (complete generations are in the "
               "history, the finished runs of the generation in progress are reused)", file=sys.stderr)

@@ -1,17 +1,32 @@
-"""The ``akrim`` command line: ``akrim <command> [key=value ...]`` with Hydra overrides.
+"""The ``akrim`` command line: ``akrim <command> [key=value ...]``.
 
-Commands:
-    run        one run of a (world, policy) scenario; writes a run folder (see sim.runner).
+Every command declares its keys once and goes through one validation path
+(``experiments.cliargs``): a bad argument stops the command before any work with one line,
+``akrim: error: <key> = <value> (allowed: ...)``, and exit code 2. No Python traceback reaches
+the user: an unexpected exception is reported in one line (exit code 1; ``AKRIM_DEBUG=1`` shows
+the traceback), and output piped into ``head`` ends quietly.
 
-Every command takes Hydra overrides: ``policy=NAME``, ``world=NAME``, ``seed=N``, ``scale=X``,
-``end=YEAR`` and any parameter by its key, e.g. ``policy.nli.n_inspectors=300``. Hydra's own
-flags work too: ``--cfg job`` prints the composed configuration, ``-m`` runs a multirun.
+``akrim run`` takes the model's configuration keys as Hydra overrides (``policy=NAME``,
+``world=NAME``, ``seed=N``, ``scale=X``, ``end=YEAR``, any parameter by its key,
+``policy=a+b`` for a package of measures, ``policy=path/to/file.yaml`` for a scenario file of
+one's own). The configuration is composed with Hydra's compose API over the structured schema
+(``sim.config``), every override is checked against the schema and every combination of a
+multirun (``-m``) is composed and validated before the first run starts; ``--cfg job`` prints
+the composed configuration. ``hydra.main`` is not used: it creates the output folder before the
+configuration is checked, prints its own multi-line errors, and names folders by the second,
+so two runs started together shared one. Here each run builds its folder under a temporary name
+and renames it atomically to a unique one (``sim.runner.RunFolder``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
+from typing import Any
+
+from experiments.cliargs import _allowed_for, _is_file, _names, check_overrides, fail, read_scenario_file
 
 # command -> (module, function, one-line help). A command is offered when its module exists;
 # each module's function takes the argument list after the command and returns an exit code.
@@ -29,9 +44,23 @@ EXAMPLES = """examples:
   akrim run policy=more_inspectors end=2030 seed=7
   akrim run scale=1.0 policy.nli.n_inspectors=300
   akrim run --cfg job            # show the composed configuration and exit
+  akrim compare --help           # every command lists its keys, defaults and ranges
 
 Scenarios: scenarios/policy/*.yaml (levers), scenarios/world/*.yaml (uncertain parameters).
 """
+
+RUN_EXAMPLES = """  akrim run                                          # baseline, 2014-2025, scale 0.1
+  akrim run policy=more_inspectors end=2030 seed=7   # a shipped scenario
+  akrim run policy=more_inspectors+liberal_fines     # a package of measures
+  akrim run policy=my_scenario.yaml                  # a scenario file of your own
+  akrim run policy.nli.n_inspectors=300              # any lever by its key
+  akrim run world=default world.actors.rate_new_year=150
+  akrim run --cfg job                                # print the composed configuration
+  akrim run -m policy=baseline,no_centres seed=1,2   # four runs (multirun), each checked first
+Every parameter, its range and source: docs/parameters.md.
+"""
+
+MAX_MULTIRUN = 1000
 
 
 def _available() -> dict[str, tuple[str, str, str]]:
@@ -56,101 +85,217 @@ def usage() -> str:
     return "\n".join(lines) + "\n\n" + EXAMPLES
 
 
-def _fail(msg: str, code: int = 2) -> int:
-    print(f"akrim: error: {msg}", file=sys.stderr)
-    return code
+_fail = fail
 
 
-def _run_task(dcfg) -> None:
-    """Hydra task for ``akrim run``: validate, run, write, summarise."""
-    from hydra.core.hydra_config import HydraConfig
+# ------------------------------------------------------------------------------------ akrim run
+def expand_multirun(overrides: list[str]) -> list[list[str]]:
+    """Every combination of a multirun (``seed=1,2`` and ``policy=a,b`` give four runs)."""
+    import itertools
 
-    from sim.config import ConfigError, to_object, validate
-    from sim.runner import run_config, summary_table
+    from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    outdir = Path(HydraConfig.get().runtime.output_dir)
+    from sim.config import ConfigError
+
+    axes: list[list[str]] = []
+    parser = OverridesParser.create()
+    for ov in overrides:
+        try:
+            parsed = parser.parse_override(ov)
+        except Exception as exc:
+            k, _, v = ov.partition("=")
+            raise ConfigError(k, v, f"a value Hydra can parse ({str(exc).splitlines()[0][:80]})") from None
+        if parsed.is_sweep_override():
+            k = parsed.get_key_element()
+            axes.append([f"{k}={x}" for x in parsed.sweep_string_iterator()])
+        else:
+            axes.append([ov])
+    n = 1
+    for a in axes:
+        n *= len(a)
+    if n > MAX_MULTIRUN:
+        raise ConfigError("-m", f"{n} runs", f"at most {MAX_MULTIRUN} runs in one multirun (use akrim sweep for more)")
+    return [list(c) for c in itertools.product(*axes)]
+
+
+def compose(overrides: list[str]):
+    """The checked configuration of one run (``AkrimConfig``); raises ConfigError naming the key."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.config import SCENARIOS_DIR, ConfigError, Intervention, _compose, load_config, to_object, validate
+
+    check_overrides(overrides)
+    groups = {o.split("=", 1)[0]: o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] in ("policy", "world")}
+    policy = groups.get("policy", "")
     try:
+        if not _is_file(policy) and not _is_file(groups.get("world", "")):
+            return load_config(overrides)
+        # a scenario file of one's own: laid over the schema's defaults like a shipped one, interventions appended
+        sel = tuple(f"{k}={v}" for k, v in groups.items() if not _is_file(v))
+        dcfg = OmegaConf.create(_compose(sel, SCENARIOS_DIR))
+        OmegaConf.set_struct(dcfg, True)
+        for group, value in groups.items():
+            if not _is_file(value):
+                continue
+            extra = OmegaConf.create(read_scenario_file(group, Path(value)))
+            ivs = list(extra.pop("interventions", []) or []) if group == "policy" else []
+            try:
+                dcfg[group] = OmegaConf.merge(dcfg[group], extra)
+                for iv in ivs:
+                    dcfg.policy.interventions.append(OmegaConf.merge(OmegaConf.structured(Intervention), iv))
+            except OmegaConfBaseException as exc:
+                k = f"{group}.{exc.full_key}" if getattr(exc, "full_key", None) else group
+                raise ConfigError(k, getattr(exc, "value", None), f"{str(exc).splitlines()[0]} (in {value})") from None
+            if "name" not in extra:
+                dcfg[group].name = Path(value).stem
+        for ov in overrides:
+            k, v = ov.split("=", 1)
+            if k in groups:
+                continue
+            try:
+                OmegaConf.update(dcfg, k, OmegaConf.create(f"v: {v}")["v"] if v not in ("null", "~") else None, merge=True)
+            except OmegaConfBaseException as exc:
+                raise ConfigError(k, v, str(exc).splitlines()[0]) from None
         cfg = to_object(dcfg)
         validate(cfg)
+        return cfg
     except ConfigError as exc:
-        print(f"akrim: error: {exc}", file=sys.stderr)
-        _discard(outdir)
-        sys.exit(2)
-    print(
-        f"akrim run: policy={cfg.policy.name} world={cfg.world.name} seed={cfg.seed} scale={cfg.scale:g} {cfg.start}-{cfg.end}", flush=True
-    )
-    res = run_config(cfg, outdir)
+        if "could not be converted" in exc.allowed or "is not a valid" in exc.allowed:
+            raise ConfigError(exc.key, exc.value, _allowed_for(exc.key) or exc.allowed) from None
+        raise
+    except Exception as exc:  # Hydra's composition errors and YAML that does not parse: one line
+        from hydra.errors import HydraException
+
+        if not isinstance(exc, (HydraException, OmegaConfBaseException, ValueError, TypeError, KeyError)):
+            raise
+        key = str(getattr(exc, "full_key", "") or (overrides[0].split("=", 1)[0] if overrides else "configuration"))
+        raise ConfigError(key, next((o.split("=", 1)[1] for o in overrides if o.startswith(key + "=")), None),
+                          str(exc).strip().splitlines()[0][:200]) from None
+
+
+def run_help() -> str:
+    """``akrim run --help``: what it does, the top-level keys with defaults and ranges, examples."""
+    import dataclasses
+
+    from experiments.cliargs import help_text
+    from sim.config import AkrimConfig
+    from sim.config.validate import describe_range
+
+    keys = {}
+    for f in dataclasses.fields(AkrimConfig):
+        if "lo" in f.metadata:
+            keys[f.name] = (f"{f.metadata.get('doc') or f.metadata.get('src', '')} [default {f.default}; "
+                            f"{describe_range(f.metadata['lo'], f.metadata['hi'], f.type in ('int', int))}]")
+    keys["policy"] = f"the policy scenario [default baseline; one of {', '.join(_names('policy'))}; a+b; or a .yaml file]"
+    keys["world"] = f"the world (uncertain parameters) [default calibrated; one of {', '.join(_names('world'))}; or a .yaml file]"
+    keys["output.*"] = "output.progress, output.events, output.plot, output.summary [default true; true or false]"
+    keys["policy.* world.*"] = "any parameter by its key, e.g. policy.nli.n_inspectors=300 (docs/parameters.md lists all, with ranges)"
+    keys["--cfg job"] = "print the composed, checked configuration and exit"
+    keys["-m"] = f"multirun: comma-separated values give one run per combination (at most {MAX_MULTIRUN}), all checked first"
+    summary = ("Run one (world, policy) scenario and write a run folder outputs/<date>/<time>_s<seed>_<policy>/ "
+               "(annual, regional and sector tables, events, overview.png, run_info.json, .hydra/config.yaml).")
+    return help_text("akrim run", summary, keys, RUN_EXAMPLES, usage="usage: akrim run [--cfg job] [-m] [key=value ...]")
+
+
+def _run_one(cfg: Any, overrides: list[str], parent: Path, name: str, insert_before: str | None) -> Path:
+    from sim.runner import RunFolder, run_config, summary_table, write_config, write_overrides
+
+    folder = RunFolder(parent, name, insert_before)
+    try:
+        write_config(cfg, folder.path)
+        write_overrides(overrides, folder.path)
+        res = run_config(cfg, folder.path)
+        out = folder.commit()
+    except BaseException:
+        folder.discard()
+        raise
     if cfg.output.summary:
         print()
         print("Headline KPIs (national totals at 1:1; see annual.csv for every column)")
         print(summary_table(res.annual))
         print()
-    print(f"Outputs: {outdir}")
-
-
-def _discard(outdir: Path) -> None:
-    """Remove a run folder that Hydra created for a run that never started."""
-    import logging
-    import shutil
-
-    if outdir.is_dir() and not (outdir / "annual.parquet").exists():
-        logging.shutdown()
-        shutil.rmtree(outdir, ignore_errors=True)
-        try:
-            outdir.parent.rmdir()  # the date folder, if this was its only run
-        except OSError:
-            pass
-
-
-def _hydra(task, argv: list[str], prog: str) -> int:
-    import hydra
-
-    from sim.config import SCENARIOS_DIR, register
-
-    register()
-    app = hydra.main(config_path=str(SCENARIOS_DIR), config_name="config", version_base="1.3")(task)
-    old = sys.argv
-    sys.argv = [prog, *argv]
-    try:
-        app()
-    finally:
-        sys.argv = old
-    return 0
-
-
-def _with_packages(argv: list[str]) -> list[str]:
-    """Make ``policy=a+b`` (a package of measures) visible to Hydra as a generated scenario file."""
-    import tempfile
-
-    from omegaconf import OmegaConf
-
-    from sim.config import SCENARIOS_DIR, ConfigError, _package
-
-    out = list(argv)
-    for a in argv:
-        if a.startswith("policy=") and "+" in a:
-            name = a.split("=", 1)[1]
-            try:
-                dcfg = _package((f"policy={name}",), SCENARIOS_DIR)
-            except ConfigError as exc:
-                raise SystemExit(_fail(str(exc))) from None
-            d = Path(tempfile.mkdtemp(prefix="akrim-package-"))
-            (d / "policy").mkdir()
-            (d / "policy" / f"{name}.yaml").write_text(OmegaConf.to_yaml(dcfg.policy))
-            out.append(f"hydra.searchpath=[file://{d}]")
     return out
 
 
+def _safe_name(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_+.-]+", "_", text)[:80] or "_"
+
+
 def run_main(argv: list[str]) -> int:
-    """``akrim run``: one run through Hydra (``policy=a+b`` runs a package of measures)."""
-    return _hydra(_run_task, _with_packages(argv), "akrim run")
+    """``akrim run``: check everything, then run (one run, or every run of a ``-m`` multirun)."""
+    from sim.config import ConfigError
+
+    args = list(argv)
+    if any(a in ("-h", "--help", "help") for a in args):
+        print(run_help())
+        return 0
+    multirun, cfg_mode = False, None
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-m", "--multirun"):
+            multirun = True
+        elif a in ("--cfg", "-c"):
+            cfg_mode = args[i + 1] if i + 1 < len(args) else ""
+            i += 1
+        elif a.startswith("--cfg="):
+            cfg_mode = a.split("=", 1)[1]
+        else:
+            rest.append(a)
+        i += 1
+    try:
+        if cfg_mode is not None and cfg_mode != "job":
+            raise ConfigError("--cfg", cfg_mode, "job (the composed configuration of the run)")
+        check_overrides(rest, multirun)
+        combos = expand_multirun(rest) if multirun else [rest]
+        cfgs = [compose(c) for c in combos]  # every run composed and checked before the first starts
+    except ConfigError as exc:
+        return fail(exc)
+    if cfg_mode == "job":
+        from omegaconf import OmegaConf
+
+        for cfg in cfgs:
+            print(OmegaConf.to_yaml(OmegaConf.structured(cfg)), end="")
+        return 0
+    date, clock = time.strftime("%Y-%m-%d"), time.strftime("%H-%M-%S")
+    if multirun:
+        sweep_dir = _unique_dir(Path("multirun") / date, clock)
+        print(f"akrim run -m: {len(cfgs)} runs into {sweep_dir}", flush=True)
+    for n, (cfg, ov) in enumerate(zip(cfgs, combos)):
+        pol = _safe_name(cfg.policy.name)
+        print(f"akrim run: policy={cfg.policy.name} world={cfg.world.name} seed={cfg.seed} scale={cfg.scale:g} {cfg.start}-{cfg.end}",
+              flush=True)
+        if multirun:
+            out = _run_one(cfg, ov, sweep_dir, f"{n}_{pol}", None)
+        else:
+            out = _run_one(cfg, ov, Path("outputs") / date, f"{clock}_s{cfg.seed}_{pol}", f"_{pol}")
+        print(f"Outputs: {out.resolve()}", flush=True)
+    return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``akrim`` console script."""
+def _unique_dir(parent: Path, name: str) -> Path:
+    """A new folder ``parent/name`` (``-<id>`` added if taken), created atomically with mkdir."""
+    import secrets
+
+    parent.mkdir(parents=True, exist_ok=True)
+    candidate = parent / name
+    for _ in range(50):
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            candidate = parent / f"{name}-{secrets.token_hex(2)}"
+    raise OSError(f"no free folder name under {parent}")
+
+
+# ------------------------------------------------------------------------------------ entry point
+def _dispatch(argv: list[str]) -> int:
     import importlib
 
-    argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(usage())
         return 0
@@ -162,9 +307,37 @@ def main(argv: list[str] | None = None) -> int:
     cmd, rest = argv[0], argv[1:]
     avail = _available()
     if cmd not in avail:
-        return _fail(f"unknown command {cmd!r}; available: {', '.join(avail)} (see 'akrim --help')")
+        from experiments.cliargs import closest
+
+        near = closest(cmd, avail)
+        return fail(f"command = {cmd!r} (allowed: {', '.join(avail)}{'; did you mean ' + near + '?' if near else ''}; see 'akrim --help')")
     mod, fn, _ = avail[cmd]
     return int(getattr(importlib.import_module(mod), fn)(rest) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``akrim`` console script: no traceback reaches the user."""
+    from sim.config import ConfigError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _dispatch(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:  # akrim ... --help | head
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except ConfigError as exc:
+        return fail(exc)
+    except KeyboardInterrupt:
+        print("\nakrim: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("AKRIM_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        return fail(f"{type(exc).__name__}: {first} (unexpected; AKRIM_DEBUG=1 shows the traceback)", 1)
 
 
 if __name__ == "__main__":

@@ -41,19 +41,64 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from experiments.cliargs import (
+    MAX_SEED,
+    MAX_WORKERS,
+    REQUIRED,
+    UsageError,
+    _check_group,
+    arg,
+    check_address,
+    check_key,
+    check_workers,
+    fail,
+    help_text,
+    parse,
+)
 from experiments.runs import RunSpec
+from sim.config.validate import ConfigError
 
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$")
-OPTIONS = ("policy", "reps", "seed", "scale", "start", "end", "from", "posterior", "out", "store", "workers", "address", "progress",
-           "rerun_stale")
 
 
-class CompareError(ValueError):
-    """Bad input to a comparison: names the key, the value and what is allowed."""
+class CompareError(ConfigError):
+    """Bad input to a comparison: names the key, the value and what is allowed (``sim.config.ConfigError``)."""
 
-    def __init__(self, key: str, value: Any, allowed: str) -> None:
-        self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"{key} = {value!r} (allowed: {allowed})")
+
+MAX_REPS = 1000  # paired replicates per scenario
+MAX_SCENARIOS = 50
+
+
+@dataclass
+class CompareArgs:
+    """The keys of ``akrim compare`` (anything else under policy./world. is an override of every run)."""
+
+    policy: list[str] = arg(REQUIRED, doc="the scenarios, the reference first: [a,b,c] or a,b,c; a+b is a package of measures")
+    reps: int = arg(20, lo=2, hi=MAX_REPS, doc="paired replicates per scenario")
+    seed: int = arg(1, lo=0, hi=MAX_SEED, doc="comparison seed from which the replicate seeds are spawned")
+    scale: float | None = arg(None, lo=1e-4, hi=2.0, doc="population scale (default: that of akrim run, 0.1)")
+    start: int | None = arg(None, lo=2014, hi=2100, doc="first year of every run (default 2014)")
+    end: int | None = arg(None, lo=2014, hi=2100, doc="last year of every run (default 2025)")
+    from_: int | None = arg(None, lo=2014, hi=2100, name="from",
+                            doc="first year of the effects window (default: the first year any scenario differs)")
+    posterior: str = arg("auto", doc="auto, false, true or a posterior sample CSV: worlds drawn per replicate")
+    out: str | None = arg(None, doc="output folder (default outputs/compare/<labels>_<hash>; same command, same folder)")
+    store: str | None = arg(None, doc="result store (default <out>/runs; share one to reuse runs across comparisons)")
+    workers: int | None = arg(None, lo=1, hi=MAX_WORKERS, doc="Dask workers of the local cluster (default: one per core)")
+    address: str | None = arg(None, doc="a Dask scheduler tcp://host:port, or none to run in this process")
+    progress: bool = arg(True, doc="the progress bar over runs")
+    rerun_stale: bool = arg(False, doc="recompute stored runs recorded by another code version (default: warn, reuse)")
+
+
+EXAMPLES = """  akrim compare policy=[baseline,more_inspectors] reps=20 end=2030
+  akrim compare policy=baseline,more_inspectors+liberal_fines reps=10 scale=0.05 from=2026
+  akrim compare policy=[baseline,no_centres] reps=4 address=none policy.nli.n_inspectors=250
+See docs/compare.md.
+"""
+
+
+def _passthrough(key: str) -> bool:
+    return key == "world" or key.startswith(("policy.", "world."))
 
 
 @dataclass
@@ -110,25 +155,6 @@ class CompareOptions:
 # ---------------------------------------------------------------------------- parsing
 
 
-def _int(key: str, value: str, lo: int, what: str) -> int:
-    try:
-        out = int(value)
-    except ValueError:
-        raise CompareError(key, value, what) from None
-    if out < lo:
-        raise CompareError(key, value, what)
-    return out
-
-
-def _bool(key: str, value: str) -> bool:
-    v = value.strip().lower()
-    if v in ("true", "yes", "on", "1"):
-        return True
-    if v in ("false", "no", "off", "0"):
-        return False
-    raise CompareError(key, value, "true or false")
-
-
 def parse_scenarios(value: str, policy_dir: Path | None = None) -> list[str]:
     """``[a,b+c]`` or ``a,b+c`` -> ``['a', 'b+c']``; every name must be a scenario file."""
     from sim.config import SCENARIOS_DIR
@@ -155,53 +181,35 @@ def parse_scenarios(value: str, policy_dir: Path | None = None) -> list[str]:
 
 def parse_args(argv: list[str]) -> CompareOptions:
     """Parse ``key=value`` arguments into options; raise CompareError naming the bad key/value."""
-    opts: dict[str, Any] = {}
-    overrides: list[str] = []
-    for tok in argv:
-        if "=" not in tok or tok.startswith("-"):
-            raise CompareError("argument", tok, "key=value, e.g. policy=[baseline,more_inspectors] reps=20 (see 'akrim compare --help')")
-        key, value = tok.split("=", 1)
-        if key in opts:
-            raise CompareError(key, value, f"{key} given once (it was also {opts[key]!r})")
-        if key in OPTIONS:
-            opts[key] = value
-        elif key in ("seed_offset", "policy.name") or key.startswith("output.") or key.startswith("hydra"):
-            raise CompareError(key, value, "not settable in a comparison (the comparison sets it for every run)")
-        else:
-            overrides.append(tok)
-    if "policy" not in opts:
-        raise CompareError("policy", None, "a list of scenarios, the reference first, e.g. policy=[baseline,more_inspectors]")
-    o = CompareOptions(scenarios=parse_scenarios(opts["policy"]), overrides=overrides)
-    if "reps" in opts:
-        o.reps = _int("reps", opts["reps"], 2, "a whole number >= 2 (paired replicates per scenario)")
-    if "seed" in opts:
-        o.seed = _int("seed", opts["seed"], 0, "a whole number >= 0")
-    if "scale" in opts:
+    try:
+        a, given, overrides = parse(CompareArgs, argv, "akrim compare", passthrough=_passthrough)
+    except UsageError as exc:
+        raise CompareError(exc.key, exc.value, exc.allowed) from None
+    for ov in overrides:
+        k, v = ov.split("=", 1)
+        if k == "policy.name":
+            raise CompareError(k, v, "not settable in a comparison (the comparison sets it for every run)")
         try:
-            o.scale = float(opts["scale"])
-        except ValueError:
-            raise CompareError("scale", opts["scale"], "a number in (0, 2], e.g. 0.1") from None
-    for key in ("start", "end", "from"):
-        if key in opts:
-            val = _int(key, opts[key], 1900, "a calendar year, e.g. 2030")
-            setattr(o, "window_from" if key == "from" else key, val)
-    if "workers" in opts:
-        o.workers = _int("workers", opts["workers"], 1, "a whole number >= 1")
-    if "address" in opts:
-        a = opts["address"].strip()
-        if not (a == "none" or re.match(r"^(tcp|tls|inproc|ucx)://\S+$", a)):
-            raise CompareError("address", a, "a Dask scheduler address such as tcp://10.0.0.5:8786, or none")
-        o.address = a
-    if "progress" in opts:
-        o.progress = _bool("progress", opts["progress"])
-    if "rerun_stale" in opts:
-        o.rerun_stale = _bool("rerun_stale", opts["rerun_stale"])
-    if "posterior" in opts:
-        o.posterior = opts["posterior"]
-    if "out" in opts:
-        o.out = Path(opts["out"])
-    if "store" in opts:
-        o.store = Path(opts["store"])
+            if k == "world":
+                _check_group(k, v)
+            else:
+                check_key(k, v)
+        except ConfigError as exc:
+            raise CompareError(exc.key, exc.value, exc.allowed) from None
+    o = CompareOptions(scenarios=parse_scenarios(given["policy"]), overrides=overrides)
+    o.reps, o.seed, o.scale, o.start, o.end, o.window_from = a.reps, a.seed, a.scale, a.start, a.end, a.from_
+    if len(o.scenarios) > MAX_SCENARIOS:
+        raise CompareError("policy", given["policy"], f"at most {MAX_SCENARIOS} scenarios")
+    if o.start is not None and o.end is not None and o.end < o.start:
+        raise CompareError("end", o.end, f"a year >= start ({o.start})")
+    o.workers, o.progress, o.rerun_stale, o.posterior = a.workers, a.progress, a.rerun_stale, a.posterior
+    try:
+        o.address = check_address(a.address, connect=False)  # main() checks that it answers
+        check_workers(a.workers, a.address if a.address != "none" else None)
+    except UsageError as exc:
+        raise CompareError(exc.key, exc.value, exc.allowed) from None
+    o.out = Path(a.out) if a.out else None
+    o.store = Path(a.store) if a.store else None
     return o
 
 
@@ -217,6 +225,7 @@ class Plan:
     posterior_file: Path | None
     specs: list[RunSpec]
     cells: list[tuple[str, int]]  # (scenario, replicate) per spec, same order
+    warnings: list[str] = field(default_factory=list)  # e.g. a window that cannot show a scenario's effect
 
 
 def make_plan(o: CompareOptions) -> Plan:
@@ -245,7 +254,40 @@ def make_plan(o: CompareOptions) -> Plan:
         raise CompareError(exc.key, exc.value, exc.allowed) from None
     if o.window_from is not None and not (cfg.start <= o.window_from <= cfg.end):
         raise CompareError("from", o.window_from, f"a year between start ({cfg.start}) and end ({cfg.end})")
-    return Plan(seeds, worlds, path, specs, cells)
+    warnings = window_warnings(o, [resolve(spec) for spec in specs[: len(o.scenarios)]])
+    return Plan(seeds, worlds, path, specs, cells, warnings)
+
+
+def _levers(policy: Any) -> Any:
+    import copy
+
+    p = copy.deepcopy(policy)
+    p.interventions, p.name, p.description, p.source = [], "", "", ""
+    return p
+
+
+def window_warnings(o: CompareOptions, cfgs: list[Any]) -> list[str]:
+    """Warnings for scenarios that cannot differ from the reference within the runs' years.
+
+    A scenario whose levers equal the reference's until its first intervention, and whose
+    interventions all start after the last year (``end``), can only show effects of zero:
+    almost always a mistake in the command (``end=`` too early), so ``akrim compare`` says so
+    on stderr before any run, and the report carries the note.
+    """
+    import datetime as _dt
+
+    ref, end = cfgs[0], cfgs[0].end
+    out = []
+    for name, cfg in zip(o.scenarios[1:], cfgs[1:]):
+        if _levers(cfg.policy) != _levers(ref.policy) or not cfg.policy.interventions:
+            continue
+        first = min(_dt.date.fromisoformat(str(iv.start)).year for iv in cfg.policy.interventions)
+        ref_first = min((_dt.date.fromisoformat(str(iv.start)).year for iv in ref.policy.interventions), default=first)
+        first = min(first, ref_first)
+        if first > end:
+            out.append(f"warning: end = {end}: {name} starts acting in {first} (its first intervention) and equals the reference "
+                       f"{o.reference} before that, so every effect of {name} will be 0; give end={first} or later to see it")
+    return out
 
 
 def load_runs(store: Any, keys: list[str], cells: list[tuple[str, int]]):
@@ -299,7 +341,7 @@ def run_comparison(o: CompareOptions, client: Any = None, plan: Plan | None = No
                    rerun_stale=o.rerun_stale, rerun_hint="add rerun_stale=true to the command to recompute them")
     runs = load_runs(store, summ.keys, plan.cells)
     comp = analyse(runs, o.scenarios, o.reps, window_from=o.window_from)
-    notes = []
+    notes = [w.removeprefix("warning: ") for w in plan.warnings]
     if len(comp.complete_reps) < o.reps:
         notes.append(
             f"Only {len(comp.complete_reps)} of {o.reps} replicates finished for every scenario; the effects use those. "
@@ -341,11 +383,17 @@ def main(argv: list[str]) -> int:
     from experiments.posterior import PosteriorError
 
     if any(a in ("-h", "--help", "help") for a in argv):
-        print(__doc__)
+        print(help_text("akrim compare", "Compare policy scenarios with the first (the reference) on paired replicates: every scenario "
+                        "runs on the same replicate seeds (common random numbers) and, with a calibration posterior, the same drawn "
+                        "world per replicate. Writes effects.csv/.parquet, cost_effectiveness.csv and report.html. Any key under "
+                        "policy. or world. is applied to every run.", CompareArgs, EXAMPLES))
         return 0
     try:
         o = parse_args(argv)
+        check_address(o.address)
         plan = make_plan(o)  # every scenario resolved: bad input stops here, before any run
+        for w in plan.warnings:
+            print(w, file=sys.stderr, flush=True)
         print(
             f"akrim compare: {len(o.scenarios)} scenarios x {o.reps} paired replicates (reference {o.reference}), "
             f"{'posterior ' + str(plan.posterior_file) if plan.posterior_file else 'default world'}; "
@@ -353,12 +401,10 @@ def main(argv: list[str]) -> int:
             flush=True,
         )
         comp, summ, out = run_comparison(o, plan=plan)
-    except (CompareError, PosteriorError) as exc:
-        print(f"akrim compare: error: {exc}", file=sys.stderr)
-        return 2
+    except (ConfigError, PosteriorError) as exc:
+        return fail(exc)
     except ValueError as exc:  # an incomplete comparison (failed runs), see effects.analyse
-        print(f"akrim compare: error: {exc}", file=sys.stderr)
-        return 1
+        return fail(exc, 1)
     print(f"runs: {summ.total} ({summ.skipped} already in the store, {summ.done} run now, {summ.failed} failed) in {summ.wall_s:.0f} s")
     print(comp.console_summary())
     print(f"Report: {out / 'report.html'}")

@@ -27,17 +27,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.config.validate import ConfigError
+
 METHODS = ("factorial", "lhs", "sobol", "morris")
 GROUPS = ("policy", "world")  # scenario-file selections that can be swept as levels
 RESERVED = ("seed",)  # set by replicates, not by the design
 
 
-class DesignError(ValueError):
-    """A sweep-file problem: names the key, the bad value and what is allowed."""
-
-    def __init__(self, key: str, value: Any, allowed: str) -> None:
-        self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"{key} = {value!r} (allowed: {allowed})")
+class DesignError(ConfigError):
+    """A sweep-file problem: names the key, the bad value and what is allowed (``sim.config.ConfigError``)."""
 
 
 @dataclass
@@ -104,16 +102,9 @@ def problem_of(params: list[Parameter]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------- schema
 def _schema_keys(obj: Any, prefix: str = "") -> list[str]:
     """Every leaf key of a configuration object (for suggestions)."""
-    out = []
-    items = ([(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj)
-             else list(obj.items()))
-    for name, val in items:
-        key = f"{prefix}{name}"
-        if dataclasses.is_dataclass(val) or (isinstance(val, dict) and val and all(dataclasses.is_dataclass(v) for v in val.values())):
-            out += _schema_keys(val, key + ".")
-        else:
-            out.append(key)
-    return out
+    from sim.config.fields import walk_fields
+
+    return [key for key, _, _ in walk_fields(obj, prefix)]
 
 
 def _root(model: str) -> Any:

@@ -14,7 +14,11 @@
 * writes each result to the store as it arrives (atomically), records failures with their
   traceback without stopping the others; a worker that dies has its runs rescheduled by Dask
   (``distributed.scheduler.allowed-failures``), after which they are recorded as failed;
-* shows runs done / failed / remaining and the time left.
+* shows runs done / failed / remaining and the time left;
+* shares the store safely with other commands running at the same time: each run is claimed
+  before it is computed (``ResultStore.claim``), runs claimed by another live process are not
+  computed here but waited for (their results are then read from the store like any finished
+  run), and a claim left by a killed process is taken over, so every run is computed once.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class ExecSummary:
     code_version: str = ""  # the current code version (this process's)
     stale: dict[str, str] = field(default_factory=dict)  # stored runs of other code versions: key -> version
     rerun_stale: bool = False  # whether those were run again (else reused)
+    by_others: int = 0  # runs computed meanwhile by another process sharing the store (waited for, not run here)
 
     @property
     def runs_per_hour(self) -> float:
@@ -120,6 +125,7 @@ def plan(specs: Iterable[RunSpec], store: ResultStore) -> tuple[list[tuple[str, 
     return todo, keys, done
 
 
+MIN_WINDOW = 64  # runs in flight on a Dask cluster at least (more with more worker threads)
 RERUN_HINT = "to recompute them, use a new store or delete their files (policy=*/<run_key>.parquet)"
 
 
@@ -137,17 +143,22 @@ def stale_warning(stale: dict[str, str], n_stored: int, current: str, rerun: boo
             f"and may be results of the old model; {hint}")
 
 
+def _failed_since(store: ResultStore, key: str, since: float) -> bool:
+    """Whether ``key`` was recorded as failed after ``since`` (by another process, while we waited)."""
+    try:
+        return (store.root / "_failed" / f"{key}.json").stat().st_mtime >= since - 1.0
+    except FileNotFoundError:
+        return False
+
+
 def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = None, n_workers: int | None = None,
             progress: bool = True, desc: str = "runs", client: Any = None, rerun_stale: bool = False,
-            rerun_hint: str = RERUN_HINT, runner: Any = run_spec_safe) -> ExecSummary:
+            rerun_hint: str = RERUN_HINT, poll_s: float = 1.0, runner: Any = run_spec_safe) -> ExecSummary:
     """Run every spec not yet in ``store``; see the module docstring.
 
     ``rerun_stale`` runs again the stored runs recorded by another code version (default: warn
     and reuse them, which keeps every experiment resumable across commits). ``rerun_hint``
-    ends the warning: how the user of the calling command recomputes them. ``runner`` is what
-    runs one spec: a module-level function ``(spec, key) -> (status, record, error)`` like
-    ``run_spec_safe`` (the default); ``experiments.validation.run_tables_safe`` also records
-    the regional and sectoral tables. Use a store per runner: the key does not say which ran.
+    ends the warning: how the user of the calling command recomputes them.
     """
     from tqdm.auto import tqdm
 
@@ -181,33 +192,109 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
         bar.update(1)
         bar.set_postfix(done=summ.done, failed=summ.failed, remaining=len(todo) - summ.done - summ.failed, skipped=summ.skipped)
 
-    try:
-        if not todo:
-            pass
-        elif address == "none":
-            for k, spec in todo:
-                record(k, spec, *runner(spec, k))
-        else:
-            from dask.distributed import as_completed
+    started = time.time()
+    own_client = client is None
+    clients: list[Any] = [client]
 
-            own = client is None
-            client = client or make_client(address, n_workers)
-            try:
-                futs = {client.submit(runner, spec, k, key=f"akrim-run-{k}", pure=False): (k, spec) for k, spec in todo}
-                for fut in as_completed(futs):
-                    k, spec = futs.pop(fut)  # drop our reference: the result is freed once stored
-                    try:
-                        status, rec, err = fut.result()
-                    except Exception as exc:  # e.g. KilledWorker after the allowed retries
-                        status, rec, err = "failed", None, f"{type(exc).__name__}: {exc}"
+    def run_batch(cands: list[tuple[str, RunSpec]]) -> list[tuple[str, RunSpec]]:
+        """Claim and run the candidates one by one as slots free up; return those another process holds."""
+        theirs: list[tuple[str, RunSpec]] = []
+        pending = iter(cands)
+
+        def next_claimed() -> tuple[str, RunSpec] | None:
+            for k, spec in pending:
+                if store.claim(k):
+                    return k, spec
+                theirs.append((k, spec))
+            return None
+
+        if address == "none":
+            while (item := next_claimed()) is not None:
+                k, spec = item
+                try:
+                    record(k, spec, *runner(spec, k))
+                finally:
+                    store.release(k)
+            return theirs
+        from dask.distributed import as_completed
+
+        if clients[0] is None:
+            clients[0] = make_client(address, n_workers)
+        cl = clients[0]
+        # Runs are claimed when they are submitted, a window at a time, so that another command on
+        # the same store can take the runs not yet started instead of waiting for all of them.
+        window = max(MIN_WINDOW, 4 * sum(cl.nthreads().values()))
+        futs: dict[Any, tuple[str, RunSpec]] = {}
+        ac = as_completed()
+
+        def submit_next() -> bool:
+            item = next_claimed()
+            if item is None:
+                return False
+            k, spec = item
+            fut = cl.submit(runner, spec, k, key=f"akrim-run-{k}", pure=False)
+            futs[fut] = item
+            ac.add(fut)
+            return True
+
+        try:
+            for _ in range(window):
+                if not submit_next():
+                    break
+            for fut in ac:
+                k, spec = futs.pop(fut)  # drop our reference: the result is freed once stored
+                try:
+                    status, rec, err = fut.result()
+                except Exception as exc:  # e.g. KilledWorker after the allowed retries
+                    status, rec, err = "failed", None, f"{type(exc).__name__}: {exc}"
+                try:
                     record(k, spec, status, rec, err)
-            finally:
-                if own:
-                    cluster = getattr(client, "cluster", None)
-                    client.close()
-                    if cluster is not None:
-                        cluster.close()
+                finally:
+                    store.release(k)
+                submit_next()
+        finally:
+            for k, _ in futs.values():  # stopped early: the runs in flight are no longer ours
+                store.release(k)
+        return theirs
+
+    try:
+        waiting = list(todo)
+        first = True
+        while waiting:
+            theirs = run_batch(waiting)
+            if first and theirs and progress:
+                print(f"note: {len(theirs)} of these runs were being computed by another process on this store; "
+                      "waited for them instead of computing them again", file=sys.stderr, flush=True)
+            first = False
+            waiting = []
+            while theirs:
+                done_now = store.done_keys()
+                failed_now = {k for k, _ in theirs if _failed_since(store, k, started)}
+                still = []
+                for k, spec in theirs:
+                    if k in done_now and not (rerun_stale and k in stale):
+                        summ.by_others += 1
+                        bar.update(1)
+                    elif store.claimed(k):
+                        still.append((k, spec))
+                    elif k in failed_now:  # the other process ran it and it failed: not run twice
+                        summ.failed += 1
+                        summ.failed_keys.append(k)
+                        bar.update(1)
+                    else:  # the other process stopped (killed): claim it in the next round
+                        waiting.append((k, spec))
+                theirs = still
+                if theirs and not waiting:
+                    time.sleep(poll_s)
+                elif waiting:
+                    waiting += theirs
+                    theirs = []
     finally:
+        if own_client and clients[0] is not None:
+            cluster = getattr(clients[0], "cluster", None)
+            clients[0].close()
+            if cluster is not None:
+                cluster.close()
         bar.close()
         summ.wall_s = time.perf_counter() - t0
     return summ

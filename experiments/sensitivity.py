@@ -21,8 +21,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from experiments.cliargs import UsageError, as_bool, as_float, as_int, as_list, help_text, parse
+from experiments.cliargs import (
+    MAX_SEED,
+    MAX_WORKERS,
+    UsageError,
+    arg,
+    check_address,
+    check_workers,
+    closest,
+    fail,
+    help_text,
+    keys_help,
+    parse,
+)
 from experiments.sweep import Outputs, SweepError, load_recorded, load_sweep, run_sweep, summarise
+from sim.config.validate import MISSING_VALUE
 
 METHODS = ("sobol", "morris")
 DRIVER = 0.05  # a total Sobol index clearly above this (CI included) makes a parameter a driver
@@ -421,21 +434,26 @@ def _write(res: SensitivityResult, meta: dict[str, Any], rep_dir: Path, means: d
 
 
 # ----------------------------------------------------------------------------------- CLI
-ARGS = {
-    "file": "a sweep file with a sobol or morris design: run it (resuming) and analyse",
-    "out": "the sweep's result store (default outputs/sweeps/<name>); without file=, analyse what it holds",
-    "sweep": "which recorded sweep, if the store holds several",
-    "kpis": "KPIs to analyse, comma-separated (default: the sweep file's outputs.kpis)",
-    "conf": "confidence level of the intervals (default 0.95)",
-    "resamples": "bootstrap resamples for the intervals (default 1000)",
-    "seed": "seed of the bootstrap, >= 1 (default 1)",
-    "plots": "write PNG charts (true/false, default true)",
-    "report": "where to write tables, charts and summary.txt (default <out>/sensitivity)",
-    "workers": "worker processes of the local Dask cluster (with file=)",
-    "address": "Dask scheduler address tcp://host:port, or 'none' to run in this process (with file=)",
-    "progress": "show the progress bar (true/false, default true)",
-    "rerun_stale": "recompute stored runs recorded by another code version (true/false, default false: warn and reuse; with file=)",
-}
+@dataclass
+class SensitivityArgs:
+    """The keys of ``akrim sensitivity``."""
+
+    file: str | None = arg(None, doc="a sweep file with a sobol or morris design: run it (resuming) and analyse")
+    out: str | None = arg(None, doc="the sweep's result store (default outputs/sweeps/<name>); without file=, analyse what it holds")
+    sweep: str | None = arg(None, doc="which recorded sweep, if the store holds several")
+    kpis: list[str] | None = arg(None, doc="KPIs to analyse, comma-separated (default: the sweep file's outputs.kpis)")
+    conf: float = arg(0.95, lo=0.5, hi=0.999, doc="confidence level of the intervals")
+    resamples: int = arg(1000, lo=10, hi=100_000, doc="bootstrap resamples for the intervals")
+    seed: int = arg(1, lo=1, hi=MAX_SEED, doc="seed of the bootstrap (SALib ignores 0)")
+    plots: bool = arg(True, doc="write PNG charts")
+    report: str | None = arg(None, doc="where to write tables, charts and summary.txt (default <out>/sensitivity)")
+    workers: int | None = arg(None, lo=1, hi=MAX_WORKERS, doc="worker processes of the local Dask cluster (with file=)")
+    address: str | None = arg(None, doc="Dask scheduler address tcp://host:port, or none to run in this process (with file=)")
+    progress: bool = arg(True, doc="show the progress bar")
+    rerun_stale: bool = arg(False, doc="recompute stored runs recorded by another code version (with file=; default: warn, reuse)")
+
+
+ARGS = keys_help(SensitivityArgs)
 EXAMPLES = """  akrim sensitivity file=experiments/sweeps/morris_world.yaml workers=2
   akrim sensitivity file=experiments/sweeps/ishigami_sobol.yaml address=none
   akrim sensitivity out=outputs/sweeps/sobol_levers kpis=undeclared_work_share,crime_cost_nok
@@ -463,32 +481,39 @@ def main(argv: list[str]) -> int:
     """``akrim sensitivity``: Morris / Sobol analysis of a sweep; see ``ARGS``."""
     if any(a in ("-h", "--help", "help") for a in argv):
         print(help_text("akrim sensitivity", "Morris screening or Sobol indices (SALib) of chosen KPIs, with confidence intervals, "
-                        "tables, charts and a text summary.", ARGS, EXAMPLES))
+                        "tables, charts and a text summary.", SensitivityArgs, EXAMPLES))
         return 0
     try:
-        args = parse(argv, ARGS)
-        if "file" not in args and "out" not in args:
-            raise UsageError("give file= (a sweep file to run and analyse) or out= (a sweep's result store)")
-        conf = as_float(args, "conf", 0.95, 0.5, 0.999)
-        resamples = as_int(args, "resamples", 1000, lo=10)
-        seed = as_int(args, "seed", 1, lo=1)
-        plots, progress = as_bool(args, "plots", True), as_bool(args, "progress", True)
-        kpis = as_list(args, "kpis")
-        workers = as_int(args, "workers", None, lo=1)
-        address = args.get("address") or None
-        rerun_stale = as_bool(args, "rerun_stale", False)
-        if "file" not in args and ({"workers", "address"} & set(args)):
-            raise UsageError("workers= and address= need file= (they say where to run the sweep)")
-        if "file" not in args and rerun_stale:
-            raise UsageError("rerun_stale=true needs file= (the sweep file whose runs to recompute)")
-        if address and address != "none" and "://" not in address:
-            raise UsageError(f"address={address!r} must be a scheduler address like tcp://host:8786, or 'none'")
-        sweep = load_sweep(args["file"]) if "file" in args else None
+        a, given, _ = parse(SensitivityArgs, argv, "akrim sensitivity")
+        if a.file is None and a.out is None:
+            raise UsageError("file", MISSING_VALUE, "a sweep file to run and analyse, or out= (a sweep's result store); one is required")
+        if a.file is None:
+            for k in ("workers", "address", "rerun_stale"):
+                if k in given:
+                    raise UsageError(k, given[k], "only with file= (it says how to run the sweep file)")
+        address = check_address(a.address)
+        check_workers(a.workers, address if address != "none" else None)
+        sweep = load_sweep(a.file) if a.file else None
         if sweep is not None and sweep.design.method not in METHODS:
-            raise UsageError(f"{sweep.source} has design.method {sweep.design.method}; sensitivity needs sobol or morris")
-        if sweep is not None and "sweep" in args and args["sweep"] != sweep.name:
-            raise UsageError(f"sweep={args['sweep']!r} does not match the file's name {sweep.name!r}")
-        out = Path(args.get("out") or Path("outputs") / "sweeps" / sweep.name)  # type: ignore[union-attr]
+            raise UsageError("file", a.file, f"a sweep file with design.method sobol or morris (this one is {sweep.design.method})")
+        if sweep is not None and a.sweep is not None and a.sweep != sweep.name:
+            raise UsageError("sweep", a.sweep, f"the file's sweep name {sweep.name!r} (or leave sweep= out)")
+        out = Path(a.out or Path("outputs") / "sweeps" / sweep.name)  # type: ignore[union-attr]
+        if sweep is None:
+            meta, _ = load_recorded(out, a.sweep)
+            model = meta["model"]
+            if meta["method"] not in METHODS:
+                raise UsageError("out", str(out), f"a store of a sobol or morris sweep (sweep {meta['name']} has a {meta['method']} design)")
+        else:
+            model = sweep.model
+        kpis = a.kpis
+        names = _kpi_names(model)
+        for k in kpis or []:
+            if k not in names:
+                near = closest(str(k), names)
+                raise UsageError("kpis", k, (f"did you mean {near}? " if near else "") + f"outputs of model {model}: {', '.join(names)}")
+        conf, resamples, seed, plots, progress = a.conf, a.resamples, a.seed, a.plots, a.progress
+        workers, rerun_stale = a.workers, a.rerun_stale
         if sweep is not None:
             from experiments.sweep import _where, describe
 
@@ -496,12 +521,11 @@ def main(argv: list[str]) -> int:
             print(f"  store: {out}\n  running {_where(address, workers)}", flush=True)
             ex = run_sweep(sweep, out, address=address, n_workers=workers, progress=progress, rerun_stale=rerun_stale).execution
             print(f"runs: {ex.done} run, {ex.failed} failed, {ex.skipped} already done, in {ex.wall_s:,.1f} s")
-        res = analyse(out, sweep.name if sweep else args.get("sweep"), kpis, conf, resamples, seed, plots, args.get("report"))
+        res = analyse(out, sweep.name if sweep else a.sweep, kpis, conf, resamples, seed, plots, a.report)
         if sweep is None:  # analysing a store without running: its runs were not checked by execute
-            _warn_stale(out, args.get("sweep"))
+            _warn_stale(out, a.sweep)
     except (UsageError, SweepError, SensitivityError) as exc:
-        print(f"akrim sensitivity: error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     except KeyboardInterrupt:
         print("\nakrim sensitivity: interrupted; finished runs are kept - run the same command again to resume", file=sys.stderr)
         return 130

@@ -5,10 +5,18 @@ Layout::
     <root>/policy=<name>/<run_key>.parquet    one finished run (annual rows + tags + provenance)
     <root>/_failed/<run_key>.json              a run that raised: its spec and traceback
     <root>/_meta/*.json, *.parquet             what the experiment was (written by its command)
+    <root>/_claims/<run_key>.claim             a run being computed now, by the process named inside
 
 A file appears only when complete (written to a temporary name, then renamed), so a killed job
 leaves either a whole result or none. ``done_keys()`` is what makes every experiment resumable.
 Read everything back with ``load()`` (``pyarrow.dataset`` with hive partitioning).
+
+Several commands may share one store at the same time (two sweeps, a sweep and a comparison):
+before computing a run, a process claims it (``claim()``: a claim file created with
+``O_CREAT | O_EXCL``, which exactly one process can do), and others wait for its result instead
+of computing it again. A claim names its host and process id; a claim of a process that no
+longer runs (same host), or older than ``CLAIM_TTL_S`` (another host), is stale and taken over,
+so a killed sweep never blocks the next one.
 
 Keys ignore the code version, so a finished run may come from older model code;
 ``stale()`` tells which (``experiments.execute`` warns about them, or recomputes them on request).
@@ -19,12 +27,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sim.files import atomic_write
+
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+CLAIM_TTL_S = 24 * 3600.0  # a claim from another host older than this is stale
 
 
 def _safe(name: str) -> str:
@@ -44,10 +56,78 @@ class ResultStore:
 
     # ------------------------------------------------------------------ writing
     def _atomic_write(self, path: Path, write) -> None:
+        atomic_write(path, write)
+
+    # ------------------------------------------------------------------ claims
+    def _claim_path(self, key: str) -> Path:
+        return self.root / "_claims" / f"{_safe(key)}.claim"
+
+    def claim(self, key: str) -> bool:
+        """Claim the run ``key`` for this process; False if another live process holds it.
+
+        Exactly one of several processes calling this at once gets True (``O_EXCL``). A stale
+        claim (see the module docstring) is removed and claimed afresh.
+        """
+        path = self._claim_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        write(tmp)
-        os.replace(tmp, path)
+        body = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "time": time.time()}).encode()
+        for _ in range(3):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if not self._stale_claim(path):
+                    return False
+                try:  # take over atomically: only one of the processes that saw it stale renames it away
+                    os.rename(path, path.with_name(f".{path.name}.{os.getpid()}.stale"))
+                    path.with_name(f".{path.name}.{os.getpid()}.stale").unlink(missing_ok=True)
+                except FileNotFoundError:
+                    pass
+                continue
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(body)
+            return True
+        return False
+
+    def _stale_claim(self, path: Path) -> bool:
+        try:
+            info = json.loads(path.read_text() or "{}")
+            age = time.time() - path.stat().st_mtime
+        except FileNotFoundError:
+            return True
+        except ValueError:  # being written right now, or garbage
+            try:
+                return time.time() - path.stat().st_mtime > 60
+            except FileNotFoundError:
+                return True
+        if age > CLAIM_TTL_S:  # also on this host: the pid may have been reused since
+            return True
+        if info.get("host") == socket.gethostname():
+            pid = int(info.get("pid", -1))
+            if pid == os.getpid():
+                return False
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False
+            return False
+        return False
+
+    def claimed(self, key: str) -> bool:
+        """Whether a live process (possibly this one) holds the claim of ``key``."""
+        path = self._claim_path(key)
+        return path.exists() and not self._stale_claim(path)
+
+    def release(self, key: str) -> None:
+        """Drop this process's claim of ``key`` (after storing its result or failure)."""
+        path = self._claim_path(key)
+        try:
+            info = json.loads(path.read_text() or "{}")
+        except (FileNotFoundError, ValueError):
+            return
+        if info.get("pid") == os.getpid() and info.get("host") == socket.gethostname():
+            path.unlink(missing_ok=True)
 
     def put(self, record: Any) -> Path:
         """Store one run's record (a DataFrame with ``run_key`` and ``policy`` columns)."""

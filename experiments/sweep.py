@@ -6,7 +6,7 @@ Core objects:
     build_runs(sweep) - the run specs and the runs table (design point, replicate, seed,
         run key, parameter values) in design order.
     run_sweep(sweep, out, ...) - execute on Dask (``experiments.execute``), resumably, into the
-        result store at ``out``; writes ``summary.csv``/``summary.parquet``.
+        result store at ``out``; writes ``summary-<name>.csv``/``.parquet``.
     summarise(store, runs, outputs) - one row per run: parameters plus each KPI reduced over the
         chosen years.
     main(argv) - ``akrim sweep file=... [out=...] [workers=N] [address=...]``.
@@ -36,7 +36,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from experiments.cliargs import UsageError, as_bool, as_int, help_text, parse
+from experiments.cliargs import (
+    MAX_SEED,
+    MAX_WORKERS,
+    REQUIRED,
+    UsageError,
+    arg,
+    check_address,
+    check_workers,
+    fail,
+    help_text,
+    keys_help,
+    parse,
+)
 from experiments.designs import Design, DesignError, Parameter, make_design, parse_parameter
 
 TOP_KEYS = ("name", "description", "model", "base", "parameters", "design", "replicates", "seed", "outputs")
@@ -46,6 +58,9 @@ STATS = ("mean", "sum", "last")
 HEADLINE_KPIS = ("undeclared_work_share", "cases_against_ta", "convictions", "phoenix_bankruptcies",
                  "active_threat_actors", "crime_cost_nok", "enforcement_cost_nok")
 RUN_COLUMNS = ("point", "rep", "seed", "run_key")
+MAX_RUNS = 100_000  # runs of one sweep (design points x replicates)
+MAX_DESIGN_N = 100_000
+MAX_REPLICATES = 1_000
 
 
 class SweepError(ValueError):
@@ -97,10 +112,24 @@ def _check_keys(where: str, section: str, d: Any, allowed: tuple[str, ...]) -> d
     return d
 
 
-def _int(where: str, key: str, v: Any, lo: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-        raise _fail(where, key, v, f"an integer >= {lo}")
+def _int(where: str, key: str, v: Any, lo: int, hi: int | None = None) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
+        raise _fail(where, key, v, f"an integer >= {lo}" if hi is None else f"an integer in [{lo}, {hi}]")
     return v
+
+
+def _design_size(where: str, method: str, d: dict[str, Any], params: list[Parameter]) -> None:
+    """Refuse designs too large to build (checked before the design is made)."""
+    if d.get("n") is not None:
+        _int(where, "design.n", d["n"], 1, MAX_DESIGN_N)
+    if d.get("levels") is not None:
+        _int(where, "design.levels", d["levels"], 2, 1000)
+    if method == "factorial":
+        n = 1
+        for p in params:
+            n *= (getattr(p, "n", None) or d.get("levels") or 3) if p.is_range else len(p.levels or [])
+        if n > MAX_RUNS:
+            raise _fail(where, "design", f"factorial of {n} points", f"at most {MAX_RUNS} design points (fewer levels or parameters)")
 
 
 def _base_config(where: str, model: str, base: list[str]) -> Any:
@@ -185,12 +214,16 @@ def parse_sweep(raw: dict[str, Any], source: str = "<sweep>") -> Sweep:
     try:
         params = [parse_parameter(model, str(k), v) for k, v in params_raw.items()]
         d = _check_keys(where, "design", raw.get("design") or {}, DESIGN_KEYS)
-        design = make_design(str(d.get("method", "factorial")), params, n=d.get("n"), seed=_int(where, "design.seed", d.get("seed", 0), 0),
+        _design_size(where, str(d.get("method", "factorial")), d, params)
+        design = make_design(str(d.get("method", "factorial")), params, n=d.get("n"), seed=_int(where, "design.seed", d.get("seed", 0), 0, MAX_SEED),
                              levels=d.get("levels"), second_order=bool(d.get("second_order", False)))
     except DesignError as exc:
         raise SweepError(f"{where}: {exc}") from None
-    replicates = _int(where, "replicates", raw.get("replicates", 1), 1)
-    seed = _int(where, "seed", raw.get("seed", 20140101), 0)
+    replicates = _int(where, "replicates", raw.get("replicates", 1), 1, MAX_REPLICATES)
+    seed = _int(where, "seed", raw.get("seed", 20140101), 0, MAX_SEED)
+    if len(design.points) * replicates > MAX_RUNS:
+        raise _fail(where, "replicates", replicates, f"at most {MAX_RUNS} runs in one sweep ({len(design.points)} design points "
+                                                     f"x {replicates} replicates = {len(design.points) * replicates})")
     outputs = _outputs(where, model, raw.get("outputs"), base_cfg)
     return Sweep(name, model, base, params, design, replicates, seed, outputs, str(raw.get("description", "")).strip(), source, raw)
 
@@ -201,11 +234,15 @@ def load_sweep(path: str | Path) -> Sweep:
 
     path = Path(path)
     if not path.is_file():
-        raise SweepError(f"sweep file not found: {path}")
+        raise SweepError(f"file = {str(path)!r} (allowed: an existing sweep file, e.g. experiments/sweeps/example.yaml)")
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise SweepError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise SweepError(f"file = {str(path)!r} (allowed: a YAML file that parses; {where}{getattr(exc, 'problem', None) or 'syntax error'})") from None
+    if raw is None:
+        raise SweepError(f"file = {str(path)!r} (allowed: a sweep file with name, parameters, design ...; this one is empty)")
     return parse_sweep(raw, str(path))
 
 
@@ -297,7 +334,7 @@ def run_sweep(sweep: Sweep, out: str | Path, address: str | None = None, n_worke
 
     Finished runs recorded by another code version are reused with a warning, or run again
     with ``rerun_stale`` (``experiments.execute``). Writes ``_meta/sweep-<name>.json`` (the sweep and its design), ``_meta/sweep-<name>.parquet``
-    (the runs table) before any run, and ``summary.csv``/``summary.parquet`` at the end.
+    (the runs table) before any run, and ``summary-<name>.csv``/``.parquet`` at the end.
     """
     from experiments.execute import execute
     from experiments.store import ResultStore
@@ -310,9 +347,17 @@ def run_sweep(sweep: Sweep, out: str | Path, address: str | None = None, n_worke
     summ = execute(specs, store, address=address, n_workers=n_workers, progress=progress, desc=sweep.name, client=client,
                    rerun_stale=rerun_stale, rerun_hint=RERUN_HINT)
     table = summarise(store, runs, sweep.outputs)
-    store._atomic_write(store.root / "summary.parquet", lambda p: table.to_parquet(p, index=False))
-    store._atomic_write(store.root / "summary.csv", lambda p: table.to_csv(p, index=False))
+    csv, parquet = summary_paths(store.root, sweep.name)
+    store._atomic_write(parquet, lambda p: table.to_parquet(p, index=False))
+    store._atomic_write(csv, lambda p: table.to_csv(p, index=False))
     return SweepResult(table, summ, store.root)
+
+
+def summary_paths(out: str | Path, name: str) -> tuple[Path, Path]:
+    """``summary-<name>.csv`` and ``.parquet`` in the store: one summary per sweep (several sweeps may share a store)."""
+    from experiments.store import _safe
+
+    return Path(out) / f"summary-{_safe(name)}.csv", Path(out) / f"summary-{_safe(name)}.parquet"
 
 
 def load_recorded(out: str | Path, name: str | None = None) -> tuple[dict[str, Any], Any]:
@@ -321,7 +366,8 @@ def load_recorded(out: str | Path, name: str | None = None) -> tuple[dict[str, A
 
     root = Path(out)
     if not (root / "_meta").is_dir():
-        raise SweepError(f"{root}: no sweep recorded here (no _meta/); run 'akrim sweep file=... out={root}' first")
+        raise SweepError(f"out = {str(root)!r} (allowed: a result store holding a sweep; no sweep recorded here (no _meta/), "
+                         f"run 'akrim sweep file=... out={root}' first)")
     store = ResultStore(root)
     names = [n.removeprefix("sweep-") for n in store.meta_names() if n.startswith("sweep-")]
     if name is None:
@@ -337,15 +383,20 @@ def load_recorded(out: str | Path, name: str | None = None) -> tuple[dict[str, A
 
 
 # ----------------------------------------------------------------------------------- CLI
-ARGS = {
-    "file": "the sweep file (YAML), e.g. experiments/sweeps/example.yaml (required)",
-    "out": "result store directory (default outputs/sweeps/<name>); re-running resumes",
-    "workers": "worker processes of the local Dask cluster (default: one per core)",
-    "address": "scheduler address tcp://host:port of an existing Dask cluster, or 'none' to run in this process",
-    "progress": "show the progress bar (true/false, default true)",
-    "dry_run": "check the file and print the plan without running (true/false)",
-    "rerun_stale": "recompute stored runs recorded by another code version (true/false, default false: warn and reuse them)",
-}
+@dataclass
+class SweepArgs:
+    """The keys of ``akrim sweep``."""
+
+    file: str = arg(REQUIRED, doc="the sweep file (YAML), e.g. experiments/sweeps/example.yaml", allowed="a sweep file (YAML)")
+    out: str | None = arg(None, doc="result store directory (default outputs/sweeps/<name>); re-running resumes")
+    workers: int | None = arg(None, lo=1, hi=MAX_WORKERS, doc="worker processes of the local Dask cluster (default: one per core)")
+    address: str | None = arg(None, doc="scheduler address tcp://host:port of an existing Dask cluster, or none to run in this process")
+    progress: bool = arg(True, doc="show the progress bar")
+    dry_run: bool = arg(False, doc="check the file and print the plan without running")
+    rerun_stale: bool = arg(False, doc="recompute stored runs recorded by another code version (default: warn and reuse them)")
+
+
+ARGS = keys_help(SweepArgs)
 RERUN_HINT = "add rerun_stale=true to the command to recompute them"
 EXAMPLES = """  akrim sweep file=experiments/sweeps/example.yaml
   akrim sweep file=experiments/sweeps/example.yaml out=outputs/sweeps/ex workers=2
@@ -385,34 +436,25 @@ def _where(address: str | None, workers: int | None) -> str:
 def main(argv: list[str]) -> int:
     """``akrim sweep``: run a sweep file; see ``ARGS`` and docs/sweeps.md."""
     if any(a in ("-h", "--help", "help") for a in argv):
-        print(help_text("akrim sweep", "Run a parameter sweep from a sweep file on Dask, resumably, into a Parquet store.", ARGS, EXAMPLES))
+        print(help_text("akrim sweep", "Run a parameter sweep from a sweep file on Dask, resumably, into a Parquet store "
+                        "(runs already in the store, or being computed by another sweep on it, are not run again).", SweepArgs, EXAMPLES))
         return 0
     try:
-        args = parse(argv, ARGS)
-        if "file" not in args:
-            raise UsageError("file= is required (a sweep file, e.g. file=experiments/sweeps/example.yaml)")
-        workers = as_int(args, "workers", None, lo=1)
-        progress = as_bool(args, "progress", True)
-        dry = as_bool(args, "dry_run", False)
-        rerun_stale = as_bool(args, "rerun_stale", False)
-        address = args.get("address") or None
-        if address and address != "none" and "://" not in address:
-            raise UsageError(f"address={address!r} must be a scheduler address like tcp://host:8786, or 'none'")
-        if address and workers:
-            raise UsageError("workers= applies to the local cluster only; with address= the cluster decides its workers")
-        sweep = load_sweep(args["file"])
+        args, _, _ = parse(SweepArgs, argv, "akrim sweep")
+        address = check_address(args.address)
+        check_workers(args.workers, address if address != "none" else None)
+        workers, progress, dry, rerun_stale = args.workers, args.progress, args.dry_run, args.rerun_stale
+        sweep = load_sweep(args.file)
     except (UsageError, SweepError) as exc:
-        print(f"akrim sweep: error: {exc}", file=sys.stderr)
-        return 2
-    out = Path(args.get("out") or Path("outputs") / "sweeps" / sweep.name)
+        return fail(exc)
+    out = Path(args.out or Path("outputs") / "sweeps" / sweep.name)
     try:
         from experiments.store import ResultStore
 
         specs, runs = build_runs(sweep)
         done = len(set(runs["run_key"]) & ResultStore(out).done_keys()) if out.exists() else 0
     except SweepError as exc:
-        print(f"akrim sweep: error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     print(describe(sweep, done))
     print(f"  store: {out}\n  running {_where(address, workers)}", flush=True)
     if dry:
@@ -426,7 +468,8 @@ def main(argv: list[str]) -> int:
         return 130
     ex = res.execution
     rate = f", {ex.runs_per_hour:,.0f} runs/hour" if ex.done else ""
-    print(f"finished: {ex.done} run, {ex.failed} failed, {ex.skipped} already done, in {ex.wall_s:,.1f} s{rate}")
+    others = f", {ex.by_others} computed meanwhile by another process on this store" if ex.by_others else ""
+    print(f"finished: {ex.done} run, {ex.failed} failed, {ex.skipped} already done{others}, in {ex.wall_s:,.1f} s{rate}")
     if ex.failed:
         failed = ResultStore(out).failed()
         for k in ex.failed_keys[:5]:
@@ -438,5 +481,5 @@ def main(argv: list[str]) -> int:
         print(f"warning: the results come from {len(versions)} code versions ({', '.join(versions)}); run keys do not include "
               "the code version, so a store reused after a model change mixes old and new results - use a new out=",
               file=sys.stderr)
-    print(f"summary (one row per run): {out / 'summary.csv'}")
+    print(f"summary (one row per run): {summary_paths(out, sweep.name)[0]}")
     return 1 if ex.failed else 0

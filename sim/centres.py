@@ -249,8 +249,11 @@ class Centre(mesa.Agent):
         self.actions.add(aid, None, f.score)
 
     def _desk_measures(self, aid: int, f: ActorFile) -> None:
-        """The control group's measures that need no field action (seed 002, TA10): the police
-        open a case on the actor's known companies, Tax audits them."""
+        """The control group's measures that need no field action (seed 002, TA10).
+
+        The police open a case on each of the actor's known companies, and Tax audits them, each
+        with its probability (``p_case_on_priority``, ``p_audit_on_priority``).
+        """
         m = self.model
         pop, lv = m.pop, m.policy.centres
         alive = [b for b, fid in f.known.items() if pop.firm_id[b] == fid and pop.owner[b] == aid]

@@ -46,7 +46,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from scipy.special import expit, ndtri
 
 from sim.population import ACTIVE, COMPLIANT, CRIMINAL, OPPORTUNISTIC
@@ -130,7 +129,7 @@ def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
     ``r`` holds three uniforms per workplace (type, honesty, compliant error rate); they are
     drawn from the region's entry stream if not given.
     """
-    from scipy.special import expit, ndtri
+    from scipy.special import ndtri
 
     pop, fw = m.pop, m.cfg.world.firms
     b = np.atleast_1d(np.asarray(b, dtype=np.int64))

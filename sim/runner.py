@@ -11,7 +11,9 @@ A run folder holds:
 * ``events.parquet`` - the event log;
 * ``overview.png`` - the main KPIs over time.
 
-Files are written to a temporary name and renamed, so a folder never holds half a file.
+Files are written to a temporary name and renamed, so a folder never holds half a file; a whole
+run folder is built under a hidden temporary name and renamed when complete (``RunFolder``), to
+a name no other run has - even one started in the same second with the same seed.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from __future__ import annotations
 import json
 import os
 import platform
+import secrets
+import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
+from sim.files import atomic_write
 from sim.model import AkrimModel, RunResult
 
 HEADLINE = (
@@ -57,10 +62,60 @@ def code_version() -> str:
     return sim.__version__
 
 
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+_atomic = atomic_write
+
+
+class RunFolder:
+    """A run folder built under a temporary name and renamed, atomically, to a unique final name.
+
+    ``path`` (the temporary folder ``<parent>/.<name>.<pid>.<id>.tmp``) is where the run writes;
+    ``commit()`` renames it to ``<parent>/<name>``, or, when another run already holds that
+    name, to ``<parent>/<name>`` with ``-<short id>`` inserted before ``insert_before`` (or
+    appended). A rename onto an existing non-empty folder fails on POSIX, so two runs can never
+    end in one folder. ``discard()`` removes the temporary folder (a run refused or failed).
+    """
+
+    def __init__(self, parent: str | Path, name: str, insert_before: str | None = None) -> None:
+        self.parent = Path(parent)
+        self.name, self.insert_before = name, insert_before
+        self.parent.mkdir(parents=True, exist_ok=True)
+        self.path = self.parent / f".{name}.{os.getpid()}.{secrets.token_hex(3)}.tmp"
+        self.path.mkdir()
+        self.final: Path | None = None
+
+    def _candidate(self, attempt: int) -> str:
+        if attempt == 0:
+            return self.name
+        tag = "-" + secrets.token_hex(2)
+        if self.insert_before and self.insert_before in self.name:
+            i = self.name.rindex(self.insert_before)
+            return self.name[:i] + tag + self.name[i:]
+        return self.name + tag
+
+    def commit(self) -> Path:
+        """Rename the finished folder to its unique final name and return it."""
+        for attempt in range(50):
+            target = self.parent / self._candidate(attempt)
+            if target.exists():
+                continue
+            try:
+                os.rename(self.path, target)
+            except OSError:  # taken meanwhile (EEXIST / ENOTEMPTY)
+                continue
+            self.final = target
+            return target
+        raise OSError(f"no free run folder name for {self.parent / self.name}")
+
+    def discard(self) -> None:
+        """Remove the temporary folder."""
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def write_overrides(overrides: list[str], outdir: Path) -> None:
+    """Write the command-line overrides as Hydra would (``.hydra/overrides.yaml``)."""
+    import yaml
+
+    _atomic(outdir / ".hydra" / "overrides.yaml", lambda p: p.write_text(yaml.safe_dump(list(overrides), default_flow_style=False)))
 
 
 def write_config(cfg: Any, outdir: Path) -> None:
@@ -68,7 +123,6 @@ def write_config(cfg: Any, outdir: Path) -> None:
     from omegaconf import OmegaConf
 
     d = outdir / ".hydra"
-    d.mkdir(parents=True, exist_ok=True)
     _atomic(d / "config.yaml", lambda p: p.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg))))
 
 

@@ -95,7 +95,7 @@ def test_a_stopped_generation_reuses_its_finished_runs(tmp_path, monkeypatch, da
         fit(settings(2))
     monkeypatch.setattr(PartialRuns, "add", real_add)
     con = sqlite3.connect(partial_path(db))
-    assert con.execute("SELECT COUNT(*), MIN(n_done), MAX(n_done), MIN(t) FROM jobs").fetchone() == (12, 1, 1, 1)
+    assert con.execute("SELECT COUNT(*), MIN(n_done), MAX(n_done), MIN(t) FROM jobs_json").fetchone() == (12, 1, 1, 1)
     con.close()
     from calibration.calibrate import run_status
 
@@ -118,3 +118,44 @@ def test_a_stopped_generation_reuses_its_finished_runs(tmp_path, monkeypatch, da
     for v in rec_acc:
         assert np.isclose(pop.to_numpy(), v).any()
     assert not partial_path(db).exists()
+
+
+def test_records_are_json_and_never_unpickled(tmp_path, monkeypatch):
+    import json
+    import pickle
+
+    from pyabc.parameters import Parameter
+    from pyabc.population import Particle
+
+    part = Particle(m=0, parameter=Parameter({"world.firms.beta": 3.5, "world.actors.n_initial": 900}), weight=0.25,
+                    sum_stat={"a": 1.5, "b": np.array([1.0, 2.0]), "c": np.float64(3.0)}, distance=0.7, accepted=True,
+                    proposal_id=0, preliminary=False)
+    path = tmp_path / "abc.partial.db"
+    PartialRuns(path, 1, 0).add(0, [(part, True, 4)])
+    with sqlite3.connect(path) as con:
+        (text,) = con.execute("SELECT batch FROM jobs_json").fetchone()
+    assert json.loads(text)[0][0]["particle"]["parameter"]["__dict__"][0] == ["world.firms.beta", 3.5]
+
+    def no_pickle(*a, **k):
+        raise AssertionError("pickle.loads called")
+
+    monkeypatch.setattr(pickle, "loads", no_pickle)
+    (back, accepted, job), = PartialRuns(path, 1, 0).load(0)
+    assert accepted is True and job == 4
+    assert isinstance(back, Particle) and dict(back.parameter) == {"world.firms.beta": 3.5, "world.actors.n_initial": 900}
+    assert back.weight == 0.25 and back.distance == 0.7 and back.accepted and back.sum_stat["a"] == 1.5
+    np.testing.assert_array_equal(back.sum_stat["b"], [1.0, 2.0])
+    assert back.sum_stat["c"] == 3.0
+
+
+def test_a_file_of_the_old_pickle_format_is_not_read(tmp_path):
+    import pickle
+
+    path = tmp_path / "abc.partial.db"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE jobs (run_id INTEGER, t INTEGER, n_done INTEGER, job_id INTEGER, n_accepted INTEGER, batch BLOB)")
+        con.execute("INSERT INTO jobs VALUES (1, 0, 0, 0, 1, ?)", (pickle.dumps([("evil", True, 0)]),))
+    runs = PartialRuns(path, 1, 0)
+    assert runs.load(0) == [] and runs.counts() == {}
+    runs.clear()
+    assert path.exists()  # the old rows are left alone, not read

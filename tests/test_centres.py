@@ -58,7 +58,7 @@ def test_centre_meetings_every_14_days(paired):
 def test_joint_actions_target_prioritised_actors_firms(paired):
     """Actions are aimed: actors' companies are far more often controlled than their share of firms."""
     shares = []
-    for (bm, base), _ in paired:
+    for (_bm, base), _ in paired:
         ev = base.events
         joint = ev[ev["kind"] == "inspection_joint"]
         assert len(joint) > 0
@@ -71,7 +71,7 @@ def test_joint_actions_target_prioritised_actors_firms(paired):
 
 
 def test_an_action_controls_several_businesses_and_checks_their_workers(paired):
-    for (bm, base), _ in paired:
+    for (_bm, base), _ in paired:
         a = base.annual
         n_act, n_firms, n_persons = a["centre_actions"].sum(), a["centre_firms_controlled"].sum(), a["centre_persons_controlled"].sum()
         assert n_act > 0

@@ -170,3 +170,43 @@ def test_help_and_unknown_command(tmp_path):
     import sim
 
     assert ver.returncode == 0 and sim.__version__ in ver.stdout
+
+
+# --------------------------------------------------------------------------- the forms of akrim run
+
+
+def test_cfg_job_prints_the_checked_configuration_of_a_scenario_file(tmp_path, capsys):
+    import experiments.cli as cli
+
+    f = tmp_path / "my_scenario.yaml"
+    f.write_text("description: more inspectors at once\nnli: {n_inspectors: 321}\n"
+                 "interventions:\n  - {start: '2020-01-01', multiply: {sanctions.p_fine: 2.0}}\n")
+    assert cli.main(["run", f"policy={f}", "--cfg", "job", "seed=3"]) == 0
+    cfg = yaml.safe_load(capsys.readouterr().out)
+    assert cfg["seed"] == 3 and cfg["policy"]["name"] == "my_scenario" and cfg["policy"]["nli"]["n_inspectors"] == 321
+    assert cfg["policy"]["interventions"][-1]["multiply"] == {"sanctions.p_fine": 2.0}
+    assert cli.main(["run", "policy=more_inspectors+liberal_fines", "--cfg", "job"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["policy"]["name"] == "more_inspectors+liberal_fines"
+
+
+def test_multirun_runs_every_combination_into_its_own_folders(tmp_path, monkeypatch, capsys):
+    import experiments.cli as cli
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", "-m", "scale=0.003", "end=2014", "output.progress=false", "output.summary=false", "output.plot=false",
+            "output.events=false", "seed=1,2"]
+    assert cli.main(argv) == 0
+    runs = sorted((tmp_path / "multirun").glob("*/*/*_baseline"))
+    assert [p.name for p in runs] == ["0_baseline", "1_baseline"]
+    seeds = [json.loads((p / "run_info.json").read_text())["seed"] for p in runs]
+    assert seeds == [1, 2]
+    assert "seed=2" in yaml.safe_load((runs[1] / ".hydra" / "overrides.yaml").read_text())
+
+
+def test_run_help_is_short_and_lists_keys_with_ranges(capsys):
+    import experiments.cli as cli
+
+    assert cli.main(["run", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert len(text.splitlines()) < 40
+    assert "scale" in text and "[default 0.1; a number in [0.0001, 2]]" in text and "more_inspectors" in text and "-m" in text

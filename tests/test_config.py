@@ -23,12 +23,15 @@ def iv(key: str, value, op: str = "set", start: str = "2026-01-01") -> str:
 # (overrides, key the message must name, value the message must name, words of the 'allowed' part)
 CONFIG_ERRORS = {
     "probability_above_one": (["policy.sanctions.p_fine=1.3"], "policy.sanctions.p_fine", "1.3", "probability"),
-    "negative_capacity": (["policy.police.n_investigators=-5"], "policy.police.n_investigators", "-5", ">= 0"),
+    "negative_capacity": (["policy.police.n_investigators=-5"], "policy.police.n_investigators", "-5", "a number in [0, 100000]"),
     "end_before_start": (["start=2020", "end=2018"], "end", "2018", "2020"),
     "invalid_date": (["policy.sharing.regulation=2022-13-45"], "policy.sharing.regulation", "2022-13-45", "YYYY-MM-DD"),
     "invalid_centre_date": (["policy.centres.by_region.alta.open=autumn"], "policy.centres.by_region.alta.open", "autumn", "YYYY-MM-DD"),
     "negative_seed": (["seed=-1"], "seed", "-1", ">= 0"),
-    "nan_capacity": (["policy.nli.n_inspectors=nan"], "policy.nli.n_inspectors", "nan", ">= 0"),
+    "nan_capacity": (["policy.nli.n_inspectors=nan"], "policy.nli.n_inspectors", "nan", "a number in [0, 100000] (finite)"),
+    "inf_capacity": (["policy.nli.n_inspectors=inf"], "policy.nli.n_inspectors", "inf", "a number in [0, 100000] (finite)"),
+    "no_employers": (["world.population.n_employers=0"], "world.population.n_employers", "0", "a number in [1, 2000000]"),
+    "inf_unbounded_float": (["world.actors.capacity_mean_mnok=inf"], "world.actors.capacity_mean_mnok", "inf", "(finite)"),
     "link_completeness": (["policy.sharing.before.tax_to_centre.completeness=2"], "policy.sharing.before.tax_to_centre.completeness", "2", "probability"),
     "intervention_unknown_lever": ([iv("nli.bogus", 3)], "policy.interventions[0].set", "nli.bogus", "lever key"),
     "intervention_unknown_lever_multiply": ([iv("nli.bogus", 2, "multiply")], "policy.interventions[0].multiply", "nli.bogus", "lever key"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_cfg, run, run_model
+from conftest import make_cfg, run
 
 from sim.capacity import SharedCapacity, water_fill
 from sim.firms import evasion_targets
@@ -41,7 +41,7 @@ def _pool_run(scale: float, arrivals_per_year: float, capacity_per_year: float, 
     rng = np.random.default_rng(seed)
     pool = SharedCapacity("t", np.uint64(7), rate_per_year=capacity_per_year * scale)
     served, job_weeks, arrived = 0, 0, 0
-    for week in range(weeks):
+    for _week in range(weeks):
         for _ in range(rng.poisson(arrivals_per_year * scale * 7 / 365.25)):
             pool.add(arrived)
             arrived += 1

@@ -37,9 +37,9 @@ def test_agent_numbering_is_per_model_from_one_and_shared_by_agent_classes():
 
 
 def test_install_keeps_the_counters_of_live_models(monkeypatch):
-    from collections import defaultdict
     import functools
     import itertools
+    from collections import defaultdict
 
     monkeypatch.setattr(mesa.Agent, "_ids", defaultdict(functools.partial(itertools.count, 1)))
     m = mesa.Model()

@@ -46,9 +46,9 @@ def test_set_levers_applies_from_the_next_tick():
     "key, value, message",
     [
         ("policy.nli.inspectors", 300, "policy.nli.inspectors = 300 (allowed: a lever key under policy; policy.nli has n_inspectors,"),
-        ("nli.n_inspectors", -5, "policy.nli.n_inspectors = -5.0 (allowed: a number >= 0)"),
+        ("nli.n_inspectors", -5, "policy.nli.n_inspectors = -5.0 (allowed: a number in [0, 100000])"),
         ("sanctions.p_fine", 1.5, "policy.sanctions.p_fine = 1.5 (allowed: a probability in [0, 1])"),
-        ("nli.n_inspectors", "many", "policy.nli.n_inspectors = 'many' (allowed: a number >= 0)"),
+        ("nli.n_inspectors", "many", "policy.nli.n_inspectors = 'many' (allowed: a number in [0, 100000])"),
         ("sharing.regulation", "2026-13-01", "policy.sharing.regulation = '2026-13-01' (allowed: an ISO date YYYY-MM-DD"),
         ("sanctions.publish_suspensions", 1, "policy.sanctions.publish_suspensions = 1 (allowed: a value of the lever's type (bool))"),
         ("centres.by_region.oslo.priorities_per_meeting", -1, "priorities_per_meeting = -1.0 (allowed: a number in [0, 50]"),

@@ -63,7 +63,7 @@ def test_ishigami_sobol_indices_match_the_analytical_values(tmp_path):
     text = (tmp_path / "store" / "sensitivity" / "summary.txt").read_text()
     assert re.search(r"y is driven by x[12] .*; then x[12] .*; then x3 ", text) and "Interactions matter" in text
     assert (tmp_path / "store" / "sensitivity" / "sobol_y.png").stat().st_size > 5000
-    assert len(pd.read_csv(tmp_path / "store" / "summary.csv")) == 128 * 5
+    assert len(pd.read_csv(tmp_path / "store" / "summary-ishigami_sobol.csv")) == 128 * 5
 
 
 @pytest.mark.slow
@@ -91,7 +91,7 @@ def test_replicates_are_averaged_and_noise_reported(tmp_path):
     f = write(tmp_path, body)
     out = tmp_path / "store"
     assert sa.main([f"file={f}", f"out={out}", "address=none", "progress=false", "plots=false"]) == 0
-    summary = pd.read_csv(out / "summary.csv")
+    summary = pd.read_csv(out / "summary-ishigami_sobol.csv")
     means = pd.read_csv(out / "sensitivity" / "point_means.csv")
     expect = summary.groupby("point")["y"].mean()
     assert np.allclose(means["y"], expect.to_numpy())
@@ -123,17 +123,19 @@ def test_text_summary_classifies_drivers():
 
 
 @pytest.mark.parametrize("argv,message", [
-    ([], "give file= (a sweep file to run and analyse) or out="),
-    (["out=x", "kpi=y"], "unknown argument 'kpi' (did you mean kpis?)"),
-    (["out=x", "conf=1.5"], "conf=1.5 must be in [0.5, 0.999]"),
-    (["out=x", "workers=2"], "workers= and address= need file="),
-    (["file=experiments/sweeps/example.yaml"], "has design.method lhs; sensitivity needs sobol or morris"),
+    ([], "file = (missing) (allowed: a sweep file to run and analyse, or out="),
+    (["out=x", "kpi=y"], "kpi = 'y' (allowed: a key of akrim sensitivity: file, out,"),
+    (["out=x", "kpi=y"], "did you mean kpis=y?"),
+    (["out=x", "conf=1.5"], "conf = '1.5' (allowed: a number in [0.5, 0.999])"),
+    (["out=x", "workers=2"], "workers = '2' (allowed: only with file="),
+    (["file=experiments/sweeps/example.yaml"], "(allowed: a sweep file with design.method sobol or morris (this one is lhs))"),
+    (["file=experiments/sweeps/morris_world.yaml", "kpis=nope"], "kpis = 'nope' (allowed: outputs of model akrim:"),
 ])
 def test_cli_errors(argv, message, capsys, monkeypatch):
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     assert sa.main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith("akrim sensitivity: error:") and message in err, err
+    assert err.startswith("akrim: error:") and message in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_analysis_errors_name_the_problem(tmp_path):

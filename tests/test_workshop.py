@@ -8,10 +8,10 @@ import socket
 import numpy as np
 import pytest
 
-from sim.config.policy import REGIONS, PolicyConfig
-from sim.events import EventLog
 from experiments.workshop import app, baseline, feed, game, levers, svg
 from experiments.workshop.session import CHART_TITLES, HEADLINE_KEYS, MAP_KPIS, WorkshopModel, region_values
+from sim.config.policy import REGIONS, PolicyConfig
+from sim.events import EventLog
 
 SECTORS = ("construction", "cleaning", "hospitality", "transport", "car_valeting", "agriculture", "fisheries", "temp_agencies", "other")
 
@@ -260,8 +260,8 @@ def test_workshop_uses_no_private_model_attribute():
     import ast
     from pathlib import Path
 
-    import sim.model
     import experiments.workshop
+    import sim.model
 
     tree = ast.parse(Path(sim.model.__file__).read_text(encoding="utf-8"))
     private = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr.startswith("_") and not n.attr.startswith("__")}
@@ -331,21 +331,19 @@ def test_parse_args_defaults_and_errors():
     assert (a.port, a.host, a.scale, a.seed, a.end) == (8765, "127.0.0.1", 0.02, 1, 2035)
     a = app.parse_args(["port=9000", "scale=0.05", "seed=7"])
     assert (a.port, a.scale, a.seed) == (9000, 0.05, 7)
-    with pytest.raises(app.ArgError, match="unknown key 'colour'"):
+    with pytest.raises(app.ArgError, match=r"^colour = 'red' \(allowed: a key of akrim workshop: port, host, .*play_interval\)$"):
         app.parse_args(["colour=red"])
-    with pytest.raises(app.ArgError, match=r"scale=5 \(allowed: a number in \[0.0001, 2\]\)"):
+    with pytest.raises(app.ArgError, match=r"scale = '5' \(allowed: a number in \[0.0001, 2\]\)"):
         app.parse_args(["scale=5"])
-    with pytest.raises(app.ArgError, match=r"seed=x \(allowed: an integer >= 0\)"):
+    with pytest.raises(app.ArgError, match=r"seed = 'x' \(allowed: an integer in \[0, 4294967295\]\)"):
         app.parse_args(["seed=x"])
-    with pytest.raises(app.ArgError, match=r"end=2015 \(allowed: a year in \[2016, 2100\]\)"):
+    with pytest.raises(app.ArgError, match=r"end = '2015' \(allowed: a year in \[2016, 2100\]\)"):
         app.parse_args(["start=2016", "end=2015"])
-    with pytest.raises(app.ArgError, match=r"end=2035 \(allowed: a year in \[2040, 2100\]\)"):
+    with pytest.raises(app.ArgError, match=r"end = 2035 \(allowed: a year in \[2040, 2100\]\)"):
         app.parse_args(["start=2040"])  # the default end is checked against a later start
-    with pytest.raises(app.ArgError, match=r"colour=red: unknown key 'colour' \(allowed: port, host, .*play_interval\)"):
-        app.parse_args(["colour=red"])
     with pytest.raises(app.ArgError, match="did you mean seed=3"):
         app.parse_args(["sed=3"])
-    with pytest.raises(app.ArgError, match="not key=value"):
+    with pytest.raises(app.ArgError, match="argument = 'fast' \\(allowed: key=value"):
         app.parse_args(["fast"])
 
 

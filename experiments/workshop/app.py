@@ -17,59 +17,38 @@ import json
 import os
 import socket
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from experiments.cliargs import UsageError, bad_value, get_float, get_int, get_text, parse_keys
+from experiments.cliargs import MAX_SEED, UsageError, arg, fail, help_text, parse
 from sim.config import ConfigError, load_config
 
-USAGE = """usage: akrim workshop [key=value ...]
-
-  port=8765          TCP port (0 = any free port)
-  host=127.0.0.1     address to listen on (keep it on localhost unless the room shares a network)
-  scale=0.02         population scale (0.02 keeps a week at a few milliseconds)
-  seed=1             run seed (the baseline is drawn with the same seed)
-  start=2014         first year
-  end=2035           last year (the policy game needs end >= its first year + rounds)
-  play_interval=5    pause between weeks while playing, milliseconds
-
-Open the printed address in a browser; stop with Ctrl+C. A trainer's guide: docs/workshop_guide.md
+EXAMPLES = """  akrim workshop                 # prints: open http://127.0.0.1:8765/ in a browser
+  akrim workshop port=0 seed=3   # any free port, another seed
 """
 
 
 @dataclass
 class WorkshopArgs:
-    """The command's settings (see USAGE)."""
+    """The command's settings (``akrim workshop --help``)."""
 
-    port: int = 8765
-    host: str = "127.0.0.1"
-    scale: float = 0.02
-    seed: int = 1
-    start: int = 2014
-    end: int = 2035
-    play_interval: int = 5
+    port: int = arg(8765, lo=0, hi=65535, doc="TCP port (0 = any free port)")
+    host: str = arg("127.0.0.1", doc="address to listen on (keep it on localhost unless the room shares a network)")
+    scale: float = arg(0.02, lo=1e-4, hi=2.0, doc="population scale (0.02 keeps a week at a few milliseconds)")
+    seed: int = arg(1, lo=0, hi=MAX_SEED, doc="run seed (the baseline is drawn with the same seed)")
+    start: int = arg(2014, lo=2014, hi=2100, allowed="a year in [2014, 2100]", doc="first year")
+    end: int = arg(2035, lo=2014, hi=2100, allowed="a year in [2014, 2100]", doc="last year (the policy game needs end >= its first year + rounds)")
+    play_interval: int = arg(5, lo=1, hi=2000, allowed="milliseconds in [1, 2000]", doc="pause between weeks while playing, milliseconds")
 
 
 ArgError = UsageError  # a bad argument (experiments.cliargs: names the key, the value and what is allowed)
 
 
 def parse_args(argv: list[str]) -> WorkshopArgs:
-    """Parse ``key=value`` arguments into ``WorkshopArgs`` and check their ranges."""
-    d = WorkshopArgs()
-    opts = parse_keys(argv, [f.name for f in fields(WorkshopArgs)])
-    start = get_int(opts, "start", d.start, 2014, 2100, allowed="a year in [2014, 2100]")
-    end_allowed = f"a year in [{start}, 2100]"
-    end = get_int(opts, "end", d.end, start, 2100, allowed=end_allowed)
-    if end < start:  # the default end before a later start
-        raise bad_value("end", str(end), end_allowed)
-    return WorkshopArgs(
-        port=get_int(opts, "port", d.port, 0, 65535),
-        host=get_text(opts, "host", d.host, "a host name or address"),
-        scale=get_float(opts, "scale", d.scale, 1e-4, 2.0),
-        seed=get_int(opts, "seed", d.seed, 0),
-        start=start,
-        end=end,
-        play_interval=get_int(opts, "play_interval", d.play_interval, 1, 2000, allowed="milliseconds in [1, 2000]"),
-    )
+    """Parse ``key=value`` arguments into ``WorkshopArgs`` and check their ranges (experiments.cliargs)."""
+    args, given, _ = parse(WorkshopArgs, argv, "akrim workshop")
+    if args.end < args.start:  # also the default end before a later start
+        raise UsageError("end", given.get("end", args.end), f"a year in [{args.start}, 2100]")
+    return args
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -84,8 +63,12 @@ def _check_port(host: str, port: int) -> None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
+        except socket.gaierror as exc:
+            raise ArgError("host", host, f"a host name or address of this machine ({exc.strerror})") from None
         except OSError as exc:
-            raise ArgError(f"port = {port}: cannot listen on {host}:{port} ({exc.strerror}); choose another, e.g. port=0 for any free port") from None
+            if exc.errno == 99:  # EADDRNOTAVAIL: not an address of this machine
+                raise ArgError("host", host, f"an address of this machine ({exc.strerror})") from None
+            raise ArgError("port", port, f"a port free on {host} ({exc.strerror}); e.g. port=0 for any free port") from None
 
 
 def offline_environment(args: WorkshopArgs) -> dict[str, str]:
@@ -103,17 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``akrim workshop``; returns an exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help", "help") for a in argv):
-        print(USAGE)
+        print(help_text("akrim workshop", "The interactive workshop page, served offline on this machine; open the printed address "
+                        "in a browser, stop with Ctrl+C. A trainer's guide: docs/workshop_guide.md", WorkshopArgs, EXAMPLES))
         return 0
     try:
         args = parse_args(argv)
         if args.port == 0:
+            _check_port(args.host, 0)
             args.port = free_port(args.host)
         _check_port(args.host, args.port)
         load_config([f"seed={args.seed}", f"scale={args.scale}", f"start={args.start}", f"end={args.end}"])
     except (ArgError, ConfigError) as exc:
-        print(f"akrim workshop: error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     os.environ.update(offline_environment(args))
     import uvicorn  # after the environment: Solara reads its settings on import
     from solara.server import settings as solara_settings

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from experiments.workshop.levers import TARGETING
 from sim.config import apply_intervention
 from sim.config.policy import Intervention
-from experiments.workshop.levers import TARGETING
 
 NOK_PER_CHIP = 10_000_000.0  # assumption: a unit a room can reason about (NOK 10M a year)
 BUDGET_CHIPS = 10  # assumption: NOK 100M a year, about a fifth on top of the modelled enforcement cost (~NOK 550M)

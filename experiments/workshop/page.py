@@ -31,9 +31,9 @@ import solara
 import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
-from sim.config import SCENARIOS_DIR, ConfigError
 from experiments.workshop import baseline, game, levers, svg
 from experiments.workshop.session import CHART_TITLES, HEADLINE, MAP_KPIS, WorkshopModel, region_values
+from sim.config import SCENARIOS_DIR, ConfigError
 
 DEFAULTS = {"seed": 1, "scale": 0.02, "start": 2014, "end": 2035, "play_interval": 5}
 levers_version = solara.reactive(0)  # bumped whenever levers change outside the lever panel

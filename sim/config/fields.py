@@ -7,7 +7,9 @@ source or says it is an assumption).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Iterator
 from dataclasses import field
 from typing import Any
 
@@ -37,3 +39,27 @@ def date_field(default: str | None, src: str = "assumption", doc: str = ""):
 def sub(factory: Any):
     """A nested configuration section."""
     return field(default_factory=factory)
+
+
+def walk_fields(obj: Any, prefix: str = "", sections: bool = False) -> Iterator[tuple[str, Any, Any]]:
+    """Every leaf field of a dataclass tree as ``(dotted key, dataclasses.Field, value)``, in declaration order.
+
+    Nested dataclasses are entered (``world.firms.beta``), and so are dicts whose values are all
+    dataclasses (``policy.centres.by_region.oslo.open``). With ``sections``, each entered section
+    is also yielded (before its fields) as ``(key, field, value)``. The one walker of the
+    configuration tree: validation, documentation, designs and the workshop's levers use it.
+    """
+    for f in dataclasses.fields(obj):
+        key = f"{prefix}{f.name}"
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            if sections:
+                yield key, f, value
+            yield from walk_fields(value, key + ".", sections)
+        elif isinstance(value, dict) and value and all(dataclasses.is_dataclass(v) for v in value.values()):
+            if sections:
+                yield key, f, value
+            for k, v in value.items():
+                yield from walk_fields(v, f"{key}.{k}.", sections)
+        else:
+            yield key, f, value

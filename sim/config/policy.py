@@ -29,7 +29,7 @@ NLI_LINKS = ("tax_to_nli", "nav_to_nli", "police_to_nli")  # the only links wher
 class NliPolicy:
     """Ordinary NLI inspections (SPEC 2.6, 4.5)."""
 
-    n_inspectors: float = nonneg(215.0, "seed 002: ~15,000 inspections a year at ~70 per inspector")
+    n_inspectors: float = param(215.0, 0.0, 100_000.0, "seed 002: ~15,000 inspections a year at ~70 per inspector")
     inspections_per_inspector: float = nonneg(70.0, "seed 002")
     w_random: float = nonneg(0.2, doc="share of ordinary inspections chosen at random")
     w_risk_based: float = nonneg(0.7, doc="share chosen by sector risk priority")
@@ -61,13 +61,13 @@ class CentrePolicy:
     """
 
     open: str | None = date_field(None, "SPEC 2.1 table / sim/data/regions.csv")
-    staff_per_agency: float = nonneg(2.0, "public_figures.md: Oslo centre 35 staff (2018); others by employment (assumption)", "staff from each of the four agencies")
-    analysts: float = nonneg(2.0, "seed 000: every centre has an analysis team (size assumption)", "analysts in the centre's analysis team (part of the staff)")
+    staff_per_agency: float = param(2.0, 0.0, 1_000.0, "public_figures.md: Oslo centre 35 staff (2018); others by employment (assumption)", "staff from each of the four agencies")
+    analysts: float = param(2.0, 0.0, 1_000.0, "seed 000: every centre has an analysis team (size assumption)", "analysts in the centre's analysis team (part of the staff)")
     analyses_per_analyst_year: float = nonneg(
         6.0, "assumption (seed 002, TA10: an analysis collates registers, open sources and partners' data into a report)", "threat-actor analyses one analyst completes a year"
     )
     dur_analysis: float = nonneg(30.0, doc="days one analysis takes once started")
-    inspection_teams: float = nonneg(3.0, "seed 000: every centre has an inspection team (size from staff, assumption)", "joint inspection teams (part of the staff)")
+    inspection_teams: float = param(3.0, 0.0, 1_000.0, "seed 000: every centre has an inspection team (size from staff, assumption)", "joint inspection teams (part of the staff)")
     staff_per_team: float = nonneg(2.0, "seed 000: inspections by at least two agencies", "staff in one joint inspection team")
     actions_per_staff_year: float = nonneg(
         1.3,
@@ -315,7 +315,7 @@ class NavPolicy:
 class PolicePolicy:
     """Police and prosecution capacity (SPEC 2.6, 3 step 7)."""
 
-    n_investigators: float = nonneg(80.0, doc="investigators on work-related crime (1:1)")
+    n_investigators: float = param(80.0, 0.0, 100_000.0, doc="investigators on work-related crime (1:1)")
     cases_per_investigator_year: float = nonneg(6.0, doc="cases one investigator can take on a year")
     case_time_factor: float = param(
         1.0,

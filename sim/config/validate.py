@@ -12,6 +12,7 @@ import datetime as _dt
 import math
 from typing import Any
 
+from sim.config.fields import walk_fields
 from sim.config.policy import AGENCY_LINKS, NLI_LINKS, REGIONS
 
 SECTORS_ALLOWED: tuple[str, ...] = (
@@ -27,12 +28,78 @@ SECTORS_ALLOWED: tuple[str, ...] = (
 )
 
 
+class _Missing:
+    def __repr__(self) -> str:
+        return "(missing)"
+
+
+MISSING_VALUE = _Missing()  # the value shown for a required key that was not given
+
+
 class ConfigError(ValueError):
-    """A configuration value that cannot be run: names the key, the value and what is allowed."""
+    """A value that cannot be used: names the key, the value and what is allowed.
+
+    The one error of every layer (the model's configuration, the commands' arguments, sweep and
+    comparison inputs), worded ``key = value (allowed: ...)`` on one line; the command line
+    prints it after ``akrim: error:`` and exits with code 2.
+    """
 
     def __init__(self, key: str, value: Any, allowed: str) -> None:
         self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"invalid configuration: {key} = {value!r} (allowed: {allowed})")
+        super().__init__(f"{key} = {_short(value)!r} (allowed: {allowed})")
+
+
+def _short(value: Any, limit: int = 120) -> Any:
+    """Long values (a whole list, a file's content) cut to ``limit`` characters for a one-line message."""
+    if isinstance(value, _Missing):
+        return value
+    text = repr(value)
+    if len(text) <= limit and "\n" not in text:
+        return value
+    return _Cut(text.replace("\n", " ")[:limit] + "...")
+
+
+class _Cut(str):
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+def describe_range(lo: float, hi: float, integer: bool = False, lo_open: bool = False) -> str:
+    """What a bounded number may be, in words: ``a probability in [0, 1]``, ``an integer in [2, 1000]``."""
+    noun = "an integer" if integer else "a number"
+    if lo == 0.0 and hi == 1.0 and not integer and not lo_open:
+        return "a probability in [0, 1]"
+    lo_txt = None if lo == -math.inf else _num(lo)
+    hi_txt = None if hi == math.inf else _num(hi)
+    if lo_txt is not None and hi_txt is not None:
+        return f"{noun} in {'(' if lo_open else '['}{lo_txt}, {hi_txt}]"
+    if lo_txt is not None:
+        return f"{noun} {'>' if lo_open else '>='} {lo_txt}"
+    if hi_txt is not None:
+        return f"{noun} <= {hi_txt}"
+    return f"a finite {noun[2:].strip() if integer else 'number'}"
+
+
+def check_range(key: str, value: Any, meta: Any, integer: bool | None = None) -> None:
+    """Check a number against a field's ``lo``/``hi`` metadata (and ``lo_open``); non-finite numbers never pass.
+
+    Raises:
+        ConfigError: naming the key, the value and the range (e.g. ``a number in [0, 100000]``).
+    """
+    lo, hi = meta.get("lo", -math.inf), meta.get("hi", math.inf)
+    lo_open = bool(meta.get("lo_open", False))
+    integer = isinstance(value, int) if integer is None else integer
+    allowed = describe_range(lo, hi, integer, lo_open)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(key, value, allowed)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(key, value, allowed + " (finite)")
+    if not ((value > lo if lo_open else value >= lo) and value <= hi):
+        raise ConfigError(key, value, allowed)
 
 
 def to_object(dcfg: Any) -> Any:
@@ -60,31 +127,22 @@ def parse_date(key: str, value: Any) -> _dt.date | None:
 
 
 def _describe(lo: float, hi: float) -> str:
-    if lo == 0.0 and hi == 1.0:
-        return "a probability in [0, 1]"
-    if hi == math.inf:
-        return f"a number >= {lo:g}"
-    return f"a number in [{lo:g}, {hi:g}]"
+    return describe_range(lo, hi)
 
 
 def _walk(obj: Any, prefix: str) -> None:
-    for f in dataclasses.fields(obj):
-        key = f"{prefix}{f.name}"
-        value = getattr(obj, f.name)
+    for key, f, value in walk_fields(obj, prefix):
         meta = f.metadata
-        if dataclasses.is_dataclass(value):
-            _walk(value, key + ".")
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                if dataclasses.is_dataclass(v):
-                    _walk(v, f"{key}.{k}.")
-        elif meta.get("date"):
+        if meta.get("date"):
             parse_date(key, value)
         elif "lo" in meta:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(key, value, _describe(meta["lo"], meta["hi"]))
-            if not (meta["lo"] <= value <= meta["hi"]) or (isinstance(value, float) and math.isnan(value)):
-                raise ConfigError(key, value, _describe(meta["lo"], meta["hi"]))
+            check_range(key, value, meta, integer=False)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(key, value, "a finite number")
+        elif isinstance(value, (list, dict)):
+            for i, v in (value.items() if isinstance(value, dict) else enumerate(value)):
+                if isinstance(v, float) and not math.isfinite(v):
+                    raise ConfigError(f"{key}.{i}" if isinstance(value, dict) else f"{key}[{i}]", v, "a finite number")
 
 
 def _check_names(cfg: Any) -> None:
@@ -222,10 +280,9 @@ def check_lever(policy: Any, dotted: str, value: Any, key: str | None = None) ->
     elif isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if "lo" in meta:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(key, value, _describe(meta["lo"], meta["hi"]))
-        if not (meta["lo"] <= value <= meta["hi"]) or (isinstance(value, float) and math.isnan(value)):
-            raise ConfigError(key, value, _describe(meta["lo"], meta["hi"]))
+        check_range(key, value, meta, integer=False)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(key, value, "a finite number")
     return value
 
 

@@ -16,7 +16,7 @@ from sim.config.fields import nonneg, param, prob, sub
 class PopulationWorld:
     """Size and make-up of the employer and worker populations (national, 1:1)."""
 
-    n_employers: int = nonneg(200_000, "SPEC 2.3: national ~200k employers (assumption)")
+    n_employers: int = param(200_000, 1, 2_000_000, "SPEC 2.3: national ~200k employers (assumption)")
     sectors_file: str = "sectors.csv"  # sim/data/ file; every row sourced
     regions_file: str = "regions.csv"  # sim/data/ file; every row sourced
     slot_headroom: float = param(0.25, 0.0, 2.0, doc="spare job slots per firm for growth, share of size")
@@ -90,9 +90,9 @@ class FirmWorld:
 class ActorWorld:
     """Threat actors: numbers, capacity, intent and behaviour, SPEC 2.5 and 4.2."""
 
-    n_initial: int = nonneg(1_200, "assumption: latent criminal operators nationally (NTAES identified ~100 of them, seed 001 note viii)")
+    n_initial: int = param(1_200, 0, 100_000, "assumption: latent criminal operators nationally (NTAES identified ~100 of them, seed 001 note viii)")
     companies_mean: float = param(2.2, 1.0, 20.0, "seed 001: one actor, several companies (size assumption)", "mean size of an actor's target portfolio of companies")
-    rate_new_year: float = nonneg(110.0, doc="new actors per year nationally (1:1); with the exit hazards this sets the steady-state stock")
+    rate_new_year: float = param(110.0, 0.0, 10_000.0, doc="new actors per year nationally (1:1); with the exit hazards this sets the steady-state stock")
     rate_exit_year: float = prob(
         0.08, doc="annual hazard that an actor leaves work-related crime for reasons outside the model (age, emigration, other crime)"
     )
@@ -105,7 +105,7 @@ class ActorWorld:
     capacity_cost_mnok_year: float = nonneg(0.4, doc="upkeep of capacity per company and year, MNOK")
     rate_open_year: float = nonneg(2.0, doc="company registrations per year per company missing from the actor's target portfolio")
     rate_company_close_year: float = prob(0.10, doc="annual hazard that an actor winds up a company (deregistered, no bankruptcy)")
-    max_companies: int = nonneg(8, doc="most companies one actor runs at once")
+    max_companies: int = param(8, 1, 1_000, doc="most companies one actor runs at once")
     rate_phoenix_year: float = nonneg(
         0.3, "seed 001: 45% had a leading role in a bankrupt firm (rate assumption)", "planned bankruptcies per company-year"
     )
