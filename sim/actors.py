@@ -189,7 +189,7 @@ def spawn_actor(m: AkrimModel, rng: np.random.Generator, initial: bool) -> Threa
     a = ThreatActor(m, aid)
     m.actor_list.append(a)
     t = m.ta
-    r = rng.random(8)
+    r = rng.random(6)
     sig = w.capacity_log_sd
     from scipy.special import ndtri
 

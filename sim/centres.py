@@ -94,8 +94,9 @@ class Centre(mesa.Agent):
 
     @property
     def staff(self) -> float:
-        """Staff of the centre, all four agencies (1:1)."""
-        return 4.0 * self.lever.staff_per_agency
+        """Staff of the centre, all four agencies (1:1): at least its analysts and teams."""
+        lv = self.lever
+        return max(4.0 * lv.staff_per_agency, lv.analysts + lv.inspection_teams * lv.staff_per_team)
 
     @property
     def operations_staff(self) -> float:
@@ -162,15 +163,14 @@ class Centre(mesa.Agent):
             f = self.files[aid]
             f.state = ANALYSING
             m.schedule(self.lever.dur_analysis, self._analysed, aid)
-        amount = self.actions.weekly_amount()
-        expected = min(float(len(self.actions)), amount)
-        for aid, _ in self.actions.allocate(amount):
+        for aid, _ in self.actions.allocate(self.actions.weekly_amount()):
             self._action_on(aid)
-        spare = max(0.0, amount - expected)  # capacity no prioritised actor claimed: sweeps
         self.n_weeks += 1
-        k = int(spare) + int(keyed_uniform(self.sweep_key, np.array([self.n_weeks * 2]))[0] < spare - int(spare))
-        for j in range(k):
-            self._sweep(j)
+        if not len(self.actions):  # capacity no prioritised actor claims goes to sweeps
+            k = int(self.actions.budget)
+            self.actions.budget -= k
+            for j in range(k):
+                self._sweep(j)
 
     def _analysed(self, aid: int) -> None:
         m = self.model
@@ -264,10 +264,12 @@ class Centre(mesa.Agent):
         for i, b in enumerate(alive):
             if u[i] < lv.p_case_on_priority:
                 m.police.report(b, source="centre", agencies=f.agencies | {"police"})
-            if u[len(alive) + i] < lv.p_audit_on_priority and pop.u[b] > 0.05:
+            if u[len(alive) + i] < lv.p_audit_on_priority:
                 pop.n_insp[b] += 1
                 m.metrics.add(m.year_idx, "tax_audits", int(pop.region[b]), int(pop.sector[b]))
-                m.sanctions.apply(b, "tax", found_und=True, found_under=False, agencies={"tax"})
+                if pop.u[b] > m.cfg.world.firms.evader_threshold:  # the audit finds what the company hides
+                    m.metrics.add(m.year_idx, "tax_findings", int(pop.region[b]), int(pop.sector[b]))
+                    m.sanctions.apply(b, "tax", found_und=True, found_under=False, agencies={"tax"})
 
     def _targets(self, aid: int) -> list[int]:
         """The companies of ``aid`` an action can control: known and alive, or linked by the registers."""

@@ -99,15 +99,28 @@ class Inspections:
             targets.append(flagged[np.argpartition(keys, k - 1)[:k]])
         if n_intel > k:
             targets.append(np.searchsorted(cdf, r[k:] * cdf[-1], side="right").clip(0, pop.n - 1))
-        # What firms can see of the NLI's effort: the expected inspections per cell this week
-        # (random + risk-based shares of the rate), not this week's few realised visits, so
-        # perceived detection does not depend on the population scale.
+        self.week_expected += self.expected_per_cell(lam, weights)
+        b = np.unique(np.concatenate(targets))
+        self.inspect_many(b[pop.status[b] == ACTIVE])
+
+    def expected_per_cell(self, lam: float | None = None, weights: np.ndarray | None = None) -> np.ndarray:
+        """Expected ordinary inspections per sector x region cell in a week (the targeting's odds).
+
+        What firms can see of the NLI's effort: the random and risk-based shares of the rate (the
+        intelligence-led share counted as risk-based), not a week's few realised visits, so
+        perceived detection does not depend on the population scale.
+        """
+        m = self.m
+        pop, nli = m.pop, m.policy.nli
+        if lam is None:
+            lam = nli.n_inspectors * nli.inspections_per_inspector * m.scale * WEEK_YEARS
+        if weights is None:
+            weights = np.array([nli.w_random, nli.w_risk_based, nli.w_intelligence_led], dtype=float)
+            weights = weights / weights.sum()
         w = self.risk_weights()
         tot = max(float(w.sum()), 1e-12)
         per_block = lam * (weights[0] / pop.n + (weights[1] + weights[2]) * w / tot)
-        self.week_expected += np.bincount(pop.cell, weights=per_block, minlength=pop.n_cells)
-        b = np.unique(np.concatenate(targets))
-        self.inspect_many(b[pop.status[b] == ACTIVE])
+        return np.bincount(pop.cell, weights=per_block, minlength=pop.n_cells)
 
     def _register(self, b: np.ndarray, joint: bool) -> None:
         """Counts, memories and records common to every inspection or control of ``b``."""
@@ -163,9 +176,9 @@ class Inspections:
         p_under = np.minimum(1.0, det.p_detect_underpay * np.minimum(1.0, sat * pop.w[b])) * (1.0 - cam)
         found_und, found_under = u[0] < p_und, u[1] < p_under
         viol = found_und | found_under | (u[2] < det.p_other_violation)
-        self._findings(b, viol, found_und, found_under, "nli", agencies or {"nli"}, prioritised=set(), n_und_found=None)
+        self._findings(b, viol, found_und, found_under, "nli", agencies or {"nli"}, prioritised=set())
 
-    def _findings(self, b, viol, found_und, found_under, origin, agencies, prioritised, n_und_found) -> None:
+    def _findings(self, b, viol, found_und, found_under, origin, agencies, prioritised) -> None:
         m = self.m
         pop = m.pop
         if not viol.any():
@@ -188,7 +201,6 @@ class Inspections:
                 found_under=bool(found_under[i]),
                 agencies=agencies,
                 prioritised=bool(int(aid[i]) in prioritised and pop.ftype[bi] == CRIMINAL),
-                n_und_found=0 if n_und_found is None else int(n_und_found[i]),
             )
             if reacted and origin == "nli":
                 m.metrics.add(y, "inspections_nli_reaction", int(region[i]), int(sector[i]))
@@ -230,4 +242,4 @@ class Inspections:
             m.metrics.add_arrays(y, "centre_benefit_changes", region, sector, n_ben.astype(float))
             m.metrics.add_arrays(y, "benefit_changes", region, sector, n_ben.astype(float))
             m.metrics.add_arrays(y, "wrongful_benefits_nok", region, sector, n_ben * ww.benefit_nok_month * ww.benefit_months_found)
-        self._findings(b, viol, found_und, found_under, "centre", agencies, prioritised, found_n)
+        self._findings(b, viol, found_und, found_under, "centre", agencies, prioritised)

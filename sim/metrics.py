@@ -87,7 +87,7 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("centre_fines_count", "flow", "rs", "administrative fines from the centres' joint actions"),
     ("centre_coercive_fines_count", "flow", "rs", "daily coercive fines from the centres' joint actions"),
     ("centre_suspensions_count", "flow", "rs", "stop orders from the centres' joint actions"),
-    ("centre_police_reports", "flow", "rs", "police reports from the centres' joint actions"),
+    ("centre_police_reports", "flow", "rs", "police reports from the centres' joint efforts (joint actions, and cases opened when an actor is prioritised)"),
     ("centre_benefit_changes", "flow", "rs", "benefits NAV changed or stopped after the centres' joint actions (persons)"),
     # The agencies' own work outside the centres.
     ("tax_audits", "flow", "rs", "the Tax Administration's own audits on undeclared work"),
@@ -96,7 +96,7 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("nav_findings", "flow", "rs", "NAV controls that established undeclared work by benefit recipients"),
     ("benefit_changes", "flow", "rs", "benefits changed or stopped (persons), all origins"),
     # Beyond SPEC 5: diagnostics used by tests and reports.
-    ("actors_prioritised", "flow", "r", "threat actors newly prioritised by a leader group"),
+    ("actors_prioritised", "flow", "r", "threat actors prioritised by a leader group (first time or again after follow-up)"),
     ("actions_target_gone", "flow", "r", "actions against a prioritised actor that found none of its companies (stale intelligence)"),
     (
         "phoenix_before_target_mean",

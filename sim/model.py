@@ -146,10 +146,10 @@ class AkrimModel(mesa.Model):
         self.expected_sanction = cfg.world.firms.sanction_multiple
         self.resp_key = self.streams.key("firms.responsiveness")
         fw = cfg.world.firms
-        # Control rates per firm and year that firms and actors see, by sector x region cell.
-        r0 = -np.log(max(1.0 - fw.p_hat_initial, 1e-9)) / max(fw.detect_amplifier, 1e-9)  # the rate behind p_hat_initial
-        self.detect_rate_cell = np.full(pop.n_cells, r0)
-        self.nli_rate_cell = np.full(pop.n_cells, r0)
+        # Control rates per firm and year that firms and actors see, by sector x region cell (set
+        # from the inspection rates in force once the submodels exist, below).
+        self.detect_rate_cell = np.zeros(pop.n_cells)
+        self.nli_rate_cell = np.zeros(pop.n_cells)
         self.joint_rate_cell = np.zeros(pop.n_cells)
         self.actor_cell_risk = np.zeros(pop.n_cells)
         self.actor_rate_region = np.zeros(len(REGIONS))
@@ -176,6 +176,10 @@ class AkrimModel(mesa.Model):
         self.ta = ActorTable()
         self.actor_list: list[ThreatActor] = []
         self._calendar()
+        # Firms start from the perceived detection of the inspection rates in force (no transient).
+        self.nli_rate_cell[:] = self.inspections.expected_per_cell() / self.cell_n_blocks / WEEK_YEARS
+        self.detect_rate_cell = self.nli_rate_cell + self.joint_rate_cell
+        pop.p_hat[:] = 1.0 - np.exp(-fw.detect_amplifier * self.detect_rate_cell[pop.cell])
         settle_initial(self)
         rng = self.streams.get("actors.init")
         for _ in range(int(round(cfg.world.actors.n_initial * self.scale))):
@@ -466,13 +470,15 @@ class AkrimModel(mesa.Model):
         if not self.ta.central[aid]:
             self.ta.central[aid] = True
             self.ta.t_identified[aid] = self.env.now
+            self.log.add(self.env.now, "actor_identified", region=int(self.ta.home_region[aid]), actor=aid)
 
     def unidentify(self, aid: int) -> None:
         """A centre closed its file on ``aid``: central while another centre still works on it."""
         from sim.centres import IDENTIFIED, PRIORITISED
 
-        if not any(c.files.get(aid) is not None and c.files[aid].state in (IDENTIFIED, PRIORITISED) for c in self.centres):
+        if self.ta.central[aid] and not any(c.files.get(aid) is not None and c.files[aid].state in (IDENTIFIED, PRIORITISED) for c in self.centres):
             self.ta.central[aid] = False
+            self.log.add(self.env.now, "file_closed", region=int(self.ta.home_region[aid]), actor=aid)
 
     def undeclared_share_now(self) -> float:
         """Current share of employees in the risk sectors who work undeclared (SPEC 5)."""

@@ -89,7 +89,6 @@ class Sanctions:
         found_under: bool,
         agencies: set[str],
         prioritised: bool = False,
-        n_und_found: int = 0,
     ) -> bool:
         """Draw and apply the sanctions for one finding in workplace ``b``; True if any was used.
 
@@ -100,7 +99,6 @@ class Sanctions:
             found_under: Underpayment was established.
             agencies: Agencies whose evidence a police report would carry.
             prioritised: The firm belongs to the actor a centre's action was prioritised against.
-            n_und_found: Workers found working undeclared (a joint action's person checks).
         """
         m = self.m
         pol, wf, ww = m.policy.sanctions, m.cfg.world.firms, m.cfg.world.workers

@@ -183,7 +183,7 @@ def test_package_of_measures_combines_scenarios():
     cfg = make_cfg("policy=more_inspectors+liberal_fines", "end=2014")
     assert cfg.policy.name == "more_inspectors+liberal_fines"
     keys = [set(iv.multiply) for iv in cfg.policy.interventions]
-    assert {"nli.n_inspectors"} in keys and {"sanctions.p_fine", "sanctions.p_coercive_fine"} in keys
+    assert {"nli.n_inspectors"} in keys and {"sanctions.p_fine", "sanctions.p_coercive_fine", "sanctions.centre.p_fine", "sanctions.centre.p_coercive_fine"} in keys
 
 
 def pd_date(s):

@@ -61,7 +61,7 @@ class FirmWorld:
         "assumption (firms differ in how strongly they respond to detection risk; e.g. Allingham-Sandmo with heterogeneous risk aversion)",
         "log-sd of a firm's responsiveness to perceived detection (lognormal, mean 1; fixed per firm)",
     )
-    p_hat_initial: float = prob(0.13, doc="initial perceived annual detection probability")
+    p_hat_initial: float = prob(0.13, doc="perceived annual detection probability of a newly entered firm, before it learns (firms present at the start begin at the rates in force)")
     learn_own: float = prob(0.5, doc="jump of perceived detection towards 1 after an own inspection")
     learn_peer: float = prob(0.02, doc="weekly pull of perceived detection towards the observed peer rate")
     publication_boost: float = param(
@@ -198,7 +198,7 @@ class DetectionWorld:
     p_link_successor: float = prob(0.5, doc="chance a tax register signal links a phoenix successor to its actor")
     p_report_agency_signal: float = prob(0.02, doc="chance a Tax signal about an actor's company becomes a police report by Tax")
     gone_company_worth: float = prob(
-        0.25, doc="worth of a signal about a company that no longer exists when the signal reaches the centre (stale intelligence)"
+        0.1, doc="worth of a signal about a company that no longer exists when the signal reaches the centre (stale intelligence)"
     )
     p_identify_person: float = prob(
         0.8, doc="chance that checking a worker who works undeclared or without the right to work reveals it (ID, registers, interview)"
