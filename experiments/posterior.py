@@ -38,21 +38,47 @@ def is_pipeline_check(sample: Path) -> bool:
         return False
 
 
+def sample_generation(sample: Path) -> int:
+    """The model generation the calibration that wrote ``sample`` was fitted to (absent: 1)."""
+    import json
+
+    try:
+        return int(json.loads(sample.with_name("meta.json").read_text()).get("model_generation", 1))
+    except (OSError, ValueError, TypeError):
+        return 1
+
+
+def is_current(sample: Path) -> bool:
+    """Whether ``sample`` was fitted to this model's mechanisms (``sim.MODEL_GENERATION``)."""
+    from sim import MODEL_GENERATION
+
+    return sample_generation(sample) == MODEL_GENERATION
+
+
 def resolve_option(value: str) -> Path | None:
     """The sample file a ``posterior=`` option means, or ``None`` for the default world.
 
-    ``auto`` (the default) uses ``calibration/posterior/posterior_sample.csv`` when it exists and
-    comes from a final calibration (its ``meta.json`` does not say ``pipeline_check: true``);
-    ``true`` requires it; ``false`` uses the default world; anything else is a path to a CSV.
+    ``auto`` (the default) uses ``calibration/posterior/posterior_sample.csv`` when it exists,
+    comes from a final calibration (its ``meta.json`` does not say ``pipeline_check: true``) and
+    was fitted to this model's mechanisms (``model_generation``); ``true`` requires it; ``false``
+    uses the default world; anything else is a path to a CSV.
     """
+    from sim import MODEL_GENERATION
+
     v = str(value).strip()
     if v.lower() in OFF:
         return None
     if v.lower() == "auto":
-        return DEFAULT_SAMPLE if DEFAULT_SAMPLE.is_file() and not is_pipeline_check(DEFAULT_SAMPLE) else None
+        ok = DEFAULT_SAMPLE.is_file() and not is_pipeline_check(DEFAULT_SAMPLE) and is_current(DEFAULT_SAMPLE)
+        return DEFAULT_SAMPLE if ok else None
     path = DEFAULT_SAMPLE if v.lower() in ("true", "yes", "on", "1") else Path(v)
     if not path.is_file():
         raise PosteriorError(f"posterior = {value!r}: no such file {path} (allowed: auto, false, true, or a path to a CSV sample)")
+    if path == DEFAULT_SAMPLE and not is_current(path):
+        raise PosteriorError(
+            f"posterior = {value!r}: {path} was fitted to model generation {sample_generation(path)}, this model is generation "
+            f"{MODEL_GENERATION} (allowed: recalibrate with 'akrim calibrate', or posterior=false)"
+        )
     return path
 
 

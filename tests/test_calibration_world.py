@@ -30,7 +30,19 @@ def _skip_reason() -> str | None:
     if is_pipeline_check(CALIBRATED):
         return (f"{CALIBRATED} is marked '# pipeline_check: true' (a pipeline check, not the final calibration); "
                 "the default world switches to it only after the full calibration")
+    from experiments.posterior import is_current
+
+    if not is_current(SAMPLE):
+        return (f"{CALIBRATED} was fitted to an earlier model generation (sim.MODEL_GENERATION); "
+                "the default world switches to it only after the rebuilt model is recalibrated")
     return None
+
+
+def test_the_default_world_is_calibrated_only_for_the_current_model():
+    from experiments.posterior import is_current
+
+    cfg = load_config([])
+    assert (cfg.world.name == "calibrated") == is_current(SAMPLE)
 
 
 @pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
