@@ -9,8 +9,8 @@ from conftest import horizon_mean, make_cfg, run_model
 from sim.config.policy import AGENCY_LINKS, PolicyConfig
 from sim.rng import replicate_seeds
 
-SEEDS = replicate_seeds(20140101, 4)
-RUN = ("scale=0.03", "start=2014", "end=2019")
+SEEDS = replicate_seeds(20140101, 3)
+RUN = ("world=default", "scale=0.05", "start=2014", "end=2019")
 REGIMES = ("before", "after", "no_centre")
 
 
@@ -48,24 +48,24 @@ def paired():
     return out
 
 
-def test_slower_sharing_lets_actors_run_more_phoenix_cycles_before_targeting(paired):
-    """Latency x4 vs x0.25 on every link and regime: more planned bankruptcies per actor before a
-    leader group first prioritises it (KPI phoenix_before_target_mean over 2014-2019, pooled over
-    four paired seeds; few actors are prioritised per run, so the pooled mean carries the test)."""
-    tot = {"fast": np.zeros(2), "slow": np.zeros(2)}
-    per_seed = []
-    for fast, slow in paired:
-        f = np.array(horizon_mean(fast, "phoenix_before_target_mean"))
-        s = np.array(horizon_mean(slow, "phoenix_before_target_mean"))
-        assert f[1] >= 3 and s[1] >= 3, "too few prioritised actors to compare"
-        tot["fast"] += f
-        tot["slow"] += s
-        per_seed.append((f[0] / f[1], s[0] / s[1]))
-    fast_mean = tot["fast"][0] / tot["fast"][1]
-    slow_mean = tot["slow"][0] / tot["slow"][1]
-    assert tot["fast"][1] >= 20 and tot["slow"][1] >= 15, tot
-    assert slow_mean > 1.15 * fast_mean, f"fast {fast_mean:.2f} vs slow {slow_mean:.2f} ({per_seed})"
-    assert sum(s > f for f, s in per_seed) >= len(per_seed) / 2, per_seed
+def test_slower_sharing_identifies_fewer_actors_and_brings_fewer_cases(paired):
+    """Latency x4 vs x0.25 on every link: signals arrive stale (evidence halves in transit and a
+    signal about a company that has meanwhile gone bankrupt is worth little), so fewer files reach
+    an analysis, fewer actors become central and fewer cases are brought against them."""
+    cases = np.array([(f.metrics.nat[:, f.metrics.idx["cases_against_ta"]].sum(), s.metrics.nat[:, s.metrics.idx["cases_against_ta"]].sum())
+                      for f, s in paired])
+    prio = np.array([(f.metrics.nat[:, f.metrics.idx["actors_prioritised"]].sum(), s.metrics.nat[:, s.metrics.idx["actors_prioritised"]].sum())
+                     for f, s in paired])
+    assert cases[:, 0].sum() > 1.2 * cases[:, 1].sum(), cases
+    assert prio[:, 0].sum() > 1.2 * prio[:, 1].sum(), prio
+    assert (prio[:, 0] >= prio[:, 1]).sum() >= len(paired) - 1, prio
+
+
+def test_slower_sharing_takes_longer_from_first_signal_to_priority(paired):
+    fast = np.array([horizon_mean(f, "days_to_first_priority_mean") for f, _ in paired]).sum(axis=0)
+    slow = np.array([horizon_mean(s, "days_to_first_priority_mean") for _, s in paired]).sum(axis=0)
+    assert fast[1] >= 5 and slow[1] >= 3, (fast, slow)
+    assert slow[0] / slow[1] > fast[0] / fast[1], (fast, slow)
 
 
 def test_slower_sharing_delays_signals(paired):
