@@ -341,15 +341,10 @@ def RunControls(model: solara.Reactive, params: solara.Reactive, play_interval: 
         try:
             while playing.value and model.value.running and _connected(ctx):
                 frame_done.clear()
-                t0 = time.perf_counter()
                 with model.value.lock:
                     model.value.advance(per_frame.value)
-                t1 = time.perf_counter()
                 force_update()
                 frame_done.wait(timeout=5.0)
-                t2 = time.perf_counter()
-                import sys
-                print(f"PROF step {1000*(t1-t0):.1f} render {1000*(t2-t1):.1f}", file=sys.stderr, flush=True)
                 time.sleep(play_interval / 1000.0)
         except Exception as exc:  # shown on the page; the loop stops
             error.set(f"error while playing: {type(exc).__name__}: {exc}")
