@@ -123,6 +123,14 @@ class Room:
             self.phase = "over" if self.round_no >= self.settings["n_rounds"] else "closed"
             self._bump()
 
+    def end(self) -> None:
+        """End the game now (the trainer may then set up a new one)."""
+        with self.lock:
+            if self.phase == "playing":
+                raise ValueError("a round is being played; end the game when it is done")
+            self.phase = "over" if self.phase != "setup" else "setup"
+            self._bump()
+
     # ------------------------------------------------------------------ teams
     def join(self, name: str, background: bool = True) -> Team:
         """Add team ``name`` (or return it if it joined already) and prepare its runs."""
@@ -149,7 +157,7 @@ class Room:
 
     def _prepare(self, team: Team) -> None:
         try:
-            model = self._make_model(team.game.seeds[0])
+            model = self._make_model(team.game.seeds[0], True)  # the team's page shows this run: keep its feed
             team.game.start(model, background=False)
             team.ready = True
         except Exception as exc:
