@@ -60,7 +60,13 @@ CHART_GROUPS: dict[str, tuple[str, ...]] = {
 CSS = """
 html { font-size: 16px; }
 .v-application { font-size: 16px; }
-.v-navigation-drawer, .solara-app-layout .v-navigation-drawer { width: 270px !important; max-width: 270px !important; }
+nav.v-navigation-drawer.solara-content-main { width: 270px !important; min-width: 270px !important; max-width: 270px !important; }
+nav.v-navigation-drawer.solara-content-main .v-card { margin: 4px !important; }
+.solara-autorouter-content > .v-sheet { row-gap: 0 !important; }
+.solara-autorouter-content { padding-top: 0 !important; }
+.akrim-runrow .v-btn { min-width: 0 !important; padding: 0 10px !important; }
+nav.v-navigation-drawer.solara-content-main .v-card__title { font-size: 18px; padding: 10px 12px 4px; }
+nav.v-navigation-drawer.solara-content-main .v-card__text { padding: 6px 12px; }
 .akrim-svg svg { width: 100%; height: auto; display: block; }
 .akrim-feed { list-style: none; padding-left: 0; margin: 0; font-size: 15px; max-height: 300px; overflow-y: auto; }
 .akrim-feed li { padding: 4px 6px; border-left: 4px solid #ccc; margin-bottom: 4px; background: #fafafa; overflow-wrap: anywhere; }
@@ -70,13 +76,13 @@ html { font-size: 16px; }
 .akrim-feed .d { color: #555; font-size: 13px; margin-right: 6px; }
 .akrim-grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px; }
 .akrim-panel { position: relative; min-width: 0; }
-.akrim-panel .akrim-head { display: flex; justify-content: space-between; align-items: baseline; gap: 6px; }
-.akrim-panel .akrim-title { font-size: 16px; font-weight: 600; color: #222; }
+.akrim-panel .akrim-title { font-size: 16px; font-weight: 600; color: #222; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .akrim-panel .akrim-now { font-size: 20px; font-weight: 700; color: #c0392b; white-space: nowrap; }
 .akrim-panel .akrim-base { font-size: 13px; color: #555; }
 .akrim-panel .akrim-plot { position: relative; }
 .akrim-panel .akrim-live { position: absolute; top: 0; left: 0; width: 100%; pointer-events: none; }
-.akrim-main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 12px; }
+.akrim-main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(200px, 230px); gap: 10px; }
+.akrim-main .v-card__text, .akrim-main .v-card { padding-top: 4px; }
 .akrim-side { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
 .akrim-two { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 12px; }
 .akrim-changes { font-size: 15px; }
@@ -185,9 +191,9 @@ def KpiPanel(model: solara.Reactive, key: str, title: str, kind: str):
     base_txt = f"baseline {svg.fmt(bv, kind)}" if np.isfinite(bv) and np.isfinite(v) else "&nbsp;"
     with solara.Div(classes=["akrim-panel", f"akrim-chart-{key}"]):
         solara.HTML(tag="div", classes=["akrim-head"], unsafe_innerHTML=(
-            f"<span class='akrim-title'>{escape(title)}</span>"
-            f"<span class='akrim-kpi' data-kpi='{key}' data-live='{v:.6g}' data-base='{bv:.6g}'>"
-            f"<span class='akrim-now'>{svg.fmt(v, kind)}</span> <span class='akrim-base'>{base_txt}</span></span>"))
+            f"<div class='akrim-title' title='{escape(title)}'>{escape(title)}</div>"
+            f"<div class='akrim-kpi' data-kpi='{key}' data-live='{v:.6g}' data-base='{bv:.6g}'>"
+            f"<span class='akrim-now'>{svg.fmt(v, kind)}</span> <span class='akrim-base'>{base_txt}</span></div>"))
         with solara.Div(classes=["akrim-plot"]):
             solara.HTML(tag="div", classes=["akrim-svg"], unsafe_innerHTML=frame)
             solara.HTML(tag="div", classes=["akrim-svg", "akrim-live"],
@@ -472,12 +478,12 @@ def RunControls(model: solara.Reactive, params: solara.Reactive, play_interval: 
     m = model.value
     running = m.running
     locked = in_game(m)
-    with solara.Row(justify="space-between"):
+    with solara.Row(justify="space-between", classes=["akrim-runrow"]):
         solara.Button("Reset", color="primary", on_click=reset, classes=["akrim-reset"])
         solara.Button("❚❚" if playing.value else "▶", color="primary", on_click=lambda: playing.set(not playing.value),
                       disabled=not running or locked, classes=["akrim-play"])
         solara.Button("Step", color="primary", on_click=jump(1), disabled=playing.value or not running or locked, classes=["akrim-step"])
-    with solara.Row():
+    with solara.Row(classes=["akrim-runrow"]):
         solara.Button("+1 month", on_click=jump(4), outlined=True, disabled=playing.value or not running or locked, classes=["akrim-month"])
         solara.Button("+1 year", on_click=jump(52), outlined=True, disabled=playing.value or not running or locked, classes=["akrim-year"])
     solara.Select("Weeks per redraw while playing", values=[1, 2, 4, 13], value=per_frame)
@@ -775,7 +781,7 @@ def Page():
         with solara.Card("Run"):
             RunControls(model, params, int(s["play_interval"]))
             StatusLine(model)
-        with solara.Card("Levers (act from next week)"):
+        with solara.Card("Levers", subtitle="in force from next week"):
             LeverPanel(model)
         with solara.Card("Scenario and seed"):
             ScenarioPanel(model, params)
@@ -795,6 +801,6 @@ def Layout(children=[]):  # noqa: B006  (Solara's signature for an app's layout)
 
 
 routes = [
-    solara.Route(path="/", component=Page, label="Workshop"),
+    solara.Route(path="/", component=Page, label="Workshop", layout=Layout),
     solara.Route(path="trainer", component=TrainerPage, label="Trainer"),
 ]

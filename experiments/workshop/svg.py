@@ -46,6 +46,20 @@ def fmt(v: float, kind: str) -> str:
     return f"{v:,.0f}"
 
 
+def axis_label(v: float, kind: str) -> str:
+    """A short y-axis label: 20%, 200k, 1.5k, 40 (the panel's margin holds five characters)."""
+    if kind == "pct":
+        return f"{100 * v:.0f}%" if v == 0 or abs(v) >= 0.1 else f"{100 * v:.1f}%"
+    if kind == "nok":
+        return fmt(v, "nok")
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v / 1e6:.3g}M"
+    if a >= 1e3:
+        return f"{v / 1e3:.3g}k"
+    return f"{v:.3g}"
+
+
 def _nice_max(v: float) -> float:
     if not np.isfinite(v) or v <= 0:
         return 1.0
@@ -75,12 +89,12 @@ def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> tuple[np.ndarr
     return x[idx], y[idx]
 
 
-# A KPI panel is drawn in a 320 x 200 box; on the page it is shown about 300-420 px wide (two
-# panels a row), so its type (15-18 units) stays at or above 12 CSS px down to a 256 px wide
-# panel (1024 x 768 with the sidebar open; tests/test_workshop_browser.py measures it).
-PANEL_W, PANEL_H = 320, 200
-_LEFT, _RIGHT, _TOP, _BOTTOM = 58, 12, 34, 26
-TITLE_PX, TICK_PX, VALUE_PX = 17, 15, 18
+# A KPI panel is drawn in a 220 x 130 box and shown two a row, about 225 px wide at 1024 x 768 with
+# the sidebar open and wider on larger screens, so its 13-unit type stays at or above 12 CSS px
+# (tests/test_workshop_browser.py measures it at 1024 x 768 and 1440 x 900).
+PANEL_W, PANEL_H = 220, 130
+_LEFT, _RIGHT, _TOP, _BOTTOM = 40, 8, 9, 20
+TITLE_PX, TICK_PX, VALUE_PX = 14, 13, 15
 
 
 def follow_range(start: float, end: float, now: float) -> tuple[float, float]:
@@ -105,14 +119,14 @@ def panel_ymax(y: np.ndarray, by: np.ndarray | None) -> float:
     return _nice_max(max(float(np.nanmax(v)) for v in vals) if vals else 1.0)
 
 
-def _scales(x_range: tuple[float, float], ymax: float, width: int, height: int):
+def _scales(x_range: tuple[float, float], ymax: float, width: int, height: int, top: float = _TOP):
     x0, x1 = x_range
 
     def sx(v):
         return _LEFT + (np.asarray(v) - x0) / max(x1 - x0, 1e-9) * (width - _LEFT - _RIGHT)
 
     def sy(v):
-        return _TOP + (1 - np.asarray(v) / ymax) * (height - _TOP - _BOTTOM)
+        return top + (1 - np.asarray(v) / ymax) * (height - top - _BOTTOM)
 
     return sx, sy
 
@@ -125,14 +139,15 @@ def kpi_frame(title: str, kind: str, bx: np.ndarray | None, by: np.ndarray | Non
     only ``kpi_live`` on top of it while the run plays.
     """
     x0, x1 = x_range
-    sx, sy = _scales(x_range, ymax, width, height)
+    top = _TOP + (24 if title else 0)
+    sx, sy = _scales(x_range, ymax, width, height, top)
     out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>"]
     if title:  # the page writes the title above the panel instead (with the value); a static panel carries it
         out.append(f"<text x='4' y='18' font-size='{TITLE_PX}' font-weight='600' fill='{INK}'>{escape(title)}</text>")
     for frac in (0.0, 0.5, 1.0):
-        yy = _TOP + (1 - frac) * (height - _TOP - _BOTTOM)
+        yy = top + (1 - frac) * (height - top - _BOTTOM)
         out.append(f"<line x1='{_LEFT}' x2='{width - _RIGHT}' y1='{yy:.1f}' y2='{yy:.1f}' stroke='{GRID}'/>")
-        out.append(f"<text x='{_LEFT - 4}' y='{yy + 5:.1f}' font-size='{TICK_PX}' text-anchor='end' fill='#555'>{fmt(frac * ymax, kind)}</text>")
+        out.append(f"<text x='{_LEFT - 4}' y='{yy + 5:.1f}' font-size='{TICK_PX}' text-anchor='end' fill='#555'>{axis_label(frac * ymax, kind)}</text>")
     step = year_step(x1 - x0)
     for yr in range(int(math.ceil(x0 / step) * step), int(math.floor(x1)) + 1, step):
         px = float(sx(yr))
@@ -149,7 +164,7 @@ def kpi_frame(title: str, kind: str, bx: np.ndarray | None, by: np.ndarray | Non
 def kpi_live(kind: str, x: np.ndarray, y: np.ndarray, x_range: tuple[float, float], ymax: float,
              width: int = PANEL_W, height: int = PANEL_H, show_value: bool = True) -> str:
     """The moving part of a KPI panel: the live run (red) and (``show_value``) its latest value, over ``kpi_frame``."""
-    sx, sy = _scales(x_range, ymax, width, height)
+    sx, sy = _scales(x_range, ymax, width, height, _TOP + (24 if show_value else 0))
     last = y[np.isfinite(y)][-1] if np.isfinite(y).any() else float("nan")
     tx, ty = _thin(x, y)
     value = (f"<text x='{width - 4}' y='18' font-size='{VALUE_PX}' text-anchor='end' fill='{LIVE}' font-weight='700'>{fmt(last, kind)}</text>"
