@@ -84,7 +84,7 @@ nav.v-navigation-drawer.solara-content-main .v-card__text { padding: 6px 12px; }
 .akrim-main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(200px, 230px); gap: 10px; }
 .akrim-main .v-card__text, .akrim-main .v-card { padding-top: 4px; }
 .akrim-side { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
-.akrim-two { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 12px; }
+.akrim-two { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px; }
 .akrim-changes { font-size: 15px; }
 .akrim-changes .akrim-change { display: flex; justify-content: space-between; align-items: center; gap: 6px;
   border-bottom: 1px solid #eee; padding: 2px 0; }
@@ -276,7 +276,7 @@ def RegionMap(model: solara.Reactive):
     key = labels[choice.value]
     solara.Select("Colour the regions by", values=list(labels), value=choice)
     # Redrawn every fourth week (worker aggregates are monthly) or when the KPI or the run changes.
-    html = solara.use_memo(lambda: _locked(m, lambda: svg.region_map(region_values(m, key), MAP_KPIS[key][0], MAP_KPIS[key][1],
+    html = solara.use_memo(lambda: _locked(m, lambda: svg.region_map(region_values(m, key), "", MAP_KPIS[key][1],
                                                                      m.centre_open(), m.extra_centre)),
                            [id(m), key, m.week // 4, m.extra_centre])
     solara.HTML(tag="div", classes=["akrim-svg", "akrim-map"], unsafe_innerHTML=html)
@@ -287,7 +287,7 @@ def NetworkView(model: solara.Reactive):
     """Threat actors, their companies and phoenix successors."""
     update_counter.get()
     m = model.value
-    html = solara.use_memo(lambda: _locked(m, lambda: svg.network(m.networks.view(m, max_actors=12), tuple(m.tables.sectors), cols=4)),
+    html = solara.use_memo(lambda: _locked(m, lambda: svg.network(m.networks.view(m, max_actors=12), tuple(m.tables.sectors), width=340, cols=3)),
                            [id(m), m.week // 4])
     solara.HTML(tag="div", classes=["akrim-svg", "akrim-network"], unsafe_innerHTML=html)
 

@@ -208,8 +208,9 @@ def region_map(values: np.ndarray, title: str, kind: str, centre_open: dict[str,
     finite = v[np.isfinite(v)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     tw, th = 112, 54
-    out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
-           f"<text x='4' y='16' font-size='15' font-weight='600' fill='{INK}'>{escape(title)}</text>"]
+    out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>"]
+    if title:  # the page names the KPI in its selector instead
+        out.append(f"<text x='4' y='16' font-size='15' font-weight='600' fill='{INK}'>{escape(title)}</text>")
     for r, name in enumerate(REGIONS):
         cx, cy = MAP_POS[name]
         x, y = 6 + cx * 78, 30 + cy * 60
@@ -254,7 +255,7 @@ def network(actors: list, sectors: tuple[str, ...], width: int = 640, cols: int 
            "<defs><marker id='arr' viewBox='0 0 6 6' refX='5' refY='3' markerWidth='5' markerHeight='5' orient='auto'>"
            "<path d='M0,0L6,3L0,6z' fill='#777'/></marker></defs>"]
     if not actors:
-        out.append("<text x='10' y='40' font-size='13' fill='#666'>No threat actors to show.</text></svg>")
+        out.append(f"<text x='10' y='40' font-size='{LEGEND_PX}' fill='#666'>No threat actors to show.</text></svg>")
         return "".join(out)
     for i, a in enumerate(actors):
         cx = (i % cols + 0.5) * cell_w
@@ -280,7 +281,7 @@ def network(actors: list, sectors: tuple[str, ...], width: int = 640, cols: int 
                    f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='{r:.1f}' fill='{colour}' {stroke}>"
                    f"<title>{actor_label(a.aid)}: {escape(a.status)}, capacity NOK {a.capacity:.1f}M, "
                    f"{a.n_phoenix} phoenix bankruptcies</title></circle>"
-                   f"<text x='{cx:.1f}' y='{cy + 4:.1f}' font-size='12' text-anchor='middle' fill='#fff' font-weight='700'>{actor_label(a.aid)}</text></g>")
+                   f"<text x='{cx:.1f}' y='{cy + 4:.1f}' font-size='{LEGEND_PX}' text-anchor='middle' fill='#fff' font-weight='700'>{actor_label(a.aid)}</text></g>")
         for fid, (x, y, alive, c) in pos.items():
             sc = SECTOR_COLOURS[c.sector % len(SECTOR_COLOURS)]
             sname = SECTOR_LABELS.get(sectors[c.sector], sectors[c.sector]) if c.sector < len(sectors) else ""
