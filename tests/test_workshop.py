@@ -8,11 +8,11 @@ import socket
 import numpy as np
 import pytest
 
-from sim.config.policy import REGIONS, PolicyConfig
-from sim.events import EventLog
-from experiments.workshop import app, baseline, changes, feed, game, levers, svg
+from experiments.workshop import app, changes, feed, game, levers, svg
 from experiments.workshop.room import Room
 from experiments.workshop.session import CHART_TITLES, HEADLINE_KEYS, MAP_KPIS, WorkshopModel, region_values
+from sim.config.policy import REGIONS, PolicyConfig
+from sim.events import EventLog
 
 SECTORS = ("construction", "cleaning", "hospitality", "transport", "car_valeting", "agriculture", "fisheries", "temp_agencies", "other")
 
@@ -340,8 +340,8 @@ def test_workshop_uses_no_private_model_attribute():
     import ast
     from pathlib import Path
 
-    import sim.model
     import experiments.workshop
+    import sim.model
 
     tree = ast.parse(Path(sim.model.__file__).read_text(encoding="utf-8"))
     private = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr.startswith("_") and not n.attr.startswith("__")}

@@ -15,8 +15,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sim.config.policy import REGIONS
 from experiments.workshop.feed import LEVER_NOTE, REGION_LABELS
+from sim.config.policy import REGIONS
 
 HISTORY_REGULATION = "2022-06-01"  # seed 002: the regulation came into force in June 2022
 

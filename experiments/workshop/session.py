@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from experiments.workshop.feed import Feed
 from sim.actors import ACTIVE
 from sim.centres import PRIORITISED
 from sim.config import load_config
@@ -30,7 +31,6 @@ from sim.config.policy import REGIONS
 from sim.events import KIND
 from sim.model import AkrimModel
 from sim.population import SUSPENDED
-from experiments.workshop.feed import Feed
 
 # Headline KPIs drawn over time: key, title, how it is measured, number format.
 #   level   - the state this week (national, 1:1): ``AkrimModel.live_kpis()``

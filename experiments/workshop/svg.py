@@ -12,8 +12,8 @@ from html import escape
 
 import numpy as np
 
-from sim.config.policy import REGIONS
 from experiments.workshop.feed import REGION_LABELS, SECTOR_LABELS, actor_label
+from sim.config.policy import REGIONS
 
 LIVE = "#c0392b"
 BASE = "#8c8c8c"
