@@ -9,6 +9,12 @@ Ctrl+C. Everything it loads comes from the installed packages (``solara-assets``
 front-end files Solara would otherwise take from a CDN), so it works on a laptop with no network.
 Solara's usage telemetry is switched off, and its version check (a request to PyPI made by
 ``solara run``) is never made, as the server is started here directly.
+
+Host and token (``access_for``, ``token_guard``): on localhost (the default) the page needs
+nothing. On any other address (e.g. ``host=0.0.0.0`` for the multi-team game on a room's
+network) the command warns, prints an address other computers can use, and makes a fresh room
+token that every HTTP and WebSocket request must carry (``?token=`` or the cookie the first page
+sets), plus a trainer's key for the trainer's page (``/trainer``).
 """
 
 from __future__ import annotations
