@@ -33,7 +33,7 @@ class MeasureCost:
     Attributes:
         measure: Its name in plain words.
         keys: Policy keys (dotted, without ``policy.``) that a scenario changes for it; a key
-            ending in ``.`` matches every key under it.
+            ending in ``.`` or ``_`` matches every key that starts with it.
         nok_per_year: Extra cost per year, NOK, or None when no sourced cost is known (unpriced).
         basis: The source of the cost, how it is derived, or why it is unpriced.
         in_model: True when the model's enforcement cost already counts it (staff, campaigns).
@@ -47,7 +47,7 @@ class MeasureCost:
 
     def matches(self, key: str) -> bool:
         """Whether policy key ``key`` belongs to this measure."""
-        return any(key == k or (k.endswith(".") and key.startswith(k)) for k in self.keys)
+        return any(key == k or (k.endswith((".", "_")) and key.startswith(k)) for k in self.keys)
 
 
 # Seed 004: the Norway-Lithuania agreement of 2017-18 (10 exchanges, 4 joint inspections) cost EUR

@@ -151,7 +151,7 @@ def summary_paragraph(comp: Comparison, scale: float, posterior_file: Path | Non
         lead = (
             "The measure"
             if len(comp.others) == 1
-            else ("All measures" if len(down) == len(comp.others) else f"{_count(len(down))} measures")
+            else ("All measures" if len(down) == len(comp.others) else f"{_count(len(down))} measure{'s' if len(down) > 1 else ''}")
         )
         items = [
             f"‘{s}’ by {'about ' if i == 0 else ''}{_sig(-r['diff_mean'])}{' at any time' if i == 0 else ''} "

@@ -123,7 +123,7 @@ def cost_table(comp: Any, factors: tuple[float, float], measures: dict[str, list
                 level,
                 rng(c["exploited_worker_years_change"], c["exploited_change_low"], c["exploited_change_high"], "flow"),
                 rng(c["net_cost_change_nok"], c["net_cost_change_low"], c["net_cost_change_high"], "nok"),
-                esc("; ".join(note) or "nothing known"),
+                esc("; ".join(note) or "nothing: every measure is counted"),
             ]
         )
     return table(header, rows, "effects")

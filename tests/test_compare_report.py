@@ -156,6 +156,9 @@ def test_measure_costs_are_sourced_or_unpriced():
     priced = costs.price_measures(["sharing.regulation", "nli.n_inspectors", "something.new"])
     assert [p.priced for p in priced] == [False, True, False]
     assert priced[2].measure == "Other change (something.new)"
+    assert costs.measure_of("policy.sharing.posted_register_direct_nli").measure.startswith("Direct NLI access")
+    assert costs.measure_of("nli.w_random").measure == "Targeting of NLI inspections"
+    assert costs.measure_of("sharing.cross_border_exchanges_year").nok_per_year > 0
     assert costs.return_range(2.0, 4.0, (0.5, 2.0)) == (1.0, 8.0)
     assert costs.return_range(-1.0, 4.0, (0.5, 2.0)) == (-2.0, 8.0)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 
 import numpy as np
@@ -477,10 +478,14 @@ def test_chart_axis_follows_the_run():
     x0, x1 = svg.follow_range(2014, 2036, 2016.3)
     assert x0 == 2014 and 2016.3 < x1 <= 2017.5
     assert svg.follow_range(2014, 2036, 2035.9) == (2014.0, 2036.0)
-    assert svg.year_step(3) == 1 and svg.year_step(22) == 5
+    assert svg.year_step(3) == 1 and svg.year_step(22) == 5 and svg.year_step(6, 4) == 2
     frame = svg.kpi_frame("", "int", np.array([2014.0, 2020.0, 2030.0]), np.array([1.0, 2.0, 3.0]), (2014.0, 2016.0), 4.0)
-    years = [int(t) for t in __import__("re").findall(r">(\d{4})</text>", frame)]
+    years = [int(t) for t in re.findall(r">(\d{4})</text>", frame)]
     assert years == [2014, 2015, 2016]
+    # A longer axis: few enough labels that they never touch (each ~3 type sizes wide, in the panel's units).
+    frame = svg.kpi_frame("", "int", None, None, (2014.0, 2020.0), 4.0)
+    xs = [float(x) for x in re.findall(r"<text x='([\d.]+)' y='\d+' font-size='\d+' text-anchor='\w+' fill='#555'>\d{4}<", frame)]
+    assert len(xs) >= 2 and min(np.diff(xs)) >= 3 * svg.TICK_PX
 
 
 def test_access_on_localhost_and_on_a_network():

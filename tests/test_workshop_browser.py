@@ -102,6 +102,19 @@ OVERFLOW_JS = """() => {
   }
   return out.slice(0, 15);
 }"""
+# Pairs of chart texts in the same SVG whose boxes overlap (labels running into each other).
+OVERLAP_JS = """() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('.akrim-svg svg')) {
+    const boxes = Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim())
+      .map(t => [t.textContent.trim(), t.getBoundingClientRect()]).filter(([, r]) => r.width > 0);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const [a, r] = boxes[i], [b, q] = boxes[j];
+      if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1) out.push(a + ' / ' + b);
+    }
+  }
+  return out.slice(0, 10);
+}"""
 # The rendered size (CSS px) of every visible chart text: its font size times the SVG's scale on screen.
 CHART_TEXT_JS = """() => {
   const out = [];
@@ -116,13 +129,15 @@ CHART_TEXT_JS = """() => {
 
 
 def _check_layout(page, name: str) -> None:
-    """No horizontal overflow; every chart text at least MIN_CHART_PX; a screenshot."""
+    """No horizontal overflow; every chart text at least MIN_CHART_PX and none overlapping another; a screenshot."""
     over = page.evaluate(OVERFLOW_JS)
     assert not over, f"{name}: elements overflow the window horizontally: {over}"
     texts = page.evaluate(CHART_TEXT_JS)
     assert texts, f"{name}: no chart text found"
     small = [(t, round(px, 1)) for t, px in texts if px < MIN_CHART_PX - 0.05]
     assert not small, f"{name}: chart text under {MIN_CHART_PX} px: {small[:10]}"
+    overlaps = page.evaluate(OVERLAP_JS)
+    assert not overlaps, f"{name}: chart texts overlap: {overlaps}"
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
@@ -167,6 +182,11 @@ def test_page_fits_the_room(server, viewport):
         page.wait_for_selector(".akrim-status >> text=week 52", timeout=30_000)
         page.wait_for_timeout(800)
         assert page.inner_text(".akrim-feed") != feed_before
+        _check_layout(page, f"workshop-live-year1-{viewport}")
+        for week in (104, 156, 208):  # four years: the axis has more years than fit as labels at step 1
+            page.locator(".akrim-year").click()
+            page.wait_for_selector(f".akrim-status >> text=week {week}", timeout=30_000)
+        page.wait_for_timeout(800)
         live = float(page.get_attribute("[data-kpi=undeclared_share]", "data-live"))
         assert 0 < live < 1
         _check_layout(page, f"workshop-live-{viewport}")

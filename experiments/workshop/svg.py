@@ -108,9 +108,14 @@ def follow_range(start: float, end: float, now: float) -> tuple[float, float]:
     return float(start), float(min(max(x1, start + 1.0), end))
 
 
-def year_step(span: float) -> int:
-    """Years between x labels: every year up to 8 years, then 2, then 5."""
-    return 1 if span <= 8 else (2 if span <= 16 else 5)
+def year_step(span: float, max_labels: int = 8) -> int:
+    """Years between x labels: the smallest of 1, 2, 5, 10 that keeps at most ``max_labels`` labels."""
+    return next((s for s in (1, 2, 5, 10) if span / s < max_labels), 20)
+
+
+def max_year_labels(width: float) -> int:
+    """How many four-digit year labels fit side by side on a panel's x axis (a label is ~2.6 type sizes wide)."""
+    return max(2, int((width - _LEFT - _RIGHT) / (TICK_PX * 3.2)))
 
 
 def panel_ymax(y: np.ndarray, by: np.ndarray | None) -> float:
@@ -148,7 +153,7 @@ def kpi_frame(title: str, kind: str, bx: np.ndarray | None, by: np.ndarray | Non
         yy = top + (1 - frac) * (height - top - _BOTTOM)
         out.append(f"<line x1='{_LEFT}' x2='{width - _RIGHT}' y1='{yy:.1f}' y2='{yy:.1f}' stroke='{GRID}'/>")
         out.append(f"<text x='{_LEFT - 4}' y='{yy + 5:.1f}' font-size='{TICK_PX}' text-anchor='end' fill='#555'>{axis_label(frac * ymax, kind)}</text>")
-    step = year_step(x1 - x0)
+    step = year_step(x1 - x0, max_year_labels(width))
     for yr in range(int(math.ceil(x0 / step) * step), int(math.floor(x1)) + 1, step):
         px = float(sx(yr))
         anchor = "start" if px < _LEFT + 16 else ("end" if px > width - _RIGHT - 16 else "middle")
