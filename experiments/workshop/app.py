@@ -35,7 +35,7 @@ from sim.config import ConfigError, load_config
 USAGE = """usage: akrim workshop [key=value ...]
 
   port=8765          TCP port (0 = any free port)
-  host=127.0.0.1     address to listen on (keep it on localhost unless the room shares a network)
+  host=127.0.0.1     address to listen on; any other (e.g. 0.0.0.0) needs the token it prints
   scale=0.02         population scale (0.02 keeps a week at a few milliseconds)
   seed=1             run seed (the baseline is drawn with the same seed)
   start=2014         first year
