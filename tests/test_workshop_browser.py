@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -345,3 +346,58 @@ def test_play_speed(server):
     rate = (w1 - w0) / (t1 - t0)
     print(f"workshop play speed: {rate:.1f} weeks/s")
     assert rate >= 10, f"{rate:.1f} weeks/s"
+
+
+def test_room_network_needs_the_token():
+    """On host=0.0.0.0 the server warns, prints a token, refuses requests without it and serves the page with it."""
+    port = free_port()
+    log = ARTIFACTS / "workshop-server-room.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "workshop", f"port={port}", "host=0.0.0.0", "end=2015"],
+                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while "room token" not in log.read_text() or not _answers(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"workshop server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        text = log.read_text()
+        assert "WARNING: listening on 0.0.0.0" in text
+        token = re.search(r"room token (\S+)", text).group(1)
+        key = re.search(r"key=(\S+)", text).group(1)
+        assert re.search(rf"teams open http://\S+:{port}/\?token={re.escape(token)}", text)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+        assert err.value.code == 403
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            ctx = browser.new_context(viewport=VIEWPORTS["1024x768"])
+            page = ctx.new_page()
+            page.goto(f"http://127.0.0.1:{port}/?token={token}")
+            page.wait_for_selector(".akrim-status >> text=baseline ready", timeout=60_000)
+            page.locator(".akrim-step").click()  # the WebSocket works: the cookie carries the token
+            page.wait_for_selector(".akrim-status >> text=week 1", timeout=15_000)
+            trainer = ctx.new_page()  # the same browser: the cookie it was given is enough
+            trainer.goto(f"http://127.0.0.1:{port}/trainer")
+            trainer.wait_for_selector("text=needs the trainer's key", timeout=30_000)
+            trainer.goto(f"http://127.0.0.1:{port}/trainer?token={token}&key={key}")
+            trainer.wait_for_selector(".akrim-room-create", timeout=30_000)
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert "Traceback" not in log.read_text()
+
+
+def _answers(port: int) -> bool:
+    """Whether the server answers at all (403 counts: it is up)."""
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True

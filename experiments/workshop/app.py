@@ -204,7 +204,7 @@ def token_guard(app, token: str):
         if scope["type"] == "http" and query.get("token"):
             async def send_with_cookie(msg):
                 if msg["type"] == "http.response.start":
-                    cookie = f"{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict".encode()
+                    cookie = f"{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax".encode()
                     msg = {**msg, "headers": [*msg.get("headers", []), (b"set-cookie", cookie)]}
                 await send(msg)
             return await app(scope, receive, send_with_cookie)
