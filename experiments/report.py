@@ -175,7 +175,7 @@ def summary_paragraph(comp: Comparison, scale: float, posterior_file: Path | Non
     paid = ce[ce["extra_enforcement_nok"] > 1.0]
     for s, e in paid.iterrows():
         txt = f"‘{s}’ costs {_money(e['extra_enforcement_nok'])} more in enforcement"
-        if s in falls.index and factors is not None:
+        if s in falls.index:
             txt += ". " + report_costs.return_sentence(s, e, factors, _sig)
         parts.append(txt + ".")
     free = [s for s in comp.others if abs(ce.loc[s, "extra_enforcement_nok"]) <= 1.0 and s in down.index]

@@ -145,13 +145,17 @@ def level_paragraph(comp: Any, factors: tuple[float, float]) -> str:
     )
 
 
-def return_sentence(s: str, e: pd.Series, factors: tuple[float, float], sig) -> str:
-    """The summary's sentence on the return of a scenario that adds cost and lowers crime cost."""
+def return_sentence(s: str, e: pd.Series, factors: tuple[float, float] | None, sig) -> str:
+    """The summary's sentence on the return of a scenario that adds cost and lowers crime cost.
+
+    With ``factors`` (``level_factors``) it gives the range the crime-cost level allows; without,
+    it still says that the figure rests on that level.
+    """
     a_lo, a_hi = -e["crime_cost_per_nok_high"], -e["crime_cost_per_nok_low"]
+    text = (f"In the model each NOK it spends avoids about NOK {sig(-e['crime_cost_change_per_nok'])} of crime cost "
+            f"(95% interval {sig(a_lo)} to {sig(a_hi)} over the replicates); this rests on the model's level of crime cost, which "
+            f"the sources put only between EUR 2.4 and 9.3 billion a year")
+    if factors is None or not all(np.isfinite(factors)):
+        return text + " (a factor of 4), so read it as an order of magnitude"
     wide = costs.return_range(a_lo, a_hi, factors)
-    return (
-        f"In the model each NOK it spends avoids about NOK {sig(-e['crime_cost_change_per_nok'])} of crime cost "
-        f"(95% interval {sig(a_lo)} to {sig(a_hi)} over the replicates); this rests on the model's level of crime cost, which "
-        f"the sources put only between EUR 2.4 and 9.3 billion a year, so the return could lie anywhere from NOK "
-        f"{sig(wide[0])} to NOK {sig(wide[1])} per NOK spent"
-    )
+    return text + f", so the return could lie anywhere from NOK {sig(wide[0])} to NOK {sig(wide[1])} per NOK spent"
