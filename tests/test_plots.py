@@ -15,7 +15,8 @@ def _labels(years):
     ax.plot(years, [1] * len(years))
     year_axis(ax)
     fig.canvas.draw()
-    out = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    lo, hi = ax.get_xlim()
+    out = [t.get_text() for t, x in zip(ax.get_xticklabels(), ax.get_xticks()) if t.get_text() and lo <= x <= hi]
     plt.close(fig)
     return out
 
