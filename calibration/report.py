@@ -64,11 +64,11 @@ def _fmt(x: float | None, unit: str = "") -> str:
         return f"{100 * x:+.1f} pp"
     if "share" in unit:
         return f"{100 * x:.1f}%"
-    ax = abs(x)
+    ax, cur = abs(x), (f"{unit[:3]} " if unit[:3] in ("EUR", "NOK") else "")  # money carries its currency
     if ax >= 1e9:
-        return f"{x / 1e9:.2f} bn"
+        return f"{cur}{x / 1e9:.2f} bn"
     if ax >= 1e6:
-        return f"{x / 1e6:.1f} M"
+        return f"{cur}{x / 1e6:.1f} M"
     return f"{x:,.0f}" if ax >= 100 else f"{x:.3g}"
 
 

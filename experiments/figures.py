@@ -16,7 +16,8 @@ import io
 import numpy as np
 import pandas as pd
 
-from experiments.effects import KPI_KIND, KPI_MEANING, Comparison, t_interval
+from experiments.effects import KPI_KIND, Comparison, t_interval
+from experiments.labels import kpi_label, kpi_unit
 
 REF_COLOUR = "#222222"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f")
@@ -51,10 +52,8 @@ def colours(scenarios: list[str]) -> dict[str, str]:
 
 
 def kpi_title(kpi: str) -> str:
-    """A readable axis title: the KPI's name and its meaning, shortened."""
-    meaning = KPI_MEANING.get(kpi, "")
-    meaning = meaning.split(":")[0].split(" (")[0]
-    return f"{kpi}\n{meaning[:70]}"
+    """A panel title in plain words (never the column name)."""
+    return kpi_label(kpi)
 
 
 def forest(comp: Comparison, kpis: list[str]) -> bytes:
@@ -65,7 +64,7 @@ def forest(comp: Comparison, kpis: list[str]) -> bytes:
     ncol = 2
     nrow = int(np.ceil(len(kpis) / ncol))
     others = comp.others
-    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 0.35 * len(others) * nrow + 1.2 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 0.4 * len(others) * nrow + 1.3 * nrow + 0.6), squeeze=False)
     col = colours(comp.scenarios)
     for ax, k in zip(axes.flat, kpis):
         r = h[h["kpi"] == k].set_index("scenario").reindex(others)
@@ -81,15 +80,16 @@ def forest(comp: Comparison, kpis: list[str]) -> bytes:
             ax.plot([m], [yi], "o", ms=7, color=col[s], mfc=col[s] if filled else "white", mew=1.6)
         ax.axvline(0, color="#888", lw=1, ls="--")
         ax.set_yticks(y, others)
-        ax.set_title(kpi_title(k), loc="left", fontsize=9)
-        ax.set_xlabel(f"% change vs {comp.reference}, {comp.window[0]}-{comp.window[1]}")
+        ax.set_title(kpi_title(k), loc="left", fontsize=9.5)
+        ax.set_xlabel(f"relative change, % of {comp.reference}", fontsize=8.5)
         ax.grid(axis="x", color="#eee")
     for ax in list(axes.flat)[len(kpis) :]:
         ax.set_visible(False)
     fig.suptitle(
-        "Effects with 95% intervals (filled: distinguishable from noise; hollow: not)", x=0.01, ha="left", fontsize=11, fontweight="bold"
+        f"Effects over {comp.window[0]}-{comp.window[1]} with 95% intervals (filled: distinguishable from noise; hollow: not)",
+        x=0.01, ha="left", fontsize=11, fontweight="bold",
     )
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))  # room for the title
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()), h_pad=1.6, w_pad=2.0)  # room for the title; panels apart
     return png(fig)
 
 
@@ -99,8 +99,8 @@ def _band(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (np.array([s[1] for s in stats_]), np.array([s[3] for s in stats_]), np.array([s[4] for s in stats_]))
 
 
-def _yformat(ax, kind: str) -> None:
-    """Readable y ticks: NOK in millions or billions, shares in %, counts with separators."""
+def _yformat(ax, kind: str, difference: bool = False) -> None:
+    """Readable y ticks: NOK in millions or billions, shares in % (a difference of shares in pp), counts with separators."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     def nok(v, _):
@@ -108,7 +108,8 @@ def _yformat(ax, kind: str) -> None:
             return "0"
         return f"{v / 1e9:,.1f}bn" if abs(v) >= 1e9 else f"{v / 1e6:,.0f}M"
 
-    fmt = {"nok": nok, "cost": nok, "share": lambda v, _: f"{100 * v:.1f}%"}.get(
+    share = (lambda v, _: f"{100 * v:+.2f} pp" if v else "0") if difference else (lambda v, _: f"{100 * v:.1f}%")
+    fmt = {"nok": nok, "cost": nok, "share": share}.get(
         kind, lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.2f}"
     )
     ax.yaxis.set_major_formatter(FuncFormatter(fmt))
@@ -135,7 +136,7 @@ def timeseries(comp: Comparison, kpi: str) -> bytes:
         color="#999",
         alpha=0.25,
         lw=0,
-        label=f"{comp.reference}: 95% band",
+        label=f"{comp.reference}: 95% interval of its average",
     )
     for s in comp.others:
         v = runs[runs["scenario"] == s].pivot(index="year", columns="replicate", values=kpi)
@@ -146,13 +147,13 @@ def timeseries(comp: Comparison, kpi: str) -> bytes:
         ax2.fill_between(d.index, np.where(np.isfinite(dlo), dlo, dm), np.where(np.isfinite(dhi), dhi, dm), color=col[s], alpha=0.2, lw=0)
     ax1.plot(ref.index, m, color=REF_COLOUR, lw=1.6, ls=(0, (4, 2)), label=comp.reference, zorder=5)
     ax2.axhline(0, color=REF_COLOUR, lw=1, ls=(0, (4, 2)))
-    for ax in (ax1, ax2):
+    for ax, diff in ((ax1, False), (ax2, True)):
         ax.axvspan(comp.window[0] - 0.5, comp.window[1] + 0.5, color="#f6f1dc", zorder=-5, lw=0)
         ax.grid(color="#e8e8e8")
         ax.set_xlabel("year (shaded: effects window)")
-        _yformat(ax, kind)
-    ax1.set_title(f"{kpi}: level", loc="left")
-    ax2.set_title(f"{kpi}: difference from {comp.reference} (paired, 95% band)", loc="left")
+        _yformat(ax, kind, difference=diff)
+    ax1.set_title(f"{kpi_label(kpi)} ({kpi_unit(kpi, window=False)})", loc="left")
+    ax2.set_title(f"Difference from {comp.reference} (band: 95% interval)", loc="left")
     handles, labels = ax1.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False, bbox_to_anchor=(0.5, -0.1))
     fig.tight_layout()
@@ -187,6 +188,7 @@ def cost_plane(comp: Comparison) -> bytes:
         ha="right",
         fontsize=8,
         color="#2a7a2a",
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
     )
     ax.axhline(0, color="#999", lw=0.8)
     ax.axvline(0, color="#999", lw=0.8)
@@ -196,8 +198,8 @@ def cost_plane(comp: Comparison) -> bytes:
         ax.annotate(s, (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=8, color=col[s])
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-    ax.set_xlabel(f"extra enforcement cost, MNOK, {comp.window[0]}-{comp.window[1]}")
-    ax.set_ylabel("change in cost of work-related crime, MNOK")
+    ax.set_xlabel(f"extra enforcement cost, NOK million, total {comp.window[0]}-{comp.window[1]}")
+    ax.set_ylabel("change in crime cost,\nNOK million")
     ax.set_title(f"Cost-effectiveness against {comp.reference} (95% intervals)", loc="left")
     ax.grid(color="#eee")
     fig.tight_layout()

@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import figures
+from experiments import figures, report_costs
 from experiments.effects import HEADLINE, KPI_MEANING, Comparison
+from experiments.labels import KIND_WORDS, kpi_heading, kpi_label, kpi_unit
 
 TABLE_KPIS = ("exploited_workers", "undeclared_work_share", "crime_cost_nok", "enforcement_cost_nok", "active_threat_actors", "convictions")
 PLOT_KPIS = (
@@ -120,8 +121,13 @@ def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def summary_paragraph(comp: Comparison, scale: float, posterior_file: Path | None) -> str:
-    """One paragraph a minister's adviser can read: what was compared, what works, how sure."""
+def summary_paragraph(comp: Comparison, scale: float, posterior_file: Path | None,
+                      factors: tuple[float, float] | None = None) -> str:
+    """One paragraph a minister's adviser can read: what was compared, what works, how sure.
+
+    ``factors``: how far the reported crime-cost range lets the level sit from the model's
+    (``report_costs.level_factors``); a return per NOK is stated only with them.
+    """
     h = comp.horizon()
     ew = h[h["kpi"] == "exploited_workers"].set_index("scenario")
     cc = h[h["kpi"] == "crime_cost_nok"].set_index("scenario")
@@ -145,7 +151,7 @@ def summary_paragraph(comp: Comparison, scale: float, posterior_file: Path | Non
         lead = (
             "The measure"
             if len(comp.others) == 1
-            else ("All measures" if len(down) == len(comp.others) else f"{_count(len(down))} measures")
+            else ("All measures" if len(down) == len(comp.others) else f"{_count(len(down))} measure{'s' if len(down) > 1 else ''}")
         )
         items = [
             f"‘{s}’ by {'about ' if i == 0 else ''}{_sig(-r['diff_mean'])}{' at any time' if i == 0 else ''} "
@@ -170,14 +176,15 @@ def summary_paragraph(comp: Comparison, scale: float, posterior_file: Path | Non
     for s, e in paid.iterrows():
         txt = f"‘{s}’ costs {_money(e['extra_enforcement_nok'])} more in enforcement"
         if s in falls.index:
-            txt += f", so each NOK spent avoids about NOK {_sig(-e['crime_cost_change_per_nok'])} of crime cost"
-            txt += f" (95% interval {_sig(-e['crime_cost_per_nok_high'])} to {_sig(-e['crime_cost_per_nok_low'])})"
+            txt += ". " + report_costs.return_sentence(s, e, factors, _sig)
         parts.append(txt + ".")
     free = [s for s in comp.others if abs(ce.loc[s, "extra_enforcement_nok"]) <= 1.0 and s in down.index]
     if free:
         parts.append(
             f"{_names(free)} add{'s' if len(free) == 1 else ''} no staff, so the model counts no extra enforcement cost "
-            f"for {'it' if len(free) == 1 else 'them'} (administrative costs are not modelled)."
+            f"for {'it' if len(free) == 1 else 'them'}; {'its' if len(free) == 1 else 'their'} own cost is unpriced where no "
+            "source gives one (see ‘What the measures cost’), which does not make "
+            f"{'it' if len(free) == 1 else 'them'} free."
         )
     if unclear:
         parts.append(f"For {_names(unclear)} the effect on exploited workers cannot be told apart from chance with {n} replicates.")
@@ -272,7 +279,7 @@ def scenario_info(name: str) -> dict[str, str]:
 
 def _headline_table(comp: Comparison) -> str:
     h = comp.horizon()
-    header = ["scenario"] + [f"<span title='{esc(KPI_MEANING[k])}'>{k}</span>" for k in TABLE_KPIS]
+    header = ["scenario"] + [f"<span title='{esc(KPI_MEANING[k])}'>{esc(kpi_heading(k, difference=True))}</span>" for k in TABLE_KPIS]
     rows = []
     for s in comp.others:
         row = [f"<b>{esc(s)}</b>"]
@@ -285,14 +292,14 @@ def _headline_table(comp: Comparison) -> str:
 
 def _all_kpis_table(comp: Comparison) -> str:
     h = comp.horizon()
-    header = ["KPI", "kind", f"{esc(comp.reference)} (mean)"] + [esc(s) for s in comp.others]
+    header = ["indicator", "what it counts", f"{esc(comp.reference)} (mean over replicates)"] + [esc(s) for s in comp.others]
     rows = []
     for k in dict.fromkeys(h["kpi"]):
         hk = h[h["kpi"] == k].set_index("scenario")
         first = hk.iloc[0]
         row = [
-            f"<span title='{esc(KPI_MEANING.get(k, ''))}'>{k}</span>",
-            first["kind"],
+            f"<span title='{esc(KPI_MEANING.get(k, ''))}'>{esc(kpi_label(k))}</span>",
+            esc(f"{KIND_WORDS.get(first['kind'], first['kind'])} ({kpi_unit(k, difference=True)})"),
             fmt(first["ref_mean"], first["kind"], signed=False),
         ]
         row += [
@@ -306,38 +313,6 @@ def _all_kpis_table(comp: Comparison) -> str:
         ]
         rows.append(row)
     return _table(header, rows, "effects small")
-
-
-def _cost_table(comp: Comparison) -> str:
-    header = [
-        "scenario",
-        "extra enforcement cost",
-        "change in crime cost [95%]",
-        "crime cost change per NOK spent [95%]",
-        "change in exploited worker-years [95%]",
-        "per NOK 1M spent [95%]",
-        "net change, crime + enforcement [95%]",
-        "note",
-    ]
-    rows = []
-    for _, c in comp.cost.iterrows():
-
-        def rng(m, lo, hi, kind, scale=1.0):
-            return f"{fmt(m * scale, kind)}<br><small>[{fmt(lo * scale, kind)}, {fmt(hi * scale, kind)}]</small>"
-
-        rows.append(
-            [
-                f"<b>{esc(c['scenario'])}</b>",
-                fmt(c["extra_enforcement_nok"], "nok"),
-                rng(c["crime_cost_change_nok"], c["crime_cost_change_low"], c["crime_cost_change_high"], "nok"),
-                rng(c["crime_cost_change_per_nok"], c["crime_cost_per_nok_low"], c["crime_cost_per_nok_high"], "mean"),
-                rng(c["exploited_worker_years_change"], c["exploited_change_low"], c["exploited_change_high"], "flow"),
-                rng(c["exploited_change_per_mnok"], c["exploited_per_mnok_low"], c["exploited_per_mnok_high"], "mean"),
-                rng(c["net_cost_change_nok"], c["net_cost_change_low"], c["net_cost_change_high"], "nok"),
-                esc(c["note"] + ("; enforcement cost varies across replicates" if c["enforcement_cost_varies"] else "")),
-            ]
-        )
-    return _table(header, rows, "effects")
 
 
 def _assumptions(comp: Comparison, cfgs: dict[str, Any], plan: Any) -> str:
@@ -388,9 +363,16 @@ of each scenario.</li>
 <li>Over the effects window, counts and money are summed over the years; shares, stocks, levels and means are averaged
 over the years. The window starts in the first year in which any scenario's annual flows or levels differ from the reference's
 (unless <code>from=</code> is given) and ends with the runs.</li>
+<li><b>How to read an interval.</b> "95% interval" is the range in which the <i>average</i> effect over many more
+replicates would lie, 19 times out of 20, given the model and its assumptions; it is not the range of single runs, and it
+says nothing about the model being right. The grey band in the time-series figures is the same kind of interval, for the
+reference scenario's average level.</li>
+<li>Units: a share's level is in %, a difference between two shares in percentage points (pp: 12.0% to 11.5% is
+−0.5 pp), and a relative change in % of the reference (−0.5 pp of 12.0% is −4.2%).</li>
 <li>Cost-effectiveness divides the change in crime cost and in exploited worker-years by the extra enforcement cost,
 which follows from the levers (staff × cost per FTE, campaigns) and is the same in every replicate. Measures whose cost
-the model does not count (e.g. register access, approval schemes, cross-border cooperation) show no extra cost.</li>
+the model does not count (e.g. register access, approval schemes, a regulation) are priced only where a source gives a
+cost, and are otherwise marked unpriced; the return then covers the counted cost only.</li>
 <li>Model outputs are national totals at 1:1 computed from a population at the stated scale; small scales add noise.</li>
 </ul>"""
 
@@ -405,9 +387,22 @@ th{background:#fafafa;font-weight:600} table.small{font-size:.8em}
 .sig{color:#0b4f8a;font-weight:600} .ns{color:#777} .rel{font-weight:400} small{color:#666}
 .holm{font-size:.7em;background:#0b4f8a;color:#fff;border-radius:3px;padding:0 3px}
 figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee} figcaption{color:#666;font-size:.85em}
-code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em} pre{background:#f7f7f7;padding:10px;overflow-x:auto}
+code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em}
+pre{background:#f7f7f7;padding:10px;white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%}
+td code{overflow-wrap:anywhere} .unpriced{color:#9a3c00} table.measures td:nth-child(3){white-space:nowrap}
 details{margin:.6em 0} summary{cursor:pointer;color:#0b4f8a}
 .legend{font-size:.85em;color:#555} .note{background:#fff6d6;border-left:4px solid #e0a800;padding:8px 14px}
+@media print{
+ @page{size:A4;margin:16mm 14mm}
+ body{max-width:none;padding:0;font-size:10pt;line-height:1.35}
+ h1{font-size:16pt} h2{font-size:13pt;margin-top:1.2em;break-after:avoid} h3,h4{break-after:avoid}
+ #summary{background:none;border-left:3px solid #1f77b4}
+ table{font-size:8pt;break-inside:auto} tr,figure,img{break-inside:avoid} thead{display:table-header-group}
+ figure img{max-width:100%;max-height:120mm;border:none}
+ details:not([open]),.no-print{display:none}
+ pre{font-size:7.5pt}
+ a{color:inherit;text-decoration:none}
+}
 """
 
 
@@ -416,18 +411,28 @@ def render(comp: Comparison, o: Any, plan: Any, meta: dict[str, Any], cfgs: dict
     from sim.runner import code_version
 
     scale = cfgs[comp.reference].scale
+    factors = report_costs.level_factors(comp, cfgs)
+    measures = report_costs.scenario_measures(comp, cfgs, lever_changes)
+    n_reps = len(comp.complete_reps)
     figs = [
         _img(
             figures.forest(comp, list(HEADLINE)),
-            "Forest plot: effect on each headline KPI over the effects window, % of the reference, with 95% intervals",
+            "Effect on each headline indicator over the effects window, as a relative change in % of the reference, with 95% "
+            "intervals (filled dot: distinguishable from noise).",
         )
     ]
     figs += [
-        _img(figures.timeseries(comp, k), f"{k} over time: level per scenario and paired difference from {comp.reference}")
+        _img(
+            figures.timeseries(comp, k),
+            f"{kpi_label(k)} over time. Left: the average level in each scenario; the grey band is the 95% interval of "
+            f"{comp.reference}'s average over {n_reps} replicates (not the spread of single runs). Right: the paired "
+            f"difference from {comp.reference}, with its 95% interval.",
+        )
         for k in PLOT_KPIS
         if k in comp.runs.columns
     ]
-    figs.append(_img(figures.cost_plane(comp), "Cost-effectiveness: extra enforcement cost against change in crime cost"))
+    figs.append(_img(figures.cost_plane(comp), "Cost-effectiveness: extra enforcement cost against the change in the cost of "
+                     "work-related crime, with 95% intervals; below the dashed line crime cost falls by more than enforcement costs."))
     scen_rows = [[f"<b>{esc(i['name'])}</b>", esc(i["description"]), esc(i["source"])] for i in (scenario_info(s) for s in comp.scenarios)]
     world_txt = (
         f"posterior sample <code>{esc(str(plan.posterior_file))}</code> (replicate r of every scenario uses draw r)"
@@ -451,18 +456,23 @@ def render(comp: Comparison, o: Any, plan: Any, meta: dict[str, Any], cfgs: dict
 {_window_phrase(comp)} · {len(comp.complete_reps)} paired replicates · population scale {scale:g} · {world_txt}</p>
 {"".join(f"<p class=note>{esc(n)}</p>" for n in meta.get("notes", []))}
 <h2>Summary</h2>
-<p id=summary>{esc(summary_paragraph(comp, scale, plan.posterior_file))}</p>
+<p id=summary>{esc(summary_paragraph(comp, scale, plan.posterior_file, factors))}</p>
 <h2>Headline effects, {_window_phrase(comp)}</h2>
-<p class=legend>Difference from {esc(comp.reference)} (relative change), 95% interval below. <span class=sig>Blue</span>:
-distinguishable from noise; <span class=ns>grey</span>: not. Counts and NOK are totals over the window; exploited
-workers, shares (pp = percentage points) and actors are averages over its years.</p>
+<p class=legend>Each cell: the difference from {esc(comp.reference)}, then the relative change in % of
+{esc(comp.reference)}; below it, in brackets, the 95% interval: the range in which the average difference over many more
+replicates would lie, 19 times out of 20. <span class=sig>Blue</span>: the interval excludes zero (distinguishable from
+noise); <span class=ns>grey</span>: chance alone could give it. Counts and NOK are totals over the window; exploited
+workers, shares and actors are averages over its years; differences of shares are in percentage points (pp).</p>
 {_headline_table(comp)}
 <h2>Cost-effectiveness</h2>
-{_cost_table(comp)}
+<p class=legend>{esc(report_costs.level_paragraph(comp, factors))}</p>
+{report_costs.cost_table(comp, factors, measures, _table, fmt)}
+<h3>What the measures cost</h3>
+{report_costs.measures_table(measures, _table)}
 <h2>Figures</h2>
 {"".join(figs)}
-<h2>Every KPI</h2>
-<details><summary>All KPIs of SPEC 5 over the window (per-year effects are in effects.csv)</summary>{_all_kpis_table(comp)}</details>
+<h2>Every indicator</h2>
+<details><summary>Every indicator of the model over the window (per-year effects are in the file effects.csv)</summary>{_all_kpis_table(comp)}</details>
 <h2>Scenarios</h2>
 {_table(["scenario", "what it does", "source"], scen_rows)}
 <h2>Assumptions and their sources</h2>
@@ -471,7 +481,7 @@ workers, shares (pp = percentage points) and actors are averages over its years.
 {_assumptions(comp, cfgs, plan)}
 <h2>Reproduce</h2>
 <pre>{esc(repro)}</pre>
-<details><summary>Resolved configuration of the reference, replicate 0</summary><pre>{esc(ref_json)}</pre></details>
+<details class=no-print><summary>Resolved configuration of the reference, replicate 0</summary><pre>{esc(ref_json)}</pre></details>
 """
     return (
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"

@@ -9,6 +9,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+# Whole years on the x axis, at most this many labels: on a short run the default locator puts
+# ticks at half years and prints them as "2014.0 2014.5 ..." that run into each other.
+MAX_YEAR_TICKS = 8
+
+
+def year_axis(ax: Any) -> None:
+    """Label the x axis with whole calendar years only ("2014", never "2014.5")."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=MAX_YEAR_TICKS, integer=True, min_n_ticks=1))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
 
 PANELS = (
     (
@@ -61,6 +72,7 @@ def overview(annual: Any, cfg: Any, path: Path) -> None:
         if reg_year is not None and years.min() <= reg_year <= years.max():
             ax.axvline(reg_year, color="grey", ls=":", lw=1)
         ax.set_title(title, fontsize=11)
+        year_axis(ax)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
         if unit == "bn NOK":  # crime costs ~100x enforcement: a log axis shows both

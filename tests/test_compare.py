@@ -377,7 +377,13 @@ def test_summary_paragraph_states_effects_costs_and_uncertainty():
     text = summary_paragraph(comp, 0.1, None)
     assert text.startswith("We compared 1 policy scenario with ‘ref’ over 2016–2018")
     assert "The measure lowers the number of exploited workers by more than chance can explain: ‘more’ by about 1.0 at any time" in text
-    assert re.search(r"‘more’ costs NOK 0.003 million more in enforcement, so each NOK spent avoids about NOK [45]\.\d of crime cost", text)
+    # The return per NOK is never unqualified: it says what it rests on (issue 14), and with the crime-cost level's
+    # multipliers it gives the range they allow.
+    assert re.search(r"‘more’ costs NOK 0.003 million more in enforcement\. In the model each NOK it spends avoids about NOK [45]\.\d "
+                     r"of crime cost \(95% interval .*\); this rests on the model's level of crime cost", text)
+    assert "order of magnitude" in text
+    ranged = summary_paragraph(comp, 0.1, None, factors=(0.5, 2.0))
+    assert re.search(r"the return could lie anywhere from NOK [\d.]+ to NOK [\d.]+ per NOK spent", ranged)
     assert "not yet calibrated" in text and "not a forecast" in text
     # A scenario with no effect is reported as indistinguishable from chance.
     flat = runs.copy()

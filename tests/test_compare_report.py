@@ -17,10 +17,14 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from experiments import costs, labels
 from experiments.compare import parse_args, run_comparison
+from experiments.effects import EFFECT_COLUMNS
+from sim.metrics import KPI_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -37,6 +41,26 @@ CHROMIUM_ARGS = [
 ]
 ON_CI = bool(os.environ.get("CI"))
 SCENARIOS = ["baseline", "no_centres", "sharing_reform_early"]
+# Every column name a reader could meet: the KPIs and the effects and cost tables' columns. Names
+# with an underscore only: single words such as "convictions" are also plain English.
+RAW_NAMES = sorted(
+    n for n in {*KPI_NAMES, *EFFECT_COLUMNS, "crime_cost_change_per_nok", "extra_enforcement_nok", "net_cost_change_nok",
+                "exploited_worker_years_change", "enforcement_cost_varies"} if "_" in n
+)
+# The report's visible prose: the body's text without code blocks (commands, configuration keys) or closed details.
+VISIBLE_PROSE_JS = """() => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll('code, pre, details:not([open]) > :not(summary)').forEach(e => e.remove());
+  return body.innerText;
+}"""
+OVERFLOW_JS = """() => {
+  const W = document.documentElement.clientWidth, out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > W + 1) out.push(el.tagName + ' ' + Math.round(r.right));
+  }
+  return out.slice(0, 10);
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +117,61 @@ def test_report_content(report):
     assert comp.window[0] == 2014  # no_centres differs from the first year
 
 
+def test_report_speaks_plain_language(report):
+    comp, _, html = report
+    for k in ("exploited_workers", "undeclared_work_share", "crime_cost_nok"):
+        assert labels.kpi_label(k) in html
+    assert "Undeclared work (percentage points (pp))" in html  # a share's difference is in pp in the table
+    assert "95% interval" in html and "19 times out of 20" in html  # intervals explained in words
+    assert "@media print" in html
+
+
+def test_report_cost_rests_on_the_crime_cost_level(report):
+    comp, _, html = report
+    assert "EUR 2.4 billion and EUR 9.3 billion" in html and "factor of 3.9" in html
+    assert "over the reported range of the crime-cost level" in html
+    assert "What the measures cost" in html
+    # no_centres and sharing_reform_early change no staff: their measures are flagged, never shown as free
+    assert "Information-sharing regulation" in html and "unpriced" in html
+    assert "each NOK spent avoids about NOK" not in html  # the old unqualified claim
+
+
+def test_crime_cost_range_matches_the_calibration_target():
+    from calibration.targets import load_targets
+
+    t = next(t for t in load_targets() if t.id == "crime_cost")
+    assert costs.level_factors(1.0, 1.0) == pytest.approx(costs.CRIME_COST_RANGE_EUR)  # a level of 1 NOK at 1 NOK/EUR
+    assert np.isnan(costs.level_factors(0.0, 9.33)[0])
+    lo, hi = (t.display(t.lo), t.display(t.hi))
+    assert (lo, hi) == pytest.approx(costs.CRIME_COST_RANGE_EUR)
+
+
+def test_measure_costs_are_sourced_or_unpriced():
+    for m in costs.MEASURE_COSTS:
+        assert m.basis, m.measure
+        if m.nok_per_year is None and not m.in_model:
+            assert "unpriced" in m.basis or "no extra cost" in m.basis, m.measure
+        if m.nok_per_year is not None:
+            assert "seed" in m.basis, f"{m.measure}: a priced measure names its source"
+    priced = costs.price_measures(["sharing.regulation", "nli.n_inspectors", "something.new"])
+    assert [p.priced for p in priced] == [False, True, False]
+    assert priced[2].measure == "Other change (something.new)"
+    assert costs.measure_of("policy.sharing.posted_register_direct_nli").measure.startswith("Direct NLI access")
+    assert costs.measure_of("nli.w_random").measure == "Targeting of NLI inspections"
+    assert costs.measure_of("sharing.cross_border_exchanges_year").nok_per_year > 0
+    assert costs.return_range(2.0, 4.0, (0.5, 2.0)) == (1.0, 8.0)
+    assert costs.return_range(-1.0, 4.0, (0.5, 2.0)) == (-2.0, 8.0)
+
+
+def test_every_kpi_has_a_plain_name():
+    for k in KPI_NAMES:
+        name = labels.kpi_label(k)
+        assert name and "_" not in name and name != k, k
+    assert labels.kpi_unit("undeclared_work_share", difference=True) == "percentage points (pp)"
+    assert labels.kpi_unit("undeclared_work_share") == "%"
+    assert labels.kpi_label("a_new_kpi_nok") == "A new kpi"
+
+
 @pytest.mark.skipif(
     CHROMIUM is None and not ON_CI, reason="Debian's chromium is not installed (apt-get install -y chromium); CI installs it"
 )
@@ -125,7 +204,12 @@ def test_report_renders_in_chromium(report):
             total = page.evaluate("document.images.length")
             summary = page.inner_text("#summary")
             tables = page.evaluate("document.querySelectorAll('table').length")
+            visible = page.evaluate(VISIBLE_PROSE_JS)
+            overflow = page.evaluate(OVERFLOW_JS)
             page.screenshot(path=str(shot), full_page=True)
+            page.emulate_media(media="print")
+            page.pdf(path=str(ARTIFACTS / "compare_report.pdf"), format="A4")
+            print_overflow = page.evaluate(OVERFLOW_JS)
         finally:
             browser.close()
     assert network == [], f"the report tried to reach the network: {network}"
@@ -133,3 +217,8 @@ def test_report_renders_in_chromium(report):
     assert "We compared" in summary and len(summary.split()) > 40
     assert tables >= 5
     assert shot.stat().st_size > 50_000
+    raw = sorted({name for name in RAW_NAMES if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", visible)})
+    assert not raw, f"raw column names in the report's visible text: {raw}"
+    assert not overflow, f"elements run off the page: {overflow}"
+    assert not print_overflow, f"elements run off the printed page: {print_overflow}"
+    assert (ARTIFACTS / "compare_report.pdf").stat().st_size > 50_000

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 
 import numpy as np
 import pytest
 
-from experiments.workshop import app, baseline, feed, game, levers, svg
+from experiments.workshop import app, changes, feed, game, levers, svg
+from experiments.workshop.room import Room
 from experiments.workshop.session import CHART_TITLES, HEADLINE_KEYS, MAP_KPIS, WorkshopModel, region_values
 from sim.config.policy import REGIONS, PolicyConfig
 from sim.events import EventLog
@@ -83,14 +85,25 @@ def test_allocation_to_levers_converts_chips_at_the_model_cost():
                                     base, 1_000_000.0, open_c, "2026-01-01")
     assert out["nli.n_inspectors"] == pytest.approx(base.nli.n_inspectors + 30)  # 3 x NOK 10M / NOK 1M per FTE
     assert out["police.n_investigators"] == pytest.approx(base.police.n_investigators + 10)
-    by = base.centres.by_region
-    assert out["centres.by_region.oslo.analysts"] == pytest.approx(by["oslo"].analysts + 10)  # 20 analysts over 2 centres
-    assert out["centres.by_region.bergen.inspection_teams"] == pytest.approx(by["bergen"].inspection_teams + 2.5)  # 10 FTE = 5 teams over 2
+    assert out["centres.by_region.oslo.analysts"] == pytest.approx(4.0 + 10)  # 20 analysts over 2 centres
+    assert out["centres.by_region.bergen.inspection_teams"] == pytest.approx(2.0 + 2.5)  # 10 FTE = 5 teams over 2, in half teams
     assert "centres.by_region.alta.analysts" not in out  # closed centres get nothing
     assert out["sharing.latency_multiplier"] == pytest.approx(0.85 ** 2)
     assert out["campaigns.reach_year"] == pytest.approx(0.2)  # NOK 10M reaches 10% (the policy's own ratio)
     assert out["sanctions.p_fine"] == pytest.approx(base.sanctions.p_fine + 0.06)
     assert (out["nli.w_random"], out["nli.w_risk_based"], out["nli.w_intelligence_led"]) == levers.TARGETING["mixed"]
+
+
+def test_staff_are_bought_in_whole_people():
+    base = PolicyConfig()
+    nok_fte = 1_200_000.0  # the schema default: a chip buys 8.33 FTE
+    out = game.allocation_to_levers({"inspectors": 10, "police": 1, "analysts": 1}, base, nok_fte, list(REGIONS), "2026-01-01")
+    assert out["nli.n_inspectors"] == base.nli.n_inspectors + 83  # not 298.33
+    assert out["police.n_investigators"] == base.police.n_investigators + 8
+    added = [out.get(f"centres.by_region.{r}.analysts", base.centres.by_region[r].analysts) - base.centres.by_region[r].analysts
+             for r in REGIONS]
+    assert sum(added) == 8 and all(float(a).is_integer() for a in added)
+    assert game.share_out(5.0, 2, 0.5) == [2.5, 2.5] and game.share_out(8.33, 3) == [3.0, 3.0, 2.0]
 
 
 def test_allocation_to_levers_rejects_bad_inputs():
@@ -108,7 +121,7 @@ def test_round_levers_do_not_accumulate():
     game.apply_round_levers(pol, base, game.allocation_to_levers({"analysts": 1}, base, 1e6, ["oslo"], "2027-01-01",
                                                                  targeting="intelligence-led"))
     assert pol.nli.n_inspectors == base.nli.n_inspectors
-    assert pol.centres.by_region["oslo"].analysts == pytest.approx(base.centres.by_region["oslo"].analysts + 10)
+    assert pol.centres.by_region["oslo"].analysts == pytest.approx(14.0)
     assert pol.nli.w_intelligence_led == 0.6
 
 
@@ -130,59 +143,127 @@ def _row(**kw):
     return row
 
 
-def test_score_round_and_totals():
-    r1 = game.score_round(1, 2026, {"inspectors": 10}, "mixed", _row(undeclared_work_share=0.19, convictions=12.0, crime_cost_nok=4.9e9), _row())
-    assert r1.delta("undeclared_work_share") == pytest.approx(-1.0)  # percentage points
-    assert r1.delta("crime_cost_nok") == pytest.approx(-100.0)  # NOK M
-    assert r1.better("undeclared_work_share") is True and r1.better("convictions") is True
-    assert r1.better("active_threat_actors") is None
+def test_score_round_intervals_and_noise():
+    # Three seeds, all a clear fall in undeclared work; convictions up in one seed only (within noise).
+    games = [_row(undeclared_work_share=0.19, convictions=12.0, crime_cost_nok=4.9e9),
+             _row(undeclared_work_share=0.188, convictions=10.0, crime_cost_nok=4.95e9),
+             _row(undeclared_work_share=0.191, convictions=10.0, crime_cost_nok=4.92e9)]
+    r1 = game.score_round(1, 2026, {"inspectors": 10}, "mixed", games, [_row()] * 3)
+    e = r1.effect("undeclared_work_share")
+    assert e.n == 3 and e.mean == pytest.approx(-1.03333, rel=1e-4) and e.high < 0  # percentage points
+    assert r1.better("undeclared_work_share") is True
+    assert r1.effect("convictions").within_noise and r1.better("convictions") is None  # +2 in one seed of three
+    assert r1.better("active_threat_actors") is None  # exactly no change
     assert r1.spent_nok == 10 * game.NOK_PER_CHIP
-    r2 = game.score_round(2, 2027, {}, "random", _row(phoenix_bankruptcies=60.0, crime_cost_nok=5.05e9), _row())
-    assert r2.better("phoenix_bankruptcies") is False
+    assert r1.crime_cost_avoided_nok == pytest.approx((1e8 + 5e7 + 8e7) / 3)
+    one = game.score_round(1, 2026, {}, "mixed", [_row(convictions=60.0)], [_row()])
+    assert one.effect("convictions").within_noise and one.better("convictions") is None  # one seed: never coloured
+    r2 = game.score_round(2, 2027, {}, "random", [_row(phoenix_bankruptcies=60.0)] * 3, [_row()] * 3)
+    assert r2.better("phoenix_bankruptcies") is False  # the same +10 in every seed: a clear loss
     t = game.totals([r1, r2])
     assert t.rounds == 2 and t.spent_nok == pytest.approx(1e8)
-    assert t.crime_cost_avoided_nok == pytest.approx(1e8 - 5e7)
-    assert t.net_nok == pytest.approx(-5e7)
-    assert t.wins["undeclared_work_share"] == 1 and t.wins["phoenix_bankruptcies"] == 0
+    assert t.wins["undeclared_work_share"] == 1 and t.wins["phoenix_bankruptcies"] == 0 and t.wins["convictions"] == 0
+    assert t.avoided.n == 3 and t.crime_cost_avoided_nok == pytest.approx(r1.crime_cost_avoided_nok)
     assert game.fmt_delta("undeclared_work_share", -1.0) == "-1.00 pp"
     with pytest.raises(KeyError, match="crime_cost_nok"):
-        game.score_round(1, 2026, {}, "mixed", {"undeclared_work_share": 0.2}, _row())
+        game.score_round(1, 2026, {}, "mixed", [{"undeclared_work_share": 0.2}], [_row()])
+    with pytest.raises(ValueError, match="one counterfactual row per game row"):
+        game.score_round(1, 2026, {}, "mixed", [_row()], [])
 
 
-def test_scoreboard_html_lists_rounds_and_totals():
-    r = game.score_round(1, 2026, {"police": 4}, "mixed", _row(convictions=15.0), _row())
+def test_scoreboard_html_greys_what_is_within_noise():
+    r = game.score_round(1, 2026, {"police": 4}, "mixed", [_row(convictions=15.0), _row(convictions=9.0)], [_row(), _row()])
     html = game.scoreboard_html([r])
-    assert "2026" in html and "Police investigators: 4" in html and "class='good'>+5<" in html
-    assert "Total, 1 round" in html
+    assert "2026" in html and "Police investigators: 4" in html and "Total, 1 round" in html
+    assert "class='noise' data-kpi='convictions'" in html and "within noise" in html
+    assert "class='good'" not in html and "class='bad'" not in html
+    assert "95% interval" in html and "2 paired seeds" in html and "EUR 2.4 to 9.3 billion" in html
+    assert html.count("Cost of work-related crime") == 1 or "Crime cost avoided (NOK M)" in html  # one money column
+    assert "Cost of work-related crime (NOK M)" not in html
 
 
-@pytest.fixture(scope="module")
-def short_base():
-    return baseline.get(5, 0.02, 2014, 2017)
+def _maker(scale=0.02, end=2017):
+    def make(seed, track=False):
+        return WorkshopModel(seed=seed, scale=scale, start=2014, end=end, track=track)
+    return make
 
 
-def test_game_round_against_baseline(short_base):
-    m = WorkshopModel(seed=5, scale=0.02, start=2014, end=2017)
-    g = game.PolicyGame(start_year=2015, n_rounds=2)
-    g.start(m)
-    assert m.today.year == 2015
-    r = g.play_round(m, {}, "mixed", short_base.annual)  # nothing spent: same seed, same history
-    assert all(r.delta(k) == pytest.approx(0.0) for k, *_ in game.SCORE_KPIS)
-    m.annual_row(2016)  # the next year is open
-    r2 = g.play_round(m, {"inspectors": 10}, "mixed", short_base.annual)
-    base2016 = short_base.annual[short_base.annual.year == 2016].iloc[0]
-    assert m.annual_row(2016)["inspections_nli"] > 1.2 * base2016["inspections_nli"]
-    assert r2.year == 2016 and g.over
+def test_game_credits_each_round_with_its_own_allocation():
+    """Round 1 spends nothing (exactly zero effect); round 2 is scored against a replay through round 1, not the baseline."""
+    make = _maker()
+    g = game.PolicyGame(start_year=2015, n_rounds=2, seeds=(5, 6), make_model=make)
+    m = make(5, True)
+    g.start(m, background=False)
+    assert m.today.year == 2015 and g.on and len(g.lanes) == 2
+    r = g.play_round({}, "mixed")
+    assert all(r.effect(k).mean == 0.0 and r.effect(k).within_noise for k, *_ in game.SCORE_KPIS)
+    g._ready.wait(120)
+    for lane in g.lanes:  # the counterfactual replay stands exactly where the game run stands (common random numbers)
+        a, b = lane.spare.annual_row(2015), lane.model.annual_row(2015)
+        assert {k: a[k] for k in [k[0] for k in game.SCORE_KPIS]} == {k: b[k] for k in [k[0] for k in game.SCORE_KPIS]}
+        assert lane.spare.last_tick_month == lane.model.last_tick_month == (2016, 1)
+    r2 = g.play_round({"inspectors": 10}, "mixed")
+    assert r2.year == 2016 and g.over and not g.on
+    assert m.policy.nli.n_inspectors == g.base_policy.nli.n_inspectors + 83
     with pytest.raises(ValueError, match="game is over"):
-        g.play_round(m, {}, "mixed", short_base.annual)
+        g.play_round({}, "mixed")
     with pytest.raises(ValueError, match="already past"):
-        game.PolicyGame(start_year=2015, n_rounds=1).start(m)
+        game.PolicyGame(start_year=2015, n_rounds=1, seeds=(5,), make_model=make).start(m)
 
 
-def test_game_needs_room_in_the_horizon():
-    m = WorkshopModel(seed=5, scale=0.02, start=2014, end=2016)
+def test_game_refuses_a_run_moved_outside_the_game():
+    make = _maker()
+    g = game.PolicyGame(start_year=2015, n_rounds=1, seeds=(5,), make_model=make)
+    m = make(5)
+    g.start(m, background=False)
+    m.advance(52)  # what +1 year on the sidebar did before it was locked
+    with pytest.raises(ValueError, match="moved outside the game"):
+        g.play_round({"police": 1}, "mixed")
+    assert g.results == []  # nothing charged, no round recorded
+
+
+def test_game_needs_room_in_the_horizon_and_valid_seeds():
+    make = _maker(end=2016)
     with pytest.raises(ValueError, match="needs end >= 2019"):
-        game.PolicyGame(start_year=2015, n_rounds=4).start(m)
+        game.PolicyGame(start_year=2015, n_rounds=4, seeds=(5,), make_model=make).start(make(5))
+    with pytest.raises(ValueError, match="different seeds"):
+        game.PolicyGame(seeds=(1, 1))
+    with pytest.raises(ValueError, match="first seed"):
+        game.PolicyGame(start_year=2015, n_rounds=1, seeds=(4,), make_model=make).start(make(5))
+
+
+# ----------------------------------------------------------------------------- the room (several teams)
+def test_room_teams_play_the_same_seeds_and_the_trainer_drives_rounds():
+    room = Room()
+    with pytest.raises(ValueError, match="not set up"):
+        room.join("Blue")
+    room.create(2015, 1, (5, 6), _maker())
+    assert room.phase == "lobby" and "Teams are joining" in room.status()
+    with pytest.raises(ValueError, match="no team"):
+        room.open_round()
+    with pytest.raises(ValueError, match="team name"):
+        room.join("<script>")
+    blue, red = room.join("Blue", background=False), room.join("Red", background=False)
+    assert blue.ready and red.ready and blue.game.seeds == red.game.seeds == (5, 6)
+    assert room.join("Blue") is blue
+    with pytest.raises(ValueError, match="no round is open"):
+        room.submit("Red", {"police": 2}, "mixed")
+    room.open_round()
+    with pytest.raises(ValueError, match="before the first round"):
+        room.join("Green")
+    room.submit("Red", {"inspectors": 10}, "mixed")
+    with pytest.raises(ValueError, match="budget is 10"):
+        room.submit("Red", {"inspectors": 11}, "mixed")
+    assert "1 of 2 teams have submitted" in room.status()
+    v = room.version
+    room.close_round(background=False)
+    assert room.phase == "over" and room.version > v
+    assert blue.game.results[0].allocation["inspectors"] == 0 and red.game.results[0].allocation["inspectors"] == 10
+    # The same seeds and the same history: a team that spent nothing has exactly no effect.
+    assert all(blue.game.results[0].effect(k).mean == 0.0 for k, *_ in game.SCORE_KPIS)
+    table = room.table_html()
+    assert "data-team='Blue'" in table and "data-team='Red'" in table and "NLI inspectors: 10" in table
+    assert "no chips spent" in table
 
 
 # ----------------------------------------------------------------------------- live levers
@@ -331,19 +412,21 @@ def test_parse_args_defaults_and_errors():
     assert (a.port, a.host, a.scale, a.seed, a.end) == (8765, "127.0.0.1", 0.02, 1, 2035)
     a = app.parse_args(["port=9000", "scale=0.05", "seed=7"])
     assert (a.port, a.scale, a.seed) == (9000, 0.05, 7)
-    with pytest.raises(app.ArgError, match=r"^colour = 'red' \(allowed: a key of akrim workshop: port, host, .*play_interval\)$"):
+    with pytest.raises(app.ArgError, match="unknown key 'colour'"):
         app.parse_args(["colour=red"])
-    with pytest.raises(app.ArgError, match=r"scale = '5' \(allowed: a number in \[0.0001, 2\]\)"):
+    with pytest.raises(app.ArgError, match=r"scale=5 \(allowed: a number in \[0.0001, 2\]\)"):
         app.parse_args(["scale=5"])
-    with pytest.raises(app.ArgError, match=r"seed = 'x' \(allowed: an integer in \[0, 4294967295\]\)"):
+    with pytest.raises(app.ArgError, match=r"seed=x \(allowed: an integer >= 0\)"):
         app.parse_args(["seed=x"])
-    with pytest.raises(app.ArgError, match=r"end = '2015' \(allowed: a year in \[2016, 2100\]\)"):
+    with pytest.raises(app.ArgError, match=r"end=2015 \(allowed: a year in \[2016, 2100\]\)"):
         app.parse_args(["start=2016", "end=2015"])
-    with pytest.raises(app.ArgError, match=r"end = 2035 \(allowed: a year in \[2040, 2100\]\)"):
+    with pytest.raises(app.ArgError, match=r"end=2035 \(allowed: a year in \[2040, 2100\]\)"):
         app.parse_args(["start=2040"])  # the default end is checked against a later start
+    with pytest.raises(app.ArgError, match=r"colour=red: unknown key 'colour' \(allowed: port, host, .*play_interval\)"):
+        app.parse_args(["colour=red"])
     with pytest.raises(app.ArgError, match="did you mean seed=3"):
         app.parse_args(["sed=3"])
-    with pytest.raises(app.ArgError, match="argument = 'fast' \\(allowed: key=value"):
+    with pytest.raises(app.ArgError, match="not key=value"):
         app.parse_args(["fast"])
 
 
@@ -362,3 +445,95 @@ def test_offline_environment_disables_telemetry():
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert env["SOLARA_APP"] == "experiments.workshop.page"
     assert '"seed": 4' in env["AKRIM_WORKSHOP"]
+
+
+# ----------------------------------------------------------------------------- changes in force, axis, access
+def test_changes_in_force_list_each_lever_once_and_reset_it(model):
+    assert changes.changes_in_force(model) == []
+    levers.set_lever(model, "n_inspectors", 400)
+    levers.set_lever(model, "analysts", 6)  # eight centres, one line
+    model.set_levers({"police.n_investigators": 120.0})  # not a page lever: listed by its policy key
+    rows = {c.key: c for c in changes.changes_in_force(model)}
+    assert set(rows) == {"n_inspectors", "analysts", "police.n_investigators"}
+    assert (rows["n_inspectors"].now, rows["n_inspectors"].base) == ("400", "215")
+    assert rows["police.n_investigators"].page_lever is False and "police.n_investigators" in rows["police.n_investigators"].label
+    changes.reset(model, rows["n_inspectors"])
+    assert {c.key for c in changes.changes_in_force(model)} == {"analysts", "police.n_investigators"}
+    changes.reset(model, rows["police.n_investigators"])
+    model.step()
+    assert {c.key for c in changes.changes_in_force(model)} == {"analysts"}
+    assert model.policy.nli.n_inspectors == 215.0
+
+
+def test_changes_in_force_against_the_baseline_of_the_day():
+    m = WorkshopModel(scenario="no_centres", seed=2, scale=0.02, start=2014, end=2015)
+    keys = {c.key for c in changes.changes_in_force(m)}
+    assert "centres.by_region.oslo.open" in keys  # a scenario's change is a change too
+    ref = changes.reference_policy(m)
+    assert str(ref.sharing.regulation) == levers.HISTORY_REGULATION
+
+
+def test_chart_axis_follows_the_run():
+    assert svg.follow_range(2014, 2036, 2014.0) == (2014.0, 2015.0)
+    x0, x1 = svg.follow_range(2014, 2036, 2016.3)
+    assert x0 == 2014 and 2016.3 < x1 <= 2017.5
+    assert svg.follow_range(2014, 2036, 2035.9) == (2014.0, 2036.0)
+    assert svg.year_step(3) == 1 and svg.year_step(22) == 5 and svg.year_step(6, 4) == 2
+    frame = svg.kpi_frame("", "int", np.array([2014.0, 2020.0, 2030.0]), np.array([1.0, 2.0, 3.0]), (2014.0, 2016.0), 4.0)
+    years = [int(t) for t in re.findall(r">(\d{4})</text>", frame)]
+    assert years == [2014, 2015, 2016]
+    # A longer axis: few enough labels that they never touch (each ~3 type sizes wide, in the panel's units).
+    frame = svg.kpi_frame("", "int", None, None, (2014.0, 2020.0), 4.0)
+    xs = [float(x) for x in re.findall(r"<text x='([\d.]+)' y='\d+' font-size='\d+' text-anchor='\w+' fill='#555'>\d{4}<", frame)]
+    assert len(xs) >= 2 and min(np.diff(xs)) >= 3 * svg.TICK_PX
+
+
+def test_access_on_localhost_and_on_a_network():
+    a = app.access_for("127.0.0.1", 8765)
+    assert not a.guarded and a.url == "http://127.0.0.1:8765/" and a.trainer_url.endswith("/trainer")
+    assert app.is_loopback("localhost") and app.is_loopback("::1") and not app.is_loopback("0.0.0.0")
+    b = app.access_for("0.0.0.0", 8765, token="tok", trainer_key="key")
+    assert b.guarded and b.url.endswith(":8765/?token=tok") and "trainer?token=tok&key=key" in b.trainer_url
+    lines = app.access_notice("0.0.0.0", b)
+    assert any("WARNING" in line and "0.0.0.0" in line for line in lines) and any("tok" in line for line in lines)
+    assert len(app.access_for("0.0.0.0", 1).token) >= 12  # a fresh random token each start
+
+
+def test_token_guard_refuses_requests_without_the_token():
+    import asyncio
+
+    seen = []
+
+    async def inner(scope, receive, send):
+        seen.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    guarded = app.token_guard(inner, "s3cret")
+
+    def call(scope):
+        sent = []
+
+        async def send(msg):
+            sent.append(msg)
+
+        async def receive():
+            return {"type": "http.request"}
+
+        asyncio.run(guarded({"headers": [], "query_string": b"", **scope}, receive, send))
+        return sent
+
+    out = call({"type": "http", "path": "/"})
+    assert out[0]["status"] == 403 and b"token" in out[1]["body"] and seen == []
+    out = call({"type": "http", "path": "/", "query_string": b"token=s3cret"})
+    assert out[0]["status"] == 200 and any(k == b"set-cookie" and b"akrim_token=s3cret" in v for k, v in out[0]["headers"])
+    out = call({"type": "http", "path": "/static/x.js", "headers": [(b"cookie", b"akrim_token=s3cret")]})
+    assert out[0]["status"] == 200
+    out = call({"type": "websocket", "path": "/jupyter/api/kernels/x"})
+    assert out == [{"type": "websocket.close", "code": 1008}]
+    out = call({"type": "http", "path": "/", "query_string": b"token=wrong"})
+    assert out[0]["status"] == 403
+
+
+def test_offline_environment_hides_the_solara_badge():
+    assert app.offline_environment(app.parse_args([]))["SOLARA_THEME_SHOW_BANNER"] == "False"

@@ -1,8 +1,11 @@
-"""The workshop page in a real browser: Playwright driving Debian's Chromium (issue 6).
+"""The workshop page in a real browser: Playwright driving Debian's Chromium (issues 6 and 14).
 
-Starts ``akrim workshop`` on a free localhost port, opens the page, changes a lever, steps the
-model, checks that the KPIs and the event feed change, saves a screenshot under
-``test-artifacts/`` and asserts that no request left localhost and none failed.
+Starts ``akrim workshop`` on a free localhost port and checks, at 1024 x 768 and 1440 x 900:
+no element overflows the window horizontally; every chart's text is at least 12 CSS px; a lever
+change shows in the feed and in the "changes in force" panel and can be reset there; the
+sidebar's run controls and levers are disabled while a game is on; a second team's browser
+joins the room's game and appears on the trainer's page. Screenshots go to ``test-artifacts/``;
+no request may leave localhost and none may fail.
 
 Skips only when Chromium is absent *and* the ``CI`` environment variable is not set; on CI a
 missing browser is a failure (``.ci/run`` installs Debian's chromium).
@@ -16,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -69,15 +73,73 @@ def server():
         proc.kill()
 
 
-def _browser(p, port: int, log: list):
-    """Chromium with a tall window (so a screenshot shows every view), recording every request."""
+VIEWPORTS = {"1024x768": {"width": 1024, "height": 768}, "1440x900": {"width": 1440, "height": 900}}
+MIN_CHART_PX = 12.0
+
+
+def _browser(p, port: int, log: list, viewport: str = "1440x900"):
+    """Chromium at ``viewport``, recording every request (Playwright gives it a fresh profile)."""
     browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    page = browser.new_page(viewport={"width": 1600, "height": 1900})
+    page = browser.new_page(viewport=VIEWPORTS[viewport])
+    _watch(page, log)
+    return browser, page
+
+
+def _watch(page, log: list) -> None:
     page.on("request", lambda r: log.append(("request", r.url)))
     page.on("requestfailed", lambda r: log.append(("failed", r.url)))
     page.on("response", lambda r: log.append(("status", f"{r.status} {r.url}")) if r.status >= 400 else None)
     page.on("console", lambda m: log.append(("console", m.text)) if m.type == "error" else None)
-    return browser, page
+
+
+# Elements whose right edge passes the window's (a horizontal overflow), ignoring what is hidden.
+OVERFLOW_JS = """() => {
+  const W = document.documentElement.clientWidth, out = [];
+  if (document.documentElement.scrollWidth > W + 1) out.push('page scrolls sideways: ' + document.documentElement.scrollWidth);
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect(), st = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || st.visibility === 'hidden' || st.display === 'none') continue;
+    if (r.right > W + 1 || r.left < -1) out.push(el.tagName + '.' + String(el.className).slice(0, 60) + ' ' + Math.round(r.left) + '-' + Math.round(r.right));
+  }
+  return out.slice(0, 15);
+}"""
+# Pairs of chart texts in the same SVG whose boxes overlap (labels running into each other).
+OVERLAP_JS = """() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('.akrim-svg svg')) {
+    const boxes = Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim())
+      .map(t => [t.textContent.trim(), t.getBoundingClientRect()]).filter(([, r]) => r.width > 0);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const [a, r] = boxes[i], [b, q] = boxes[j];
+      if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1) out.push(a + ' / ' + b);
+    }
+  }
+  return out.slice(0, 10);
+}"""
+# The rendered size (CSS px) of every visible chart text: its font size times the SVG's scale on screen.
+CHART_TEXT_JS = """() => {
+  const out = [];
+  for (const t of document.querySelectorAll('.akrim-svg svg text')) {
+    const r = t.getBoundingClientRect();
+    if (r.width === 0 || !t.textContent.trim()) continue;
+    const m = t.getScreenCTM();
+    out.push([t.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)]);
+  }
+  return out;
+}"""
+
+
+def _check_layout(page, name: str) -> None:
+    """No horizontal overflow; every chart text at least MIN_CHART_PX and none overlapping another; a screenshot."""
+    over = page.evaluate(OVERFLOW_JS)
+    assert not over, f"{name}: elements overflow the window horizontally: {over}"
+    texts = page.evaluate(CHART_TEXT_JS)
+    assert texts, f"{name}: no chart text found"
+    small = [(t, round(px, 1)) for t, px in texts if px < MIN_CHART_PX - 0.05]
+    assert not small, f"{name}: chart text under {MIN_CHART_PX} px: {small[:10]}"
+    overlaps = page.evaluate(OVERLAP_JS)
+    assert not overlaps, f"{name}: chart texts overlap: {overlaps}"
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def _assert_offline(log: list, port: int) -> None:
@@ -91,78 +153,177 @@ def _local(url: str, port: int) -> bool:
     return bool(re.match(rf"^(https?|wss?)://(127\.0\.0\.1|localhost):{port}/", url)) or url.startswith(("data:", "blob:"))
 
 
-def test_page_levers_step_feed_offline(server):
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".akrim-charts-card", timeout=60_000)
+    page.wait_for_selector(".akrim-status >> text=baseline ready", timeout=60_000)
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_page_fits_the_room(server, viewport):
+    """At both sizes: no horizontal overflow and chart text >= 12 px on every tab; a lever change shows and resets."""
     url, port, log_path = server
     log: list = []
     with sync_playwright() as p:
-        browser, page = _browser(p, port, log)
-        page.goto(url)
-        page.wait_for_selector("text=Headline KPIs over time", timeout=60_000)
-        page.wait_for_selector(".akrim-status >> text=baseline ready", timeout=60_000)
-        kpis_before = page.inner_text(".akrim-kpis")
-        feed_before = page.inner_text(".akrim-feed")
+        browser, page = _browser(p, port, log, viewport)
+        _open(page, url)
         assert "01 Jan 2014" in page.inner_text(".akrim-status")
+        assert "This website runs on Solara" not in page.inner_text("body")
+        feed_before = page.inner_text(".akrim-feed")
 
-        # Change a lever: NLI inspectors to the slider's maximum (keyboard on the slider thumb).
+        # A lever: NLI inspectors to the slider's maximum (keyboard on the slider thumb).
         page.locator(".akrim-lever-n_inspectors .v-slider__thumb-container").focus()
         page.keyboard.press("End")
         page.wait_for_selector(".akrim-lever-n_inspectors .akrim-lever-value >> text=800", timeout=15_000)
         page.wait_for_selector(".akrim-feed >> text=Lever changed: NLI inspectors = 800", timeout=15_000)
+        page.wait_for_selector(".akrim-changes [data-key=n_inspectors]", timeout=15_000)
+        assert "1 change in force" in page.inner_text(".akrim-status")
 
-        # Step the model: one week, then a year.
-        page.locator(".akrim-step").click()
-        page.wait_for_selector(".akrim-status >> text=week 1", timeout=15_000)
-        page.locator(".akrim-year").click()
-        page.wait_for_selector(".akrim-status >> text=week 53", timeout=30_000)
-        page.wait_for_timeout(500)
-
-        assert page.inner_text(".akrim-kpis") != kpis_before
+        page.locator(".akrim-year").click()  # a year, so the charts have lines and the axis has moved
+        page.wait_for_selector(".akrim-status >> text=week 52", timeout=30_000)
+        page.wait_for_timeout(800)
         assert page.inner_text(".akrim-feed") != feed_before
-        assert "2015" in page.inner_text(".akrim-status")
-        # The lever had an effect: a year of 800 inspectors gives more controls than the baseline's.
-        live = float(page.get_attribute("[data-kpi=controls_12m]", "data-live"))
-        base = float(page.get_attribute("[data-kpi=controls_12m]", "data-base"))
-        assert live > 1.5 * base > 0, (live, base)
-        # The map and the network are drawn.
+        _check_layout(page, f"workshop-live-year1-{viewport}")
+        for week in (104, 156, 208):  # four years: the axis has more years than fit as labels at step 1
+            page.locator(".akrim-year").click()
+            page.wait_for_selector(f".akrim-status >> text=week {week}", timeout=30_000)
+        page.wait_for_timeout(800)
+        live = float(page.get_attribute("[data-kpi=undeclared_share]", "data-live"))
+        assert 0 < live < 1
+        _check_layout(page, f"workshop-live-{viewport}")
+        page.locator(".akrim-groups >> text=Enforcement").click()
+        page.wait_for_selector(".akrim-chart-controls_12m", timeout=15_000)
+        page.wait_for_timeout(500)
+        assert page.locator(".akrim-panel").count() == 4  # at most four charts at a time
+        # A year of 800 inspectors gives more controls than the baseline's 215.
+        ctrl_live = float(page.get_attribute("[data-kpi=controls_12m]", "data-live"))
+        ctrl_base = float(page.get_attribute("[data-kpi=controls_12m]", "data-base"))
+        assert ctrl_live > 1.5 * ctrl_base > 0, (ctrl_live, ctrl_base)
+        _check_layout(page, f"workshop-enforcement-{viewport}")
+
+        # Reset that one lever from the changes panel.
+        page.locator(".akrim-change:has([data-key=n_inspectors]) .akrim-reset-lever").click()
+        page.wait_for_selector(".akrim-lever-n_inspectors .akrim-lever-value >> text=215", timeout=15_000)
+        page.wait_for_selector(".akrim-changes >> text=None: the run follows the baseline", timeout=15_000)
+
+        page.get_by_role("tab", name="Regions and actors").click()
+        page.wait_for_selector(".akrim-map g.region", timeout=15_000)
         assert page.locator(".akrim-map g.region").count() == 8
         assert page.locator(".akrim-network g.actor").count() > 0
-
-        page.locator(".akrim-year").click()  # one more year so the screenshot shows the curves part
-        page.wait_for_selector(".akrim-status >> text=week 105", timeout=30_000)
-        page.wait_for_timeout(800)
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "workshop.png"))
+        page.wait_for_timeout(500)
+        _check_layout(page, f"workshop-regions-{viewport}")
         browser.close()
     _assert_offline(log, port)
     server_log = log_path.read_text()
     assert "Traceback" not in server_log, server_log[-3000:]
+    assert "PROF" not in server_log
 
 
-def test_policy_game_round(server):
+def _sidebar_disabled(page) -> dict[str, bool]:
+    """Whether each run control (and a lever) is disabled in the browser."""
+    out = {}
+    for cls in ("akrim-play", "akrim-step", "akrim-month", "akrim-year", "akrim-apply"):
+        out[cls] = page.locator(f".{cls}").is_disabled()
+    out["lever"] = page.locator(".akrim-lever-n_inspectors .v-slider--disabled").count() == 1
+    return out
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_policy_game_locks_the_sidebar(server, viewport):
+    """During a game the run controls and the levers are disabled; the scoreboard carries intervals and says 'within noise'."""
     url, port, log_path = server
     log: list = []
     with sync_playwright() as p:
-        browser, page = _browser(p, port, log)
-        page.goto(url)
-        page.wait_for_selector("text=Headline KPIs over time", timeout=60_000)
+        browser, page = _browser(p, port, log, viewport)
+        _open(page, url)
+        assert not any(_sidebar_disabled(page).values())
         page.get_by_role("tab", name="Policy game").click()
-        start = page.get_by_label("First round's year")
-        start.fill("2017")
-        start.press("Enter")
-        rounds = page.get_by_label("Rounds")
-        rounds.fill("1")
-        rounds.press("Enter")
+        for label, value in (("First round's year", "2017"), ("Rounds", "1"), ("Paired seeds", "2")):
+            box = page.get_by_label(label)
+            box.fill(value)
+            box.press("Enter")
         page.locator(".akrim-game-start").click()
-        page.wait_for_selector("text=Round 1 of 1: 2017", timeout=60_000)
+        page.wait_for_selector("text=Round 1 of 1: 2017", timeout=90_000)
+        page.wait_for_timeout(500)
+        locked = _sidebar_disabled(page)
+        assert all(locked.values()), f"controls still active during the game: {locked}"
+        assert "A game is on" in page.inner_text("body")
         page.locator(".akrim-chips-inspectors .v-slider__thumb-container").focus()
         page.keyboard.press("End")  # all ten chips on inspectors
         page.wait_for_selector(".akrim-chips-left >> text=0", timeout=15_000)
         page.locator(".akrim-game-play").click()
-        page.wait_for_selector(".akrim-scoreboard", timeout=60_000)
+        page.wait_for_selector(".akrim-scoreboard", timeout=120_000)
         board = page.inner_text(".akrim-scoreboard")
         assert "2017" in board and "NLI inspectors: 10" in board and "Total, 1 round" in board
+        assert "95% interval" in board and "paired seeds" in board
+        # A cell within noise is grey and never counted as a win.
+        noise = page.locator(".akrim-scoreboard td.noise").count()
+        wins = page.locator(".akrim-scoreboard td.good, .akrim-scoreboard td.bad").count()
+        assert noise + wins == 6
         assert "Game over" in page.inner_text("body")
-        page.screenshot(path=str(ARTIFACTS / "workshop-game.png"))
+        page.wait_for_timeout(300)
+        assert not any(_sidebar_disabled(page).values()), "the game is over: the controls are free again"
+        page.screenshot(path=str(ARTIFACTS / f"workshop-game-{viewport}.png"), full_page=True)
+        over = page.evaluate(OVERFLOW_JS)
+        assert not over, over
+        page.locator(".akrim-reset").click()  # leave the page's next session a fresh run
+        browser.close()
+    _assert_offline(log, port)
+    assert "Traceback" not in log_path.read_text()
+
+
+def test_second_team_joins_and_shows_on_the_trainer_page(server):
+    """Two teams in their own browsers join the room's game; the trainer sees both, runs a round, sees both scores."""
+    url, port, log_path = server
+    log: list = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        trainer = browser.new_context(viewport=VIEWPORTS["1440x900"]).new_page()
+        _watch(trainer, log)
+        trainer.goto(url + "trainer")
+        trainer.wait_for_selector(".akrim-room-create", timeout=60_000)
+        for label, value in (("First round's year", "2017"), ("Rounds", "1"), ("Paired seeds", "2")):
+            box = trainer.get_by_label(label)
+            box.fill(value)
+            box.press("Enter")
+        trainer.locator(".akrim-room-create").click()
+        trainer.wait_for_selector("text=Teams are joining", timeout=30_000)
+
+        teams = {}
+        for name, vp in (("Blue", "1024x768"), ("Red", "1440x900")):
+            ctx = browser.new_context(viewport=VIEWPORTS[vp])  # its own browser profile: cookies, session
+            page = ctx.new_page()
+            _watch(page, log)
+            _open(page, url)
+            page.get_by_role("tab", name="Policy game").click()
+            page.get_by_label("Team name").fill(name)
+            page.locator(".akrim-team-join").click()
+            page.wait_for_selector(f".akrim-team-label >> text={name}", timeout=30_000)
+            teams[name] = page
+        trainer.wait_for_selector(".akrim-room-team[data-team=Blue]", timeout=30_000)
+        trainer.wait_for_selector(".akrim-room-team[data-team=Red]", timeout=30_000)
+        trainer.wait_for_function("() => !document.body.innerText.includes('preparing its runs')", timeout=120_000)
+        trainer.locator(".akrim-room-open").click()
+        trainer.wait_for_selector("text=Round 1 of 1 (2017) is open", timeout=15_000)
+
+        red = teams["Red"]
+        red.wait_for_selector(".akrim-team-submit", timeout=15_000)
+        assert all(_sidebar_disabled(red).values()), "a team's sidebar is locked during the room's game"
+        red.locator(".akrim-chips-police .v-slider__thumb-container").focus()
+        red.keyboard.press("End")
+        red.wait_for_selector(".akrim-chips-left >> text=0", timeout=15_000)
+        red.locator(".akrim-team-submit").click()
+        red.wait_for_selector("text=Your allocation is in", timeout=15_000)
+        trainer.wait_for_selector("text=1 of 2 teams have submitted", timeout=15_000)
+        assert "Police investigators: 10" in trainer.inner_text(".akrim-room-table")
+        trainer.locator(".akrim-room-close").click()
+        trainer.wait_for_selector("text=The game is over", timeout=120_000)
+        table = trainer.inner_text(".akrim-room-table")
+        assert "Blue" in table and "Red" in table and "no chips spent" in table and "Police investigators: 10" in table
+        trainer.screenshot(path=str(ARTIFACTS / "workshop-trainer.png"), full_page=True)
+        red.wait_for_selector(".akrim-scoreboard", timeout=30_000)
+        teams["Blue"].wait_for_selector(".akrim-scoreboard", timeout=30_000)
+        red.screenshot(path=str(ARTIFACTS / "workshop-team.png"), full_page=True)
         browser.close()
     _assert_offline(log, port)
     assert "Traceback" not in log_path.read_text()
@@ -175,8 +336,7 @@ def test_play_speed(server):
     log: list = []
     with sync_playwright() as p:
         browser, page = _browser(p, port, log)
-        page.goto(url)
-        page.wait_for_selector(".akrim-status >> text=baseline ready", timeout=60_000)
+        _open(page, url)
         w0, t0 = int(page.inner_text(".akrim-week")), time.monotonic()
         page.locator(".akrim-play").click()
         page.wait_for_timeout(8000)
@@ -186,3 +346,58 @@ def test_play_speed(server):
     rate = (w1 - w0) / (t1 - t0)
     print(f"workshop play speed: {rate:.1f} weeks/s")
     assert rate >= 10, f"{rate:.1f} weeks/s"
+
+
+def test_room_network_needs_the_token():
+    """On host=0.0.0.0 the server warns, prints a token, refuses requests without it and serves the page with it."""
+    port = free_port()
+    log = ARTIFACTS / "workshop-server-room.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "workshop", f"port={port}", "host=0.0.0.0", "end=2015"],
+                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while "room token" not in log.read_text() or not _answers(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"workshop server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        text = log.read_text()
+        assert "WARNING: listening on 0.0.0.0" in text
+        token = re.search(r"room token (\S+)", text).group(1)
+        key = re.search(r"key=(\S+)", text).group(1)
+        assert re.search(rf"teams open http://\S+:{port}/\?token={re.escape(token)}", text)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+        assert err.value.code == 403
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            ctx = browser.new_context(viewport=VIEWPORTS["1024x768"])
+            page = ctx.new_page()
+            page.goto(f"http://127.0.0.1:{port}/?token={token}")
+            page.wait_for_selector(".akrim-status >> text=baseline ready", timeout=60_000)
+            page.locator(".akrim-step").click()  # the WebSocket works: the cookie carries the token
+            page.wait_for_selector(".akrim-status >> text=week 1", timeout=15_000)
+            trainer = ctx.new_page()  # the same browser: the cookie it was given is enough
+            trainer.goto(f"http://127.0.0.1:{port}/trainer")
+            trainer.wait_for_selector("text=needs the trainer's key", timeout=30_000)
+            trainer.goto(f"http://127.0.0.1:{port}/trainer?token={token}&key={key}")
+            trainer.wait_for_selector(".akrim-room-create", timeout=30_000)
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert "Traceback" not in log.read_text()
+
+
+def _answers(port: int) -> bool:
+    """Whether the server answers at all (403 counts: it is up)."""
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True

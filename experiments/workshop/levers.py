@@ -66,10 +66,27 @@ def _other_region(extra: str | None) -> str:
     return next(r for r in REGIONS if r != extra)
 
 
+# Labels of the choice levers (the sliders carry theirs): with SLIDERS and CHOICES this is the page's
+# one list of levers; the lever panel, the changes-in-force panel and the docs read it from here.
+CHOICE_LABELS: dict[str, str] = {
+    "targeting": "NLI targeting",
+    "regulation": "Information-sharing regulation",
+    "new_centre": "A new centre in",
+}
+LABELS: dict[str, str] = {"targeting": CHOICE_LABELS["targeting"], **{s.key: s.label.split(" (")[0] for s in SLIDERS},
+                          "regulation": CHOICE_LABELS["regulation"], "new_centre": CHOICE_LABELS["new_centre"]}
+
+
 def read_levers(m: Any) -> dict[str, Any]:
     """The value of every live lever of model ``m`` from its next tick (changes made since included)."""
-    p = m.planned_policy()
     extra = getattr(m, "extra_centre", None) if getattr(m, "extra_centre_doubled", False) else None
+    out = levers_of(m.planned_policy(), extra)
+    out["new_centre"] = getattr(m, "extra_centre", None) or "none"
+    return out
+
+
+def levers_of(p: Any, extra: str | None = None) -> dict[str, Any]:
+    """The page's levers as they read on policy ``p`` (``extra``: a region whose centre staff are doubled)."""
     ref = p.centres.by_region[_other_region(extra)]
     w = (p.nli.w_random, p.nli.w_risk_based, p.nli.w_intelligence_led)
     total = sum(w) or 1.0
@@ -92,7 +109,7 @@ def read_levers(m: Any) -> dict[str, Any]:
         "campaign_reach": float(p.campaigns.reach_year),
         "targeting": targeting,
         "regulation": regulation,
-        "new_centre": getattr(m, "extra_centre", None) or "none",
+        "new_centre": "none",
     }
 
 

@@ -23,6 +23,7 @@ FONT = "font-family='Roboto, Helvetica, Arial, sans-serif'"
 # Sequential scale for the map (light to dark orange) and categorical sector colours.
 SEQ = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
 SECTOR_COLOURS = ("#1f77b4", "#17becf", "#ff7f0e", "#9467bd", "#8c564b", "#2ca02c", "#1a9e77", "#e377c2", "#7f7f7f")
+LEGEND_PX = 14  # legend and label type of the map and the network (their boxes are shown near their own width)
 STATUS_COLOURS = {"active": "#c0392b", "under investigation": "#e67e22", "banned": "#8e44ad",
                   "incarcerated": "#555555", "desisted": "#b3b3b3"}
 
@@ -43,6 +44,20 @@ def fmt(v: float, kind: str) -> str:
             return f"{v / 1e6:,.0f} M"
         return f"{v:,.0f}"
     return f"{v:,.0f}"
+
+
+def axis_label(v: float, kind: str) -> str:
+    """A short y-axis label: 20%, 200k, 1.5k, 40 (the panel's margin holds five characters)."""
+    if kind == "pct":
+        return f"{100 * v:.0f}%" if v == 0 or abs(v) >= 0.1 else f"{100 * v:.1f}%"
+    if kind == "nok":
+        return fmt(v, "nok")
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v / 1e6:.3g}M"
+    if a >= 1e3:
+        return f"{v / 1e3:.3g}k"
+    return f"{v:.3g}"
 
 
 def _nice_max(v: float) -> float:
@@ -74,8 +89,33 @@ def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> tuple[np.ndarr
     return x[idx], y[idx]
 
 
-PANEL_W, PANEL_H = 300, 150
-_LEFT, _RIGHT, _TOP, _BOTTOM = 46, 8, 30, 20
+# A KPI panel is drawn in a 220 x 130 box and shown two a row, about 225 px wide at 1024 x 768 with
+# the sidebar open and wider on larger screens, so its 13-unit type stays at or above 12 CSS px
+# (tests/test_workshop_browser.py measures it at 1024 x 768 and 1440 x 900).
+PANEL_W, PANEL_H = 220, 130
+_LEFT, _RIGHT, _TOP, _BOTTOM = 40, 8, 9, 20
+TITLE_PX, TICK_PX, VALUE_PX = 14, 13, 15
+
+
+def follow_range(start: float, end: float, now: float) -> tuple[float, float]:
+    """The x range of a KPI panel: from the first year to a little past the run's date, never past the horizon.
+
+    The axis grows with the run (a quarter year at a time, so the still frame is redrawn rarely),
+    so the live line fills most of the panel instead of a corner of 2014-2035.
+    """
+    ahead = max(0.5, 0.15 * (now - start))
+    x1 = math.ceil((now + ahead) * 4) / 4
+    return float(start), float(min(max(x1, start + 1.0), end))
+
+
+def year_step(span: float, max_labels: int = 8) -> int:
+    """Years between x labels: the smallest of 1, 2, 5, 10 that keeps at most ``max_labels`` labels."""
+    return next((s for s in (1, 2, 5, 10) if span / s < max_labels), 20)
+
+
+def max_year_labels(width: float) -> int:
+    """How many four-digit year labels fit side by side on a panel's x axis (a label is ~2.6 type sizes wide)."""
+    return max(2, int((width - _LEFT - _RIGHT) / (TICK_PX * 3.2)))
 
 
 def panel_ymax(y: np.ndarray, by: np.ndarray | None) -> float:
@@ -84,14 +124,14 @@ def panel_ymax(y: np.ndarray, by: np.ndarray | None) -> float:
     return _nice_max(max(float(np.nanmax(v)) for v in vals) if vals else 1.0)
 
 
-def _scales(x_range: tuple[float, float], ymax: float, width: int, height: int):
+def _scales(x_range: tuple[float, float], ymax: float, width: int, height: int, top: float = _TOP):
     x0, x1 = x_range
 
     def sx(v):
         return _LEFT + (np.asarray(v) - x0) / max(x1 - x0, 1e-9) * (width - _LEFT - _RIGHT)
 
     def sy(v):
-        return _TOP + (1 - np.asarray(v) / ymax) * (height - _TOP - _BOTTOM)
+        return top + (1 - np.asarray(v) / ymax) * (height - top - _BOTTOM)
 
     return sx, sy
 
@@ -104,31 +144,37 @@ def kpi_frame(title: str, kind: str, bx: np.ndarray | None, by: np.ndarray | Non
     only ``kpi_live`` on top of it while the run plays.
     """
     x0, x1 = x_range
-    sx, sy = _scales(x_range, ymax, width, height)
-    out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
-           f"<text x='4' y='14' font-size='12' font-weight='600' fill='{INK}'>{escape(title)}</text>"]
+    top = _TOP + (24 if title else 0)
+    sx, sy = _scales(x_range, ymax, width, height, top)
+    out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>"]
+    if title:  # the page writes the title above the panel instead (with the value); a static panel carries it
+        out.append(f"<text x='4' y='18' font-size='{TITLE_PX}' font-weight='600' fill='{INK}'>{escape(title)}</text>")
     for frac in (0.0, 0.5, 1.0):
-        yy = _TOP + (1 - frac) * (height - _TOP - _BOTTOM)
+        yy = top + (1 - frac) * (height - top - _BOTTOM)
         out.append(f"<line x1='{_LEFT}' x2='{width - _RIGHT}' y1='{yy:.1f}' y2='{yy:.1f}' stroke='{GRID}'/>")
-        out.append(f"<text x='{_LEFT - 4}' y='{yy + 4:.1f}' font-size='10' text-anchor='end' fill='#666'>{fmt(frac * ymax, kind)}</text>")
-    step = 2 if x1 - x0 <= 14 else 5
-    for yr in range(int(math.ceil(x0 / step) * step), int(x1) + 1, step):
-        out.append(f"<text x='{float(sx(yr)):.1f}' y='{height - 5}' font-size='10' text-anchor='middle' fill='#666'>{yr}</text>")
+        out.append(f"<text x='{_LEFT - 4}' y='{yy + 5:.1f}' font-size='{TICK_PX}' text-anchor='end' fill='#555'>{axis_label(frac * ymax, kind)}</text>")
+    step = year_step(x1 - x0, max_year_labels(width))
+    for yr in range(int(math.ceil(x0 / step) * step), int(math.floor(x1)) + 1, step):
+        px = float(sx(yr))
+        anchor = "start" if px < _LEFT + 16 else ("end" if px > width - _RIGHT - 16 else "middle")
+        out.append(f"<text x='{px:.1f}' y='{height - 6}' font-size='{TICK_PX}' text-anchor='{anchor}' fill='#555'>{yr}</text>")
     if bx is not None and by is not None:
-        tx, ty = _thin(bx, by)
+        keep = bx <= x1
+        tx, ty = _thin(bx[keep], by[keep])
         out.append(f"<path d='{_path(tx, ty, sx, sy)}' fill='none' stroke='{BASE}' stroke-width='1.5' stroke-dasharray='4 3'/>")
     out.append("</svg>")
     return "".join(out)
 
 
 def kpi_live(kind: str, x: np.ndarray, y: np.ndarray, x_range: tuple[float, float], ymax: float,
-             width: int = PANEL_W, height: int = PANEL_H) -> str:
-    """The moving part of a KPI panel: the live run (red) and its latest value, drawn over ``kpi_frame``."""
-    sx, sy = _scales(x_range, ymax, width, height)
+             width: int = PANEL_W, height: int = PANEL_H, show_value: bool = True) -> str:
+    """The moving part of a KPI panel: the live run (red) and (``show_value``) its latest value, over ``kpi_frame``."""
+    sx, sy = _scales(x_range, ymax, width, height, _TOP + (24 if show_value else 0))
     last = y[np.isfinite(y)][-1] if np.isfinite(y).any() else float("nan")
     tx, ty = _thin(x, y)
-    return (f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT}>"
-            f"<text x='{width - 4}' y='14' font-size='12' text-anchor='end' fill='{LIVE}' font-weight='700'>{fmt(last, kind)}</text>"
+    value = (f"<text x='{width - 4}' y='18' font-size='{VALUE_PX}' text-anchor='end' fill='{LIVE}' font-weight='700'>{fmt(last, kind)}</text>"
+             if show_value else "")
+    return (f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT}>{value}"
             f"<path d='{_path(tx, ty, sx, sy)}' fill='none' stroke='{LIVE}' stroke-width='2'/></svg>")
 
 
@@ -167,8 +213,9 @@ def region_map(values: np.ndarray, title: str, kind: str, centre_open: dict[str,
     finite = v[np.isfinite(v)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     tw, th = 112, 54
-    out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
-           f"<text x='4' y='16' font-size='13' font-weight='600' fill='{INK}'>{escape(title)}</text>"]
+    out = [f"<svg viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>"]
+    if title:  # the page names the KPI in its selector instead
+        out.append(f"<text x='4' y='16' font-size='15' font-weight='600' fill='{INK}'>{escape(title)}</text>")
     for r, name in enumerate(REGIONS):
         cx, cy = MAP_POS[name]
         x, y = 6 + cx * 78, 30 + cy * 60
@@ -177,8 +224,8 @@ def region_map(values: np.ndarray, title: str, kind: str, centre_open: dict[str,
         text = "#fff" if np.isfinite(t) and t > 0.6 else INK
         out.append(f"<g class='region' data-region='{name}'>")
         out.append(f"<rect x='{x:.0f}' y='{y:.0f}' width='{tw}' height='{th}' rx='8' fill='{fill}' stroke='#555' stroke-width='1'/>")
-        out.append(f"<text x='{x + 8:.0f}' y='{y + 19:.0f}' font-size='13' font-weight='600' fill='{text}'>{escape(REGION_LABELS[name])}</text>")
-        out.append(f"<text x='{x + 8:.0f}' y='{y + 40:.0f}' font-size='14' fill='{text}'>{fmt(v[r], kind)}</text>")
+        out.append(f"<text x='{x + 8:.0f}' y='{y + 19:.0f}' font-size='15' font-weight='600' fill='{text}'>{escape(REGION_LABELS[name])}</text>")
+        out.append(f"<text x='{x + 8:.0f}' y='{y + 40:.0f}' font-size='16' fill='{text}'>{fmt(v[r], kind)}</text>")
         is_open = centre_open.get(name, False)
         dot = "#1e8449" if is_open else "none"
         out.append(f"<circle cx='{x + tw - 12:.0f}' cy='{y + 13:.0f}' r='6' fill='{dot}' stroke='#1e8449' stroke-width='2'>"
@@ -189,11 +236,11 @@ def region_map(values: np.ndarray, title: str, kind: str, centre_open: dict[str,
     ly = height - 26
     for i in range(60):
         out.append(f"<rect x='{10 + i * 3}' y='{ly}' width='3' height='10' fill='{_colour(i / 59)}'/>")
-    out.append(f"<text x='10' y='{ly + 22}' font-size='10' fill='#444'>{fmt(lo, kind)}</text>")
-    out.append(f"<text x='190' y='{ly + 22}' font-size='10' text-anchor='end' fill='#444'>{fmt(hi, kind)}</text>")
-    out.append(f"<circle cx='212' cy='{ly + 5}' r='5' fill='#1e8449'/><text x='221' y='{ly + 9}' font-size='10' fill='#444'>centre open</text>")
+    out.append(f"<text x='10' y='{ly + 22}' font-size='15' fill='#444'>{fmt(lo, kind)}</text>")
+    out.append(f"<text x='190' y='{ly + 22}' font-size='15' text-anchor='end' fill='#444'>{fmt(hi, kind)}</text>")
+    out.append(f"<circle cx='212' cy='{ly + 5}' r='5' fill='#1e8449'/><text x='221' y='{ly + 9}' font-size='15' fill='#444'>open</text>")
     out.append(f"<circle cx='290' cy='{ly + 5}' r='5' fill='none' stroke='#1e8449' stroke-width='2'/>"
-               f"<text x='299' y='{ly + 9}' font-size='10' fill='#444'>not yet</text>")
+               f"<text x='299' y='{ly + 9}' font-size='15' fill='#444'>not yet</text>")
     out.append("</svg>")
     return "".join(out)
 
@@ -208,12 +255,12 @@ def network(actors: list, sectors: tuple[str, ...], width: int = 640, cols: int 
     cell_w = width / cols
     cell_h = 104
     rows = max(1, math.ceil(len(actors) / cols))
-    height = 24 + rows * cell_h + 60
+    height = 24 + rows * cell_h + 110  # room for the legend (up to five lines)
     out = [f"<svg viewBox='0 0 {width} {height:.0f}' xmlns='http://www.w3.org/2000/svg' {FONT} role='img'>",
            "<defs><marker id='arr' viewBox='0 0 6 6' refX='5' refY='3' markerWidth='5' markerHeight='5' orient='auto'>"
            "<path d='M0,0L6,3L0,6z' fill='#777'/></marker></defs>"]
     if not actors:
-        out.append("<text x='10' y='40' font-size='13' fill='#666'>No threat actors to show.</text></svg>")
+        out.append(f"<text x='10' y='40' font-size='{LEGEND_PX}' fill='#666'>No threat actors to show.</text></svg>")
         return "".join(out)
     for i, a in enumerate(actors):
         cx = (i % cols + 0.5) * cell_w
@@ -239,28 +286,28 @@ def network(actors: list, sectors: tuple[str, ...], width: int = 640, cols: int 
                    f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='{r:.1f}' fill='{colour}' {stroke}>"
                    f"<title>{actor_label(a.aid)}: {escape(a.status)}, capacity NOK {a.capacity:.1f}M, "
                    f"{a.n_phoenix} phoenix bankruptcies</title></circle>"
-                   f"<text x='{cx:.1f}' y='{cy + 4:.1f}' font-size='9' text-anchor='middle' fill='#fff' font-weight='700'>{actor_label(a.aid)}</text></g>")
+                   f"<text x='{cx:.1f}' y='{cy + 4:.1f}' font-size='{LEGEND_PX}' text-anchor='middle' fill='#fff' font-weight='700'>{actor_label(a.aid)}</text></g>")
         for fid, (x, y, alive, c) in pos.items():
             sc = SECTOR_COLOURS[c.sector % len(SECTOR_COLOURS)]
             sname = SECTOR_LABELS.get(sectors[c.sector], sectors[c.sector]) if c.sector < len(sectors) else ""
             fill, stroke = (sc, "#fff") if alive else ("#fff", "#aaa")
             out.append(f"<rect x='{x - 5:.1f}' y='{y - 5:.1f}' width='10' height='10' rx='2' fill='{fill}' stroke='{stroke}'>"
                        f"<title>company {fid} ({escape(sname or 'other')}, {'trading' if alive else 'closed'})</title></rect>")
-    items = [f"<circle cx='5' cy='0' r='5' fill='{col}'/><text x='13' y='4' font-size='10' fill='#444'>{status}</text>"
+    items = [f"<circle cx='5' cy='0' r='5' fill='{col}'/><text x='13' y='5' font-size='{LEGEND_PX}' fill='#444'>{status}</text>"
              for status, col in STATUS_COLOURS.items()]
-    widths = [22 + 6 * len(status) for status in STATUS_COLOURS]
-    items.append("<circle cx='5' cy='0' r='5' fill='#fff' stroke='#000' stroke-width='3'/>"
-                 "<text x='14' y='4' font-size='10' fill='#444'>prioritised by a leader group</text>")
-    widths.append(180)
+    widths = [24 + 0.6 * LEGEND_PX * len(status) for status in STATUS_COLOURS]
+    items.append(f"<circle cx='5' cy='0' r='5' fill='#fff' stroke='#000' stroke-width='3'/>"
+                 f"<text x='14' y='5' font-size='{LEGEND_PX}' fill='#444'>prioritised by a leader group</text>")
+    widths.append(24 + 0.6 * LEGEND_PX * 29)
     for k, sname in enumerate(sectors):
         label = SECTOR_LABELS.get(sname, sname) or "other"
         items.append(f"<rect x='0' y='-5' width='9' height='9' rx='2' fill='{SECTOR_COLOURS[k % len(SECTOR_COLOURS)]}'/>"
-                     f"<text x='12' y='3' font-size='10' fill='#444'>{escape(label)}</text>")
-        widths.append(20 + 5.6 * len(label))
-    items.append("<rect x='0' y='-5' width='9' height='9' rx='2' fill='#fff' stroke='#aaa'/>"
-                 "<text x='12' y='3' font-size='10' fill='#444'>closed (dashed arrow: phoenix successor)</text>")
-    widths.append(230)
-    out.append(_legend(items, widths, 8, height - 50, width))
+                     f"<text x='12' y='4' font-size='{LEGEND_PX}' fill='#444'>{escape(label)}</text>")
+        widths.append(22 + 0.58 * LEGEND_PX * len(label))
+    items.append(f"<rect x='0' y='-5' width='9' height='9' rx='2' fill='#fff' stroke='#aaa'/>"
+                 f"<text x='12' y='4' font-size='{LEGEND_PX}' fill='#444'>closed (dashed arrow: phoenix successor)</text>")
+    widths.append(22 + 0.58 * LEGEND_PX * 40)
+    out.append(_legend(items, widths, 8, height - 100, width, line=LEGEND_PX + 6))
     out.append("</svg>")
     return "".join(out)
 
