@@ -75,7 +75,8 @@ class ActorTable:
         "n_target": np.int32,
         "central": np.bool_,
         "t_identified": np.float64,
-        "phoenix_at_first_signal": np.int32,  # phoenix bankruptcies run when an agency first shared a signal (-1: none yet)
+        "phoenix_at_first_signal": np.int32,
+        "t_first_signal": np.float64,  # when an agency first shared a signal about the actor  # phoenix bankruptcies run when an agency first shared a signal (-1: none yet)
     }
 
     def __init__(self, n: int = 64) -> None:

@@ -243,7 +243,7 @@ class Centre(mesa.Agent):
             a.t_first_prioritised = m.env.now
             since = max(int(t.phoenix_at_first_signal[aid]), 0)
             m.metrics.ratio(y, "phoenix_before_target_mean", float(t.n_phoenix[aid] - since), 1.0)
-            m.metrics.ratio(y, "days_to_first_priority_mean", m.env.now - f.t_first_signal, 1.0)
+            m.metrics.ratio(y, "days_to_first_priority_mean", m.env.now - float(t.t_first_signal[aid]), 1.0)
         m.log.add(m.env.now, "meeting_priority", region=self.region, actor=aid, agency="centre", value=f.score)
         self._desk_measures(aid, f)
         self.actions.add(aid, None, f.score)

@@ -104,7 +104,7 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
         "",
         "mean phoenix bankruptcies an actor ran between the first signal an agency shared about it and its first prioritisation",
     ),
-    ("days_to_first_priority_mean", "mean", "", "mean days from the first signal about an actor reaching a centre to its first prioritisation"),
+    ("days_to_first_priority_mean", "mean", "", "mean days from the first signal an agency shared about an actor to its first prioritisation"),
     ("companies_opened", "flow", "rs", "companies registered by threat actors (not phoenix successors in the same workplace)"),
     ("actor_moves", "flow", "rs", "threat actors moving where they operate (displacement), by destination"),
     ("signals_shared", "flow", "r", "signals that reached a partner or a centre"),

@@ -54,6 +54,7 @@ class Signals:
             return  # no centre in the region: nothing to share with
         if dst == "centre" and aid >= 0 and m.ta.phoenix_at_first_signal[aid] < 0:
             m.ta.phoenix_at_first_signal[aid] = m.ta.n_phoenix[aid]  # an agency knows of the actor from now on
+            m.ta.t_first_signal[aid] = m.env.now
         ln = self.link(region, pair)
         r = self.share_rng.random(2)
         if r[0] >= ln.completeness:

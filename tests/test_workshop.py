@@ -85,8 +85,9 @@ def test_allocation_to_levers_converts_chips_at_the_model_cost():
                                     base, 1_000_000.0, open_c, "2026-01-01")
     assert out["nli.n_inspectors"] == pytest.approx(base.nli.n_inspectors + 30)  # 3 x NOK 10M / NOK 1M per FTE
     assert out["police.n_investigators"] == pytest.approx(base.police.n_investigators + 10)
-    assert out["centres.by_region.oslo.analysts"] == pytest.approx(4.0 + 10)  # 20 analysts over 2 centres
-    assert out["centres.by_region.bergen.inspection_teams"] == pytest.approx(2.0 + 2.5)  # 10 FTE = 5 teams over 2, in half teams
+    by = base.centres.by_region
+    assert out["centres.by_region.oslo.analysts"] == pytest.approx(by["oslo"].analysts + 10)  # 20 analysts over 2 centres
+    assert out["centres.by_region.bergen.inspection_teams"] == pytest.approx(by["bergen"].inspection_teams + 2.5)  # 10 FTE = 5 teams over 2, in half teams
     assert "centres.by_region.alta.analysts" not in out  # closed centres get nothing
     assert out["sharing.latency_multiplier"] == pytest.approx(0.85 ** 2)
     assert out["campaigns.reach_year"] == pytest.approx(0.2)  # NOK 10M reaches 10% (the policy's own ratio)
@@ -121,7 +122,7 @@ def test_round_levers_do_not_accumulate():
     game.apply_round_levers(pol, base, game.allocation_to_levers({"analysts": 1}, base, 1e6, ["oslo"], "2027-01-01",
                                                                  targeting="intelligence-led"))
     assert pol.nli.n_inspectors == base.nli.n_inspectors
-    assert pol.centres.by_region["oslo"].analysts == pytest.approx(14.0)
+    assert pol.centres.by_region["oslo"].analysts == pytest.approx(base.centres.by_region["oslo"].analysts + 10)
     assert pol.nli.w_intelligence_led == 0.6
 
 
@@ -412,21 +413,19 @@ def test_parse_args_defaults_and_errors():
     assert (a.port, a.host, a.scale, a.seed, a.end) == (8765, "127.0.0.1", 0.02, 1, 2035)
     a = app.parse_args(["port=9000", "scale=0.05", "seed=7"])
     assert (a.port, a.scale, a.seed) == (9000, 0.05, 7)
-    with pytest.raises(app.ArgError, match="unknown key 'colour'"):
+    with pytest.raises(app.ArgError, match=r"^colour = 'red' \(allowed: a key of akrim workshop: port, host, .*play_interval\)$"):
         app.parse_args(["colour=red"])
-    with pytest.raises(app.ArgError, match=r"scale=5 \(allowed: a number in \[0.0001, 2\]\)"):
+    with pytest.raises(app.ArgError, match=r"scale = '5' \(allowed: a number in \[0.0001, 2\]\)"):
         app.parse_args(["scale=5"])
-    with pytest.raises(app.ArgError, match=r"seed=x \(allowed: an integer >= 0\)"):
+    with pytest.raises(app.ArgError, match=r"seed = 'x' \(allowed: an integer in \[0, 4294967295\]\)"):
         app.parse_args(["seed=x"])
-    with pytest.raises(app.ArgError, match=r"end=2015 \(allowed: a year in \[2016, 2100\]\)"):
+    with pytest.raises(app.ArgError, match=r"end = '2015' \(allowed: a year in \[2016, 2100\]\)"):
         app.parse_args(["start=2016", "end=2015"])
-    with pytest.raises(app.ArgError, match=r"end=2035 \(allowed: a year in \[2040, 2100\]\)"):
+    with pytest.raises(app.ArgError, match=r"end = 2035 \(allowed: a year in \[2040, 2100\]\)"):
         app.parse_args(["start=2040"])  # the default end is checked against a later start
-    with pytest.raises(app.ArgError, match=r"colour=red: unknown key 'colour' \(allowed: port, host, .*play_interval\)"):
-        app.parse_args(["colour=red"])
     with pytest.raises(app.ArgError, match="did you mean seed=3"):
         app.parse_args(["sed=3"])
-    with pytest.raises(app.ArgError, match="not key=value"):
+    with pytest.raises(app.ArgError, match="argument = 'fast' \\(allowed: key=value"):
         app.parse_args(["fast"])
 
 
