@@ -14,9 +14,9 @@ agency's own registers point:
   establishes it with ``policy.nav.p_detect`` and claws back the wrongful benefits (origin
   ``nav``), also a signal to the NLI and the centre.
 
-Draws: counts from streams ``tax.audits`` / ``nav.controls``; targets and findings are keyed
-uniforms of the firm and the week (keys ``tax.targets``, ``nav.targets``, ``tax.findings``,
-``nav.findings``).
+Draws: counts from streams ``tax.audits`` / ``nav.controls``, exactly that many uniforms from
+``tax.targets`` / ``nav.targets`` (so the draws never depend on the model state), findings keyed
+on the firm and the week (``tax.findings``, ``nav.findings``).
 """
 
 from __future__ import annotations
@@ -33,19 +33,18 @@ if TYPE_CHECKING:
     from sim.model import AkrimModel
 
 
-def _sample(key: np.uint64, ids: np.ndarray, week: int, weights: np.ndarray, k: int) -> np.ndarray:
-    """``k`` distinct workplaces drawn in proportion to ``weights`` (exponential keys).
+def _sample(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
+    """Up to ``k`` distinct workplaces drawn in proportion to ``weights`` (inverse transform).
 
-    The keys are keyed uniforms of (firm id, week): no stream is consumed, so how many firms have
-    a weight never shifts another draw.
+    Exactly ``k`` uniforms are drawn whatever the weights, and ``k`` comes from the agency's
+    count stream: how many firms have a weight never shifts another draw.
     """
-    pos = np.flatnonzero(weights > 0)
-    k = min(k, pos.size)
-    if k <= 0:
+    u = rng.random(k)
+    total = float(weights.sum())
+    if k == 0 or total <= 0:
         return np.empty(0, dtype=np.int64)
-    u = keyed_uniform(key, (ids[pos] * 4096 + week % 4096).astype(np.uint64))
-    keys = -np.log(np.maximum(u, 1e-300)) / weights[pos]
-    return pos[np.argpartition(keys, k - 1)[:k]]
+    cdf = np.cumsum(weights)
+    return np.unique(np.searchsorted(cdf, u * cdf[-1], side="right").clip(0, weights.size - 1))
 
 
 class Agencies:
@@ -55,8 +54,6 @@ class Agencies:
         self.m = model
         self.key_tax = model.streams.key("tax.findings")
         self.key_nav = model.streams.key("nav.findings")
-        self.key_tax_t = model.streams.key("tax.targets")
-        self.key_nav_t = model.streams.key("nav.targets")
 
     def _hidden(self) -> np.ndarray:
         m = self.m
@@ -73,7 +70,7 @@ class Agencies:
         hide = self._hidden()
         # Tax: undeclared wage bill the registers do not show.
         n = m.streams.get("tax.audits").poisson(m.policy.tax.n_audits_year * m.scale * WEEK_YEARS)
-        b = _sample(self.key_tax_t, pop.firm_id, m.week, pop.u * pop.wage_bill() * hide, n)
+        b = _sample(m.streams.get("tax.targets"), pop.u * pop.wage_bill() * hide, n)
         if b.size:
             m.metrics.add_arrays(m.year_idx, "tax_audits", pop.region[b], pop.sector[b], np.ones(b.size))
             u = keyed_uniform(self.key_tax, (pop.firm_id[b] * 4096 + m.week % 4096).astype(np.uint64))
@@ -82,7 +79,7 @@ class Agencies:
         # NAV: undeclared workers drawing benefits.
         ww = m.cfg.world.workers
         n = m.streams.get("nav.controls").poisson(m.policy.nav.n_controls_year * m.scale * WEEK_YEARS)
-        b = _sample(self.key_nav_t, pop.firm_id, m.week, pop.n_und * ww.p_benefit_while_undeclared * hide, n)
+        b = _sample(m.streams.get("nav.targets"), pop.n_und * ww.p_benefit_while_undeclared * hide, n)
         if b.size:
             m.metrics.add_arrays(m.year_idx, "nav_controls", pop.region[b], pop.sector[b], np.ones(b.size))
             u = keyed_uniform(self.key_nav, (pop.firm_id[b] * 4096 + m.week % 4096).astype(np.uint64))
