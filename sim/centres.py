@@ -181,10 +181,24 @@ class Centre(mesa.Agent):
         if not a.is_active:
             f.state = CLOSED
             return
-        f.state = IDENTIFIED
         f.score = self.score(aid, f)
-        m.identify(aid)
         m.log.add(m.env.now, "analysis_done", region=self.region, actor=aid, agency="centre", value=f.score)
+        # The centre works on a limited portfolio of actors (files_per_analyst x analysts, scaled):
+        # a newly identified actor takes a place if there is one, or replaces the weakest file if
+        # it scores higher; otherwise the file is closed after the analysis.
+        worked = [(self.score(x, g), x) for x, g in self.files.items() if g.state in (IDENTIFIED, PRIORITISED)]
+        cap = self.lever.analysts * m.policy.centres.files_per_analyst * m.scale
+        room = cap - len(worked)
+        u = float(keyed_uniform(self.sweep_key, np.array([(aid + 1) * 8 + 5]))[0])
+        if room >= 1 or (room > 0 and u < room):
+            pass
+        elif worked and min(worked)[0] < f.score:
+            self.close_file(min(worked)[1])
+        else:
+            self.close_file(aid)
+            return
+        f.state = IDENTIFIED
+        m.identify(aid)
 
     def score(self, aid: int, f: ActorFile) -> float:
         """The leader group's priority score of an identified actor."""
@@ -293,8 +307,8 @@ class Centre(mesa.Agent):
     def _action_on(self, aid: int) -> None:
         """A joint action against prioritised actor ``aid``, at the site of its companies.
 
-        Other prioritised actors waiting for an action with companies at the same site (sector and
-        region) are taken in the same action (the control group bundles them).
+        One prioritised actor per action: bundling actors who wait with companies at the same site
+        would make an action's reach depend on how many actors a run has (the population scale).
         """
         m = self.model
         pop = m.pop
@@ -305,17 +319,9 @@ class Centre(mesa.Agent):
             m.metrics.add(m.year_idx, "centre_actions", self.region)  # the action went out and found nothing
             return
         cell = int(pop.cell[targets[0]])
-        aids = {aid}
-        for other, _ in list(self.actions.waiting.items()):
-            f = self.files.get(other)
-            if f is not None and any(pop.cell[b] == cell and pop.firm_id[b] == fid for b, fid in f.known.items()):
-                self.actions.discard(other)
-                extra = [b for b in self._targets(other) if b not in targets]
-                targets += extra
-                aids.add(other)
         site = self._site(cell, set(targets), m.policy.centres.firms_per_action - len(targets))
-        agencies = set().union(*(self.files[x].agencies for x in aids)) | {"nli", "tax"}
-        m.inspections.joint_action(self, np.array(targets + site, dtype=np.int64), prioritised=aids, agencies=agencies)
+        agencies = self.files[aid].agencies | {"nli", "tax"}
+        m.inspections.joint_action(self, np.array(targets + site, dtype=np.int64), prioritised={aid}, agencies=agencies)
 
     def _follow_up_done(self, aid: int) -> None:
         f = self.files.get(aid)
@@ -323,24 +329,38 @@ class Centre(mesa.Agent):
             f.state = IDENTIFIED
 
     def _site(self, cell: int, exclude: set[int], n: float) -> list[int]:
-        """Other businesses controlled in an action at a site in ``cell`` (same sector and region)."""
+        """Other businesses controlled in an action at a site in ``cell`` (same sector and region).
+
+        Where the sector has fewer businesses in the region than the action controls (a small cell,
+        or a small population scale), the action takes the rest from the region's other risk
+        sectors, so an action controls ``firms_per_action`` businesses at every scale.
+        """
         m = self.model
         pop = m.pop
         k = int(max(n, 0.0))
         if k <= 0:
             return []
-        blocks = pop.cell_blocks[cell]
-        blocks = blocks[pop.status[blocks] == 0]
-        if exclude:
-            blocks = blocks[~np.isin(blocks, np.fromiter(exclude, dtype=np.int64))]
-        if blocks.size == 0:
-            return []
-        k = min(k, blocks.size)
-        # Sites are where the work is: businesses in proportion to their size (weighted sampling
-        # without replacement by exponential keys, keyed on the firm and the action).
-        u = keyed_uniform(self.site_key, pop.firm_id[blocks] * 4096 + self.n_actions % 4096)
-        keys = -np.log(np.maximum(u, 1e-300)) / np.maximum(pop.size[blocks], 1)
-        return [int(b) for b in blocks[np.argpartition(keys, k - 1)[:k]]]
+        ex = np.fromiter(exclude, dtype=np.int64) if exclude else np.empty(0, dtype=np.int64)
+
+        def free(blocks: np.ndarray) -> np.ndarray:
+            return blocks[(pop.status[blocks] == 0) & ~np.isin(blocks, ex)]
+
+        def pick(blocks: np.ndarray, k: int) -> list[int]:
+            # Sites are where the work is: businesses in proportion to their size (weighted sampling
+            # without replacement by exponential keys, keyed on the firm and the action).
+            if blocks.size <= k:
+                return [int(b) for b in blocks]
+            u = keyed_uniform(self.site_key, pop.firm_id[blocks] * 4096 + self.n_actions % 4096)
+            keys = -np.log(np.maximum(u, 1e-300)) / np.maximum(pop.size[blocks], 1)
+            return [int(b) for b in blocks[np.argpartition(keys, k - 1)[:k]]]
+
+        site = pick(free(pop.cell_blocks[cell]), k)
+        if len(site) < k:
+            nreg = len(m.tables.regions)
+            others = [pop.cell_blocks[int(x) * nreg + self.region] for x in np.flatnonzero(m.tables.risk_sector) if int(x) * nreg + self.region != cell]
+            if others:
+                site += pick(free(np.concatenate(others)), k - len(site))
+        return site
 
     def _sweep(self, j: int) -> None:
         """An action at a site chosen from intelligence and risk, with no prioritised actor."""

@@ -119,6 +119,13 @@ class CentresPolicy:
         "public_figures.md: ~5,700 persons in ~1,500 businesses (2015), ~6,400 in ~3,200 (2016)",
         "workers checked (identity, employment, right to work) per business controlled in a joint action",
     )
+    files_per_analyst: float = param(
+        4.0,
+        0.0,
+        1_000.0,
+        "seed 001 note viii: NTAES's 2020 picture had 102 actors identified (80 + 22) with about two dozen analysts in the centres (assumption)",
+        "threat actors a centre can work on at once per analyst (the central actors' portfolio)",
+    )
     dur_file_dormant: float = nonneg(
         730.0, doc="days without new evidence after which a centre closes an actor's file (the actor stops being a central threat actor)"
     )

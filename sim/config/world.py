@@ -90,9 +90,9 @@ class FirmWorld:
 class ActorWorld:
     """Threat actors: numbers, capacity, intent and behaviour, SPEC 2.5 and 4.2."""
 
-    n_initial: int = param(1_200, 0, 100_000, "assumption: latent criminal operators nationally (NTAES identified ~100 of them, seed 001 note viii)")
+    n_initial: int = param(1_100, 0, 100_000, "assumption: latent criminal operators nationally (NTAES identified ~100 of them, seed 001 note viii)")
     companies_mean: float = param(2.2, 1.0, 20.0, "seed 001: one actor, several companies (size assumption)", "mean size of an actor's target portfolio of companies")
-    rate_new_year: float = param(110.0, 0.0, 10_000.0, doc="new actors per year nationally (1:1); with the exit hazards this sets the steady-state stock")
+    rate_new_year: float = param(125.0, 0.0, 10_000.0, doc="new actors per year nationally (1:1); with the exit hazards this sets the steady-state stock")
     rate_exit_year: float = prob(
         0.08, doc="annual hazard that an actor leaves work-related crime for reasons outside the model (age, emigration, other crime)"
     )
@@ -111,10 +111,10 @@ class ActorWorld:
     )
     phoenix_heat_mult: float = nonneg(6.0, doc="multiplier on the phoenix hazard when a company has been inspected or sanctioned")
     displacement_sensitivity: float = nonneg(
-        4.0, "seeds 001, 003 (actors shift sectors and regions); size assumption", "logit weight of perceived control rate (controls per firm-year) in an actor's choice of where to operate"
+        10.0, "seeds 001, 003 (actors shift sectors and regions); size assumption", "logit weight of perceived control rate (controls per firm-year) in an actor's choice of where to operate"
     )
     p_other_region: float = prob(0.15, doc="attractiveness of operating outside the home region relative to at home (mobility cost)")
-    p_refocus_month: float = prob(0.1, doc="monthly chance an actor reconsiders where to operate (sector and region)")
+    p_refocus_month: float = prob(0.2, doc="monthly chance an actor reconsiders where to operate (sector and region)")
     p_successor_moves: float = prob(0.5, doc="chance a phoenix successor is registered where the actor now operates, when that differs")
     camouflage_mean: float = prob(0.4, "seed 001: law-abiding facade (size assumption)")
     p_front_man: float = prob(
