@@ -2,7 +2,7 @@
 
 Usage::
 
-    akrim calibrate [fit] [key=value ...]     ABC-SMC fit, posterior files, predictive runs, report
+    akrim calibrate [fit] [key=value ...]     NPE fit (method=npe, default) or ABC-SMC (method=abc), outputs, report
     akrim calibrate screen [key=value ...]    Morris screening of the candidate parameters
     akrim calibrate status [db=PATH]          what a calibration history holds
 
@@ -36,7 +36,8 @@ DEFAULT_OUT = ROOT / "calibration" / "posterior"
 DEFAULT_WORLD = ROOT / "scenarios" / "world" / "calibrated.yaml"
 
 FIT_KEYS = {
-    "budget": "small | medium | full (default small); sets the four numbers below",
+    "method": "npe | abc (default npe): neural posterior estimation (calibration/npe.py) or ABC-SMC",
+    "budget": "small | medium | full (default small); sets the run numbers (NPE and ABC budgets differ)",
     "populations": "particles per generation (integer >= 2)",
     "generations": "generations the history should hold when done (integer >= 1)",
     "scale": "population scale of every run (0 < scale <= 1)",
@@ -54,7 +55,14 @@ FIT_KEYS = {
     "overwrite": "true: let a pipeline check replace final outputs",
     "seed": "seed of the posterior predictive draws (default 20240101)",
     "progress": "true | false: progress bars (default true)",
+    "simulations": "NPE: training runs drawn from the priors (integer >= 20)",
+    "sbc": "NPE: held-out runs for simulation-based calibration (integer >= 1; 200 or more for the coverage table)",
+    "draws": "NPE: independent posterior draws written to posterior_sample.csv (integer >= 1000)",
+    "runs": "NPE: run store of the training and held-out runs (default <out>/runs/npe)",
+    "rerun_stale": "NPE: true | false: recompute stored runs of another code version (default true)",
 }
+ABC_ONLY = ("populations", "generations", "db", "hours", "fresh")
+NPE_ONLY = ("simulations", "sbc", "draws", "runs", "rerun_stale")
 SCREEN_KEYS = {
     "r": "Morris trajectories (default 4)",
     "levels": "Morris grid levels (default 4)",
@@ -81,8 +89,10 @@ def usage() -> str:
         lines += [f"  {k:<12s}{doc}" for k, doc in keys.items()]
         lines.append("")
     lines += ["examples:",
-              "  akrim calibrate budget=small                  # minutes; a pipeline check",
-              "  akrim calibrate budget=full hours=10           # the real calibration; re-run the same line to resume",
+              "  akrim calibrate budget=small out=/tmp/npe      # NPE, minutes; a pipeline check",
+              "  akrim calibrate method=abc budget=small out=/tmp/abc   # ABC-SMC",
+              "  akrim calibrate budget=full                    # the real calibration (NPE); re-run the same line to resume",
+              "  akrim calibrate method=abc budget=full hours=10   # ABC-SMC; re-run the same line to resume",
               "  akrim calibrate budget=medium address=tcp://scheduler:8786",
               "  akrim calibrate screen r=10",
               "  akrim calibrate status"]
@@ -154,10 +164,25 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def fit_npe(opts: dict[str, str], argv: list[str]) -> int:
+    """The ``fit`` action with ``method=npe`` (calibration/npe_run.py; imported here only when used)."""
+    from calibration.npe_run import run_npe
+
+    return run_npe(opts, argv)
+
+
 def run_fit(opts: dict[str, str], argv: list[str]) -> int:
-    """The ``fit`` action."""
+    """The ``fit`` action: ``method=npe`` (default) or ``method=abc``."""
     from sim.runner import code_version
 
+    method = get_choice(opts, "method", "npe", ("npe", "abc"))
+    other = ABC_ONLY if method == "npe" else NPE_ONLY
+    for k in other:
+        if k in opts:
+            raise UsageError(f"{k}={opts[k]}: a key of method={'abc' if method == 'npe' else 'npe'} "
+                             f"(this is method={method}; allowed here: {', '.join(k2 for k2 in FIT_KEYS if k2 not in other)})")
+    if method == "npe":
+        return fit_npe(opts, argv)
     t_start = time.perf_counter()
     budget_name, budget = _budget(opts)
     out = Path(opts.get("out", DEFAULT_OUT))
