@@ -276,7 +276,8 @@ class Trained:
         """``n`` draws for each row of ``xs``: shape ``(n, len(xs), d)``."""
         import torch
 
-        s = self.posterior.sample_batched((n,), x=torch.as_tensor(np.asarray(xs, dtype=np.float32)), show_progress_bars=False)
+        s = self.posterior.sample_batched((n,), x=torch.as_tensor(np.asarray(xs, dtype=np.float32)), max_sampling_batch_size=2000,
+                                          show_progress_bars=False)
         return s.numpy().astype(float)
 
     def log_prob_batched(self, units: np.ndarray, xs: np.ndarray) -> np.ndarray:

@@ -173,9 +173,16 @@ def write_world(summary: list[dict[str, Any]], path: Path, pipeline_check: bool,
 
 
 def draw_worlds(sample: Any, n: int, seed: int) -> Any:
-    """``n`` rows drawn from the posterior sample with probability ``weight`` (with replacement)."""
+    """``n`` rows drawn from the posterior sample with probability ``weight`` (with replacement).
+
+    Equally weighted independent draws (NPE) give ``n`` distinct rows while ``n`` is at most their number.
+    """
     rng = np.random.default_rng(seed)
-    idx = rng.choice(len(sample), size=n, replace=True, p=sample["weight"].to_numpy())
+    w = sample["weight"].to_numpy()
+    if n <= len(sample) and np.allclose(w, w[0]):
+        idx = rng.permutation(len(sample))[:n]
+    else:
+        idx = rng.choice(len(sample), size=n, replace=True, p=w)
     return sample.iloc[idx].drop(columns=["weight"]).reset_index(drop=True)
 
 
