@@ -398,7 +398,7 @@ def coverage_verdicts(res: SBCResult, names: list[str], tol: float = 0.05, level
 
 
 def misspecification(problem: Problem, x_prior: np.ndarray) -> dict[str, Any]:
-    """Where the reported figures lie in the prior predictive distribution (``x_prior``: noised prior runs).
+    """Where the reported figures lie in the prior predictive distribution (``x_prior``: the training runs).
 
     Per statistic: the share of prior predictive runs below the reported value and a verdict
     (*inside* the 0.5-99.5% range of the prior predictive; else *outside*: the model cannot produce
@@ -510,7 +510,7 @@ def calibrate(problem: Problem, settings: NPESettings, client: Any = None) -> NP
     cov = {a: res_sbc.coverage_at(ALL_MEAN, a) for a in LEVELS}
     say(f"simulation-based calibration on {res_sbc.m} held-out runs: coverage " +
         ", ".join(f"{100 * cov[a]:.0f}% at {100 * a:.0f}%" for a in LEVELS) + " (mean over parameters)")
-    misspec = misspecification(problem, x_train)
+    misspec = misspecification(problem, tr.x)
     units = trained.sample(problem.observed, b.draws)
     sample = pd.DataFrame({p.key: from_unit(p, units[:, j]) for j, p in enumerate(problem.priors)})
     sample = sample[sorted(sample.columns)]

@@ -144,7 +144,7 @@ def npe_sections(res: Any, problem: Any, targets: list, summary: list[dict[str, 
                  "posterior would be an extrapolation of the network.</p>")
     sec += ["<h2>Misspecification check: can the model produce the reported figures?</h2>",
             "<p>Each reported fit figure (a range: its centre) against the prior predictive distribution (the training "
-            "runs with their reporting error). <i>inside</i>: within the 0.5-99.5% range of what the prior worlds produce. "
+            "runs: worlds drawn from the priors, one run each, before any reporting error). <i>inside</i>: within the 0.5-99.5% range of what the prior worlds produce. "
             "An <i>outside</i> figure cannot be matched by any prior world; the posterior there is not to be trusted.</p>",
             _table(["fit target", "reported", "prior predictive 0.5-99.5%", "share of prior runs below", "verdict"], mrow), joint]
     return sec

@@ -61,6 +61,12 @@ def run_npe(opts: dict[str, str], argv: list[str]) -> int:
 
     t_start = time.perf_counter()
     budget_name, budget = budget_from(opts)
+    try:
+        import sbi  # noqa: F401
+    except ImportError:
+        from calibration.abc import CalibrationError
+
+        raise CalibrationError("method=npe needs the sbi library: pip install -e '.[npe]' (or method=abc)") from None
     out = Path(opts.get("out", DEFAULT_OUT))
     runs = Path(opts.get("runs", out / "runs" / "npe"))
     world_out = Path(opts.get("world_out", DEFAULT_WORLD))

@@ -392,7 +392,8 @@ def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any
         parts.append(f"<img alt='progress' src='data:image/png;base64,{progress_figure(hist, floor)}'>")
     parts.append("<h2>How to use the result</h2><p><code>scenarios/world/calibrated.yaml</code> holds the posterior "
                  "median (<code>akrim run world=calibrated</code>); <code>calibration/posterior/posterior_sample.csv</code> "
-                 "holds the weighted particles (columns: dotted world keys and <code>weight</code>) from which "
+                 "holds the posterior sample (ABC-SMC: weighted particles; NPE: independent draws of equal weight; columns: "
+                 "dotted world keys and <code>weight</code>) from which "
                  "comparisons draw worlds to carry the remaining uncertainty. Definitions of every target and "
                  "the choice of priors: <code>calibration/README.md</code>.</p>")
     parts.append("</body></html>")
