@@ -9,7 +9,8 @@ How a calibration by NPE goes (``calibrate(problem, settings)``):
    stop plans the same runs, finds the finished ones in the store and recomputes none of them;
    asking for more simulations later adds runs and keeps the first ones. The store remembers
    the priors and statistics it was made for (``_meta/npe.json``): runs made with other priors are
-   not reused, and runs recorded by another code version are recomputed (``rerun_stale``); each
+   not reused, and runs recorded by another code version are recomputed (``rerun_stale``, the
+   command's ``stale=rerun``; ``stale=reuse`` keeps them with a warning); each
    case says so in one line.
 2. **Held-out runs.** ``sbc`` more parameter sets from a second, independent stream, run the same
    way and never used in training: the test sets of simulation-based calibration.
@@ -232,7 +233,7 @@ def simulate(problem: Problem, n: int, seed: int, stream: int, store: Any, *, ad
     for i in range(n):
         params = {p.key: float(from_unit(p, units[i, j])) for j, p in enumerate(problem.priors)}
         specs.append(problem.spec(params, seeds[i], npe_stream=stream, npe_index=i))
-    hint = "run with rerun_stale=false to reuse them anyway"
+    hint = "give stale=reuse to reuse them anyway"
     summ = execute(specs, store, address=address, n_workers=workers, progress=progress, desc=desc, client=client,
                    rerun_stale=rerun_stale, rerun_hint=hint)
     if summ.failed:

@@ -73,7 +73,7 @@ def run_npe(opts: dict[str, str], argv: list[str]) -> int:
     final = get_bool(opts, "final", budget_name == "full")
     overwrite = get_bool(opts, "overwrite", False)
     progress = get_bool(opts, "progress", True)
-    rerun_stale = get_bool(opts, "rerun_stale", True)
+    rerun_stale = get_choice(opts, "stale", "rerun", ("rerun", "reuse")) == "rerun"
     seed = get_int(opts, "seed", 20240101, 0)
     address = get_text(opts, "address", None, ADDRESS)
     workers = get_int(opts, "workers", None, 1)

@@ -24,6 +24,7 @@ def no_calibration(request, monkeypatch):
             raise AssertionError("a calibration started although the arguments should have been refused")
 
         monkeypatch.setattr("calibration.calibrate.fit", refuse)
+        monkeypatch.setattr("calibration.npe.calibrate", refuse)
 
 
 def err(capsys, argv) -> tuple[int, str]:
@@ -40,10 +41,17 @@ def test_help(capsys):
 @pytest.mark.parametrize("argv,match", [
     (["calibrat"], "unknown action 'calibrat'"),
     (["budget=small", "fast"], "argument 'fast' is not key=value"),
-    (["budjet=small"], "unknown key 'budjet' for fit (allowed: budget,"),
+    (["budjet=small"], "unknown key 'budjet' for fit (allowed: method, budget,"),
+    (["stale=maybe"], "stale=maybe (allowed: rerun, reuse)"),
     (["budget=huge"], "budget=huge (allowed: small, medium, full)"),
-    (["populations=1"], "populations=1 (allowed: an integer >= 2)"),
-    (["generations=two"], "generations=two (allowed: an integer >= 1)"),
+    (["method=abc", "populations=1"], "populations=1 (allowed: an integer >= 2)"),
+    (["method=abc", "generations=two"], "generations=two (allowed: an integer >= 1)"),
+    (["method=nope"], "method=nope (allowed: npe, abc)"),
+    (["populations=10"], "populations=10: a key of method=abc (this is method=npe;"),
+    (["method=abc", "simulations=100"], "simulations=100: a key of method=npe (this is method=abc;"),
+    (["draws=10"], "draws=10 (allowed: an integer >= 1000)"),
+    (["simulations=5"], "simulations=5 (allowed: an integer >= 20)"),
+    (["method=abc", "scale=0"], "scale=0 (allowed: a number in (0, 1])"),
     (["scale=0"], "scale=0 (allowed: a number in (0, 1])"),
     (["scale=2"], "scale=2 (allowed: a number in (0, 1])"),
     (["final=yes"], "final=yes (allowed: true or false)"),
@@ -102,7 +110,7 @@ def test_registered_in_the_akrim_command():
 def test_small_budget_end_to_end_and_resume(tmp_path):
     """The real model on a local Dask cluster: small budget, then one more generation from the history."""
     out, world = tmp_path / "post", tmp_path / "calibrated.yaml"
-    args = [AKRIM, "calibrate", "budget=small", f"out={out}", f"world_out={world}", "progress=false", "workers=2"]
+    args = [AKRIM, "calibrate", "method=abc", "budget=small", f"out={out}", f"world_out={world}", "progress=false", "workers=2"]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     meta = json.loads((out / "meta.json").read_text())
