@@ -59,10 +59,11 @@ FIT_KEYS = {
     "sbc": "NPE: held-out runs for simulation-based calibration (integer >= 1; 200 or more for the coverage table)",
     "draws": "NPE: independent posterior draws written to posterior_sample.csv (integer >= 1000)",
     "runs": "NPE: run store of the training and held-out runs (default <out>/runs/npe)",
+    "ensemble": "NPE: flows trained on the same runs and averaged (1-20; budgets: 1, 3, 5)",
     "stale": "NPE: rerun | reuse: stored runs of another code version are recomputed (default) or reused with a warning",
 }
 ABC_ONLY = ("populations", "generations", "db", "hours", "fresh")
-NPE_ONLY = ("simulations", "sbc", "draws", "runs", "stale")
+NPE_ONLY = ("simulations", "sbc", "draws", "runs", "stale", "ensemble")
 SCREEN_KEYS = {
     "r": "Morris trajectories (default 4)",
     "levels": "Morris grid levels (default 4)",

@@ -68,12 +68,13 @@ class NPEBudget:
     scale: float  # population scale of every run
     predictive: int  # posterior predictive runs (to the last validation year)
     draws: int = 1000  # posterior sample size
+    ensemble: int = 1  # flows trained on the same runs and averaged
 
 
 BUDGETS = {
     "small": NPEBudget(simulations=120, sbc=30, scale=0.01, predictive=10),
-    "medium": NPEBudget(simulations=1000, sbc=200, scale=0.05, predictive=40),
-    "full": NPEBudget(simulations=3000, sbc=250, scale=0.1, predictive=200),
+    "medium": NPEBudget(simulations=1000, sbc=200, scale=0.05, predictive=40, ensemble=3),
+    "full": NPEBudget(simulations=3000, sbc=250, scale=0.1, predictive=200, ensemble=5),
 }
 
 
@@ -257,48 +258,69 @@ def add_noise(x: np.ndarray, sd: np.ndarray, half: np.ndarray, rng: np.random.Ge
 
 @dataclass
 class Trained:
-    """A trained NPE posterior and what the training did."""
+    """A trained NPE posterior (one flow, or an equally weighted ensemble of flows) and what the training did.
 
-    posterior: Any
+    An ensemble's density is the mean of its members' densities; its draws come from the members in
+    equal shares. Ensembles of NPE posteriors are less overconfident than single ones (Hermans et al.
+    2022, *TMLR*), at the price of one training per member.
+    """
+
+    posteriors: list[Any]
     d: int
     n_train: int
-    epochs: int
-    best_val_loss: float
+    epochs: list[int]
+    best_val_loss: list[float]
     wall_s: float
 
-    def sample(self, x: np.ndarray, n: int) -> np.ndarray:
-        """``n`` unit-cube draws of the posterior at summaries ``x``."""
+    @property
+    def posterior(self) -> Any:
+        """The first member (the only one without an ensemble)."""
+        return self.posteriors[0]
+
+    def _shares(self, n: int) -> list[int]:
+        k = len(self.posteriors)
+        return [n // k + (1 if i < n % k else 0) for i in range(k)]
+
+    def sample(self, x: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` unit-cube draws of the posterior at summaries ``x`` (in random order across members)."""
         import torch
 
-        s = self.posterior.sample((n,), x=torch.as_tensor(np.asarray(x, dtype=np.float32)), show_progress_bars=False)
-        return s.numpy().astype(float)
+        xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        parts = [p.sample((c,), x=xt, show_progress_bars=False).numpy() for p, c in zip(self.posteriors, self._shares(n)) if c]
+        out = np.concatenate(parts).astype(float)
+        return out[np.random.default_rng(seed).permutation(n)]
 
     def sample_batched(self, xs: np.ndarray, n: int) -> np.ndarray:
         """``n`` draws for each row of ``xs``: shape ``(n, len(xs), d)``."""
         import torch
 
-        s = self.posterior.sample_batched((n,), x=torch.as_tensor(np.asarray(xs, dtype=np.float32)), max_sampling_batch_size=2000,
-                                          show_progress_bars=False)
-        return s.numpy().astype(float)
+        xt = torch.as_tensor(np.asarray(xs, dtype=np.float32))
+        parts = [p.sample_batched((c,), x=xt, max_sampling_batch_size=2000, show_progress_bars=False).numpy()
+                 for p, c in zip(self.posteriors, self._shares(n)) if c]
+        return np.concatenate(parts, axis=0).astype(float)
 
     def log_prob_batched(self, units: np.ndarray, xs: np.ndarray) -> np.ndarray:
-        """Unnormalised log density of ``units`` (shape ``(n, m, d)``) under the posterior at each of ``xs`` (m)."""
+        """Log density (without the correction for mass outside the prior) of ``units`` (shape ``(n, m, d)``) at each of ``xs`` (m)."""
         import torch
 
+        ut = torch.as_tensor(np.asarray(units, dtype=np.float32))
+        xt = torch.as_tensor(np.asarray(xs, dtype=np.float32))
         with torch.no_grad():
-            lp = self.posterior.log_prob_batched(torch.as_tensor(np.asarray(units, dtype=np.float32)),
-                                                 x=torch.as_tensor(np.asarray(xs, dtype=np.float32)), norm_posterior=False)
+            lps = torch.stack([p.log_prob_batched(ut, x=xt, norm_posterior=False) for p in self.posteriors])
+            lp = torch.logsumexp(lps, dim=0) - math.log(len(self.posteriors))
         return lp.numpy().astype(float)
 
 
 def train(units: np.ndarray, x: np.ndarray, *, seed: int = 0, estimator: str = "maf", max_epochs: int = 500,
           batch_size: int = 100, stop_after_epochs: int = 20, threads: int = 1, hidden: int = 50, transforms: int = 5,
-          learning_rate: float = 5e-4) -> Trained:
+          learning_rate: float = 5e-4, ensemble: int = 1) -> Trained:
     """Train an NPE posterior (``sbi``) on unit-cube parameters and (already noised) summaries.
 
     Rows with a non-finite summary are left out. Deterministic for a given ``seed``. ``threads``:
     torch's CPU threads (1 by default: on a shared machine more threads mostly wait for each other).
     ``hidden`` and ``transforms``: width and depth of the flow (``sbi.neural_nets.posterior_nn``).
+    ``ensemble``: number of flows trained on the same runs from different initial weights (and
+    validation splits), combined with equal weights.
     """
     import contextlib
     import io
@@ -313,22 +335,25 @@ def train(units: np.ndarray, x: np.ndarray, *, seed: int = 0, estimator: str = "
         raise NPEError(f"only {int(ok.sum())} of {len(x)} runs have every summary statistic; NPE needs at least 20")
     t0 = time.perf_counter()
     torch.set_num_threads(max(1, int(threads)))
-    torch.manual_seed(int(seed))
     d = units.shape[1]
     prior = BoxUniform(low=torch.zeros(d), high=torch.ones(d))
-    net = posterior_nn(model=estimator, hidden_features=int(hidden), num_transforms=int(transforms))
-    inf = NPE(prior=prior, density_estimator=net, show_progress_bars=False)
     th = torch.as_tensor(units[ok], dtype=torch.float32)
     xx = torch.as_tensor(x[ok], dtype=torch.float32)
-    inf.append_simulations(th, xx)
-    with contextlib.redirect_stdout(io.StringIO()):  # sbi prints "Neural network successfully converged ..."
-        inf.train(training_batch_size=min(batch_size, max(10, int(ok.sum()) // 5)), max_num_epochs=max_epochs,
-                  stop_after_epochs=stop_after_epochs, learning_rate=learning_rate, show_train_summary=False)
-    summary = getattr(inf, "_summary", {}) or {}
-    epochs = int(summary.get("epochs_trained", [0])[-1]) if summary.get("epochs_trained") else 0
-    best = summary.get("best_validation_loss", [math.nan])
-    best_val = float(best[-1]) if best else math.nan
-    return Trained(posterior=inf.build_posterior(), d=d, n_train=int(ok.sum()), epochs=epochs, best_val_loss=best_val,
+    posteriors, epochs, best_val = [], [], []
+    for k in range(max(1, int(ensemble))):
+        torch.manual_seed(int(seed) + 1000 * k)
+        net = posterior_nn(model=estimator, hidden_features=int(hidden), num_transforms=int(transforms))
+        inf = NPE(prior=prior, density_estimator=net, show_progress_bars=False)
+        inf.append_simulations(th, xx)
+        with contextlib.redirect_stdout(io.StringIO()):  # sbi prints "Neural network successfully converged ..."
+            inf.train(training_batch_size=min(batch_size, max(10, int(ok.sum()) // 5)), max_num_epochs=max_epochs,
+                      stop_after_epochs=stop_after_epochs, learning_rate=learning_rate, show_train_summary=False)
+        summary = getattr(inf, "_summary", {}) or {}
+        epochs.append(int(summary["epochs_trained"][-1]) if summary.get("epochs_trained") else 0)
+        best = summary.get("best_validation_loss") or [math.nan]
+        best_val.append(float(best[-1]))
+        posteriors.append(inf.build_posterior())
+    return Trained(posteriors=posteriors, d=d, n_train=int(ok.sum()), epochs=epochs, best_val_loss=best_val,
                    wall_s=time.perf_counter() - t0)
 
 
@@ -504,15 +529,17 @@ def calibrate(problem: Problem, settings: NPESettings, client: Any = None) -> NP
     rng = np.random.default_rng([settings.seed, 99])
     x_train = add_noise(tr.x, problem.noise_sd, problem.noise_half, rng)
     x_test = add_noise(te.x, problem.noise_sd, problem.noise_half, rng)
-    trained = train(tr.units, x_train, seed=settings.seed, estimator=settings.estimator, max_epochs=settings.max_epochs)
-    say(f"trained on {trained.n_train} runs: {trained.epochs} epochs, {trained.wall_s:.0f} s")
+    trained = train(tr.units, x_train, seed=settings.seed, estimator=settings.estimator, max_epochs=settings.max_epochs,
+                    ensemble=b.ensemble)
+    say(f"trained {len(trained.posteriors)} flow(s) on {trained.n_train} runs: {'/'.join(map(str, trained.epochs))} epochs, "
+        f"{trained.wall_s:.0f} s")
     names = [p.key for p in problem.priors]
     res_sbc = sbc(trained, te.units, x_test, names, draws=settings.sbc_draws)
     cov = {a: res_sbc.coverage_at(ALL_MEAN, a) for a in LEVELS}
     say(f"simulation-based calibration on {res_sbc.m} held-out runs: coverage " +
         ", ".join(f"{100 * cov[a]:.0f}% at {100 * a:.0f}%" for a in LEVELS) + " (mean over parameters)")
     misspec = misspecification(problem, tr.x)
-    units = trained.sample(problem.observed, b.draws)
+    units = trained.sample(problem.observed, b.draws, seed=settings.seed)
     sample = pd.DataFrame({p.key: from_unit(p, units[:, j]) for j, p in enumerate(problem.priors)})
     sample = sample[sorted(sample.columns)]
     sample["weight"] = 1.0 / len(sample)

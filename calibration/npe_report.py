@@ -23,7 +23,8 @@ def npe_info(meta: dict[str, Any]) -> list[list[str]]:
         ["command", f"<code>{e(str(meta.get('command', '')))}</code>"],
         ["generated", e(str(meta.get("generated", "")))],
         ["code version", e(str(meta.get("code_version", "")))],
-        ["method", f"neural posterior estimation (sbi, {e(str(meta.get('estimator')))} flow), amortised"],
+        ["method", f"neural posterior estimation (sbi), amortised: {meta.get('ensemble', 1)} {e(str(meta.get('estimator')))} "
+                   "flow(s) trained on the same runs, averaged"],
         ["budget", e(str(meta.get("budget", "")))],
         ["population scale of the runs", e(str(meta.get("scale", "")))],
         ["training runs (with every statistic)", f"{meta.get('training_runs')} ({meta.get('training_runs_valid')})"],

@@ -48,8 +48,9 @@ def budget_from(opts: dict[str, str]):
     b = BUDGETS[name]
     b = replace(b, simulations=get_int(opts, "simulations", b.simulations, 20), sbc=get_int(opts, "sbc", b.sbc, 1),
                 scale=get_float(opts, "scale", b.scale, 0.0, 1.0, lo_open=True),
-                predictive=get_int(opts, "predictive", b.predictive, 1), draws=get_int(opts, "draws", b.draws, 1000))
-    custom = any(k in opts for k in ("simulations", "sbc", "scale", "predictive", "draws"))
+                predictive=get_int(opts, "predictive", b.predictive, 1), draws=get_int(opts, "draws", b.draws, 1000),
+                ensemble=get_int(opts, "ensemble", b.ensemble, 1, 20))
+    custom = any(k in opts for k in ("simulations", "sbc", "scale", "predictive", "draws", "ensemble"))
     return (f"{name} (customised)" if custom else name), b
 
 
@@ -85,7 +86,7 @@ def run_npe(opts: dict[str, str], argv: list[str]) -> int:
     _guard(world_out, out / "meta.json", final, overwrite)
     where = "local Dask cluster" if address is None else ("in this process" if address == "none" else address)
     _say(f"method npe, budget {budget_name}: {budget.simulations} training + {budget.sbc} held-out runs at scale "
-         f"{budget.scale:g}, {budget.draws} posterior draws, {budget.predictive} predictive runs; {where}; "
+         f"{budget.scale:g}, {budget.ensemble} flow(s), {budget.draws} posterior draws, {budget.predictive} predictive runs; {where}; "
          f"outputs {'FINAL' if final else 'marked as a pipeline check'}")
     problem = npe.AkrimProblem(priors, targets, budget.scale)
     settings = npe.NPESettings(budget=budget, store=runs, seed=seed, address=address, workers=workers, progress=progress,
@@ -149,6 +150,7 @@ def write_outputs(res: Any, problem: Any, settings: Any, targets: list, priors: 
         "sbc_draws": res.sbc.draws,
         "seed": settings.seed,
         "estimator": settings.estimator,
+        "ensemble": len(res.trained.posteriors),
         "epochs": res.trained.epochs,
         "best_validation_loss": res.trained.best_val_loss,
         "predictive": b.predictive,

@@ -103,7 +103,7 @@ class IshigamiProblem(npe.Problem):
 
 
 def _settings(tmp_path, lines):
-    return npe.NPESettings(budget=npe.NPEBudget(simulations=40, sbc=10, scale=1.0, predictive=1), store=tmp_path / "runs",
+    return npe.NPESettings(budget=npe.NPEBudget(simulations=40, sbc=10, scale=1.0, predictive=1, ensemble=2), store=tmp_path / "runs",
                            seed=5, address="none", sbc_draws=50, max_epochs=30, say=lines.append)
 
 
@@ -132,6 +132,8 @@ def test_stopped_calibration_resumes_recomputing_nothing(tmp_path, monkeypatch):
     assert len(calls) == 50 - 12 and not set(calls) & set(first)  # none of the finished runs again
     assert res.train_runs.reused == 12 and res.train_runs.done == 28 and res.test_runs.done == 10
     assert len(res.sample) == 1000 and np.allclose(res.sample["weight"].sum(), 1.0)
+    assert len(res.trained.posteriors) == 2  # an ensemble of two flows
+    assert res.sample[["x1", "x2", "x3"]].abs().max().max() <= 3.0  # draws inside the prior
     calls.clear()
     again = npe.calibrate(IshigamiProblem(), _settings(tmp_path, lines))
     assert calls == [] and again.train_runs.reused == 40 and again.test_runs.reused == 10
@@ -174,3 +176,21 @@ def test_compare_gives_every_replicate_its_own_world(tmp_path):
 
     plan = make_plan(CompareOptions(scenarios=["baseline", "more_inspectors"], reps=30, posterior=str(path), scale=0.01))
     assert len({tuple(sorted(w.items())) for w in plan.worlds}) == 30
+
+
+def test_report_sections(tmp_path):
+    from calibration.npe_report import npe_info, npe_sections
+
+    lines: list[str] = []
+    res = npe.calibrate(IshigamiProblem(), _settings(tmp_path, lines))
+    problem = res.problem
+    summary = [{"key": p.key, "contraction": float(c), "contraction_sbc": float(s)}
+               for p, c, s in zip(problem.priors, npe.contraction_at_observed(res.units), res.sbc.contraction)]
+    html = "\n".join(npe_sections(res, problem, [], summary))
+    for heading in ("Simulation-based calibration", "Posterior contraction", "Misspecification check"):
+        assert f"<h2>{heading}" in html
+    assert html.count("data:image/png;base64,") == 2  # coverage against nominal, rank histograms
+    assert "mean over parameters" in html and "joint (highest density region)" in html
+    assert all(v in ("inside", "outside") for v in [r["verdict"] for r in res.misspec["per_stat"]])
+    info = npe_info({"command": "akrim calibrate", "ensemble": 2, "estimator": "maf", "training_runs": 40, "draws": 1000})
+    assert any("2 maf flow(s)" in cell for row in info for cell in row)
