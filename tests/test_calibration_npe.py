@@ -194,3 +194,29 @@ def test_report_sections(tmp_path):
     assert all(v in ("inside", "outside") for v in [r["verdict"] for r in res.misspec["per_stat"]])
     info = npe_info({"command": "akrim calibrate", "ensemble": 2, "estimator": "maf", "training_runs": 40, "draws": 1000})
     assert any("2 maf flow(s)" in cell for row in info for cell in row)
+
+
+def test_head_to_head_table(tmp_path, capsys):
+    import json
+
+    from calibration import headtohead
+
+    (tmp_path / "n").mkdir()
+    (tmp_path / "a").mkdir()
+    fresh = {"median": 1.5, "q10": 1.0, "q90": 2.0}
+    (tmp_path / "n" / "meta.json").write_text(json.dumps({
+        "method": "npe", "simulations": 150, "training_runs": 100, "heldout_runs": 50, "wall_npe_s": 600, "scale": 0.01,
+        "coverage": {"mean over parameters": {"0.5": 0.45, "0.8": 0.75, "0.9": 0.88, "0.95": 0.93}},
+        "fresh_run_distance": fresh, "verdicts": {"nli_inspections": "inside", "crime_cost": "near", "fines_nok": "inside"}}))
+    (tmp_path / "a" / "meta.json").write_text(json.dumps({
+        "simulations": 60, "wall_abc_history_s": 300, "scale": 0.01, "fresh_run_distance": fresh,
+        "verdicts": {"nli_inspections": "inside", "crime_cost": "inside"}}))
+    assert headtohead.main([f"npe={tmp_path / 'n'}", f"abc={tmp_path / 'a'}", f"out={tmp_path / 't.md'}"]) == 0
+    text = (tmp_path / "t.md").read_text()
+    npe_row, abc_row = text.splitlines()[2:4]
+    assert npe_row.startswith("| NPE | 150 (100 training + 50 held out) | 600 s | 45% / 75% / 88% | 1.50 (1.00-2.00) | 1 of 2 |")
+    assert abc_row.startswith("| ABC-SMC | 60 | 300 s | not measured | 1.50 (1.00-2.00) | 2 of 2 |")
+    assert headtohead.main([f"npe={tmp_path / 'n'}"]) == 2
+    assert "abc= is required" in capsys.readouterr().err
+    assert headtohead.main([f"npe={tmp_path}", f"abc={tmp_path / 'a'}"]) == 2
+    assert "no meta.json there" in capsys.readouterr().err
