@@ -78,7 +78,8 @@ SCREEN_KEYS = {
     "rerun_stale": "true | false: recompute stored runs recorded by another code version (default false: warn, reuse)",
 }
 ADDRESS = "a scheduler address such as tcp://host:8786, or none"
-STATUS_KEYS = {"db": "SQLite history (default calibration/posterior/abc.db)"}
+STATUS_KEYS = {"db": "SQLite history (default calibration/posterior/abc.db)",
+               "runs": "NPE run store (default calibration/posterior/runs/npe)"}
 ACTIONS = {"fit": FIT_KEYS, "screen": SCREEN_KEYS, "status": STATUS_KEYS}
 
 
@@ -304,7 +305,16 @@ def run_screen(opts: dict[str, str]) -> int:
 def run_status(opts: dict[str, str]) -> int:
     """The ``status`` action."""
     db = Path(opts.get("db", DEFAULT_OUT / "abc.db"))
+    runs = Path(opts.get("runs", DEFAULT_OUT / "runs" / "npe"))
+    if runs.is_dir():
+        from calibration.npe_run import store_status
+
+        _say(store_status(runs))
+    elif "runs" in opts:
+        raise UsageError(f"no NPE run store at {runs}")
     if not db.is_file():
+        if runs.is_dir():
+            return 0
         raise UsageError(f"no calibration history at {db}")
     from pyabc import History
 

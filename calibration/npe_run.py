@@ -191,3 +191,20 @@ def _json_default(x: Any) -> Any:
     if isinstance(x, np.generic):
         return x.item()
     return str(x)
+
+
+def store_status(runs: Path) -> str:
+    """One line on an NPE run store: finished training and held-out runs, failures, the problem it was made for."""
+    from calibration.npe import TEST, TRAIN
+    from experiments.store import ResultStore
+
+    store = ResultStore(runs)
+    data = store.load(columns=["run_key", "npe_stream"]) if store.done_keys() else None
+    counts = {TRAIN: 0, TEST: 0}
+    if data is not None and len(data) and "npe_stream" in data:
+        per = data.drop_duplicates("run_key")["npe_stream"].value_counts()
+        counts = {k: int(per.get(k, 0)) for k in counts}
+    meta = store.meta("npe") or {}
+    return (f"NPE run store {runs}: {counts[TRAIN]} training and {counts[TEST]} held-out runs finished, "
+            f"{len(store.failed())} failed; problem {meta.get('fingerprint_hash', '?')} "
+            "(a calibration with the same settings reuses them)")

@@ -140,6 +140,9 @@ def test_stopped_calibration_resumes_recomputing_nothing(tmp_path, monkeypatch):
     assert np.array_equal(again.train_runs.x, res.train_runs.x)
     pd.testing.assert_frame_equal(again.sample, res.sample)  # retraining on the same runs is deterministic
     assert not any("not reused" in line for line in lines)
+    from calibration.npe_run import store_status
+
+    assert "40 training and 10 held-out runs finished, 0 failed" in store_status(tmp_path / "runs")
 
 
 def test_other_priors_or_code_invalidate_the_runs_with_one_line(tmp_path, monkeypatch, capsys):
