@@ -311,6 +311,27 @@ class Trained:
         return lp.numpy().astype(float)
 
 
+class _NoTracker:
+    """An ``sbi`` tracker that keeps nothing: by default sbi writes TensorBoard logs to ``./sbi-logs``."""
+
+    log_dir = None
+
+    def log_metric(self, name: str, value: float, step: int | None = None) -> None:
+        """Ignore a metric."""
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        """Ignore metrics."""
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        """Ignore parameters."""
+
+    def add_figure(self, name: str, figure: Any, step: int | None = None) -> None:
+        """Ignore a figure."""
+
+    def flush(self) -> None:
+        """Nothing to flush."""
+
+
 def train(units: np.ndarray, x: np.ndarray, *, seed: int = 0, estimator: str = "maf", max_epochs: int = 500,
           batch_size: int = 100, stop_after_epochs: int = 20, threads: int = 1, hidden: int = 50, transforms: int = 5,
           learning_rate: float = 5e-4, ensemble: int = 1) -> Trained:
@@ -343,7 +364,7 @@ def train(units: np.ndarray, x: np.ndarray, *, seed: int = 0, estimator: str = "
     for k in range(max(1, int(ensemble))):
         torch.manual_seed(int(seed) + 1000 * k)
         net = posterior_nn(model=estimator, hidden_features=int(hidden), num_transforms=int(transforms))
-        inf = NPE(prior=prior, density_estimator=net, show_progress_bars=False)
+        inf = NPE(prior=prior, density_estimator=net, show_progress_bars=False, tracker=_NoTracker())
         inf.append_simulations(th, xx)
         with contextlib.redirect_stdout(io.StringIO()):  # sbi prints "Neural network successfully converged ..."
             inf.train(training_batch_size=min(batch_size, max(10, int(ok.sum()) // 5)), max_num_epochs=max_epochs,
