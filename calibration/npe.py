@@ -216,10 +216,13 @@ def check_store(store: Any, problem: Problem, say: Callable[[str], None]) -> Non
     store.put_meta("npe", {"fingerprint_hash": h, "fingerprint": fp})
 
 
-def simulate(problem: Problem, n: int, seed: int, stream: int, store: Any, *, address: str | None = None,
+def simulate(problem: Problem, sizes: dict[int, int], seed: int, store: Any, *, address: str | None = None,
              workers: int | None = None, progress: bool = False, rerun_stale: bool = True, client: Any = None,
-             desc: str = "NPE runs") -> RunSet:
-    """Run (or find in ``store``) the first ``n`` points of a design stream; return their summaries.
+             desc: str = "NPE runs") -> dict[int, RunSet]:
+    """Run (or find in ``store``) the first ``sizes[stream]`` points of each design stream; return their summaries.
+
+    All streams go to the cluster together (one ``execute`` call, one progress bar, at most one line
+    about runs of another code version).
 
     Raises:
         NPEError: some runs failed (their tracebacks are in ``<store>/_failed``).
@@ -228,25 +231,35 @@ def simulate(problem: Problem, n: int, seed: int, stream: int, store: Any, *, ad
     from experiments.runs import spec_key
 
     d = len(problem.priors)
-    units = design(d, n, seed, stream)
-    seeds = [run_seed(seed, stream, i) for i in range(n)]
-    specs = []
-    for i in range(n):
-        params = {p.key: float(from_unit(p, units[i, j])) for j, p in enumerate(problem.priors)}
-        specs.append(problem.spec(params, seeds[i], npe_stream=stream, npe_index=i))
+    plan: dict[int, tuple[np.ndarray, list[int], list[Any]]] = {}
+    for stream, n in sizes.items():
+        units = design(d, n, seed, stream)
+        seeds = [run_seed(seed, stream, i) for i in range(n)]
+        specs = [problem.spec({p.key: float(from_unit(p, units[i, j])) for j, p in enumerate(problem.priors)}, seeds[i],
+                              npe_stream=stream, npe_index=i) for i in range(n)]
+        plan[stream] = (units, seeds, specs)
+    before = store.done_keys()
+    all_specs = [sp for _, _, specs in plan.values() for sp in specs]
     hint = "give stale=reuse to reuse them anyway"
-    summ = execute(specs, store, address=address, n_workers=workers, progress=progress, desc=desc, client=client,
+    summ = execute(all_specs, store, address=address, n_workers=workers, progress=progress, desc=desc, client=client,
                    rerun_stale=rerun_stale, rerun_hint=hint)
     if summ.failed:
-        raise NPEError(f"{summ.failed} of {n} runs failed; see {store.root / '_failed'} (run again to retry them)")
-    keys = [spec_key(s) for s in specs]
-    data = store.load(keys=set(keys))
+        raise NPEError(f"{summ.failed} of {len(all_specs)} runs failed; see {store.root / '_failed'} (run again to retry them)")
+    redone = set(summ.stale) if summ.rerun_stale else set()
+    keys_of = {stream: [spec_key(sp) for sp in specs] for stream, (_, _, specs) in plan.items()}
+    data = store.load(keys={k for ks in keys_of.values() for k in ks})
     by_key = {k: g for k, g in data.groupby("run_key", sort=False)} if len(data) else {}
-    missing = [k for k in keys if k not in by_key]
-    if missing:
-        raise NPEError(f"{len(missing)} runs are missing from {store.root} after running them")
-    x = np.array([problem.summaries(by_key[k]) for k in keys], dtype=float).reshape(n, len(problem.stats))
-    return RunSet(units=units, x=x, seeds=seeds, keys=keys, done=summ.done, reused=summ.skipped, wall_s=summ.wall_s)
+    out = {}
+    for stream, (units, seeds, _) in plan.items():
+        keys = keys_of[stream]
+        missing = [k for k in keys if k not in by_key]
+        if missing:
+            raise NPEError(f"{len(missing)} runs are missing from {store.root} after running them")
+        x = np.array([problem.summaries(by_key[k]) for k in keys], dtype=float).reshape(len(keys), len(problem.stats))
+        reused = sum(1 for k in set(keys) if k in before and k not in redone)
+        out[stream] = RunSet(units=units, x=x, seeds=seeds, keys=keys, done=len(set(keys)) - reused, reused=reused,
+                             wall_s=summ.wall_s)
+    return out
 
 
 # ------------------------------------------------------------------ training
@@ -533,13 +546,13 @@ def calibrate(problem: Problem, settings: NPESettings, client: Any = None) -> NP
 
         client = make_client(settings.address, settings.workers)
     try:
-        kw = dict(address=settings.address, workers=settings.workers, progress=settings.progress,
-                  rerun_stale=settings.rerun_stale, client=client)
-        tr = simulate(problem, b.simulations, settings.seed, TRAIN, store, desc="NPE training runs", **kw)
-        say(f"training runs: {tr.reused} reused from {store.root}, {tr.done} run now ({tr.wall_s:.0f} s); "
-            f"{int(tr.valid.sum())} of {len(tr.keys)} with every statistic")
-        te = simulate(problem, b.sbc, settings.seed, TEST, store, desc="NPE held-out runs", **kw)
-        say(f"held-out runs: {te.reused} reused, {te.done} run now ({te.wall_s:.0f} s)")
+        runs = simulate(problem, {TRAIN: b.simulations, TEST: b.sbc}, settings.seed, store, address=settings.address,
+                        workers=settings.workers, progress=settings.progress, rerun_stale=settings.rerun_stale,
+                        client=client, desc="NPE runs")
+        tr, te = runs[TRAIN], runs[TEST]
+        say(f"runs in {store.root}: {tr.reused} training and {te.reused} held-out runs reused, {tr.done} and {te.done} "
+            f"run now ({tr.wall_s:.0f} s); {int(tr.valid.sum())} of {len(tr.keys)} training and {int(te.valid.sum())} of "
+            f"{len(te.keys)} held-out runs have every statistic")
     finally:
         if own:
             cluster = getattr(client, "cluster", None)
