@@ -240,7 +240,7 @@ def simulate(problem: Problem, sizes: dict[int, int], seed: int, store: Any, *, 
         plan[stream] = (units, seeds, specs)
     before = store.done_keys()
     all_specs = [sp for _, _, specs in plan.values() for sp in specs]
-    hint = "give stale=reuse to reuse them anyway"
+    hint = "give stale=rerun (the default) to recompute them"
     summ = execute(all_specs, store, address=address, n_workers=workers, progress=progress, desc=desc, client=client,
                    rerun_stale=rerun_stale, rerun_hint=hint)
     if summ.failed:
