@@ -223,3 +223,32 @@ def test_head_to_head_table(tmp_path, capsys):
     assert "abc= is required" in capsys.readouterr().err
     assert headtohead.main([f"npe={tmp_path}", f"abc={tmp_path / 'a'}"]) == 2
     assert "no meta.json there" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_npe_small_budget_end_to_end_and_reuse(tmp_path):
+    """The real model on a local Dask cluster: a tiny NPE calibration, then the same command again (nothing re-run)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    akrim = shutil.which("akrim", path=str(Path(sys.executable).parent)) or "akrim"
+    out, world = tmp_path / "post", tmp_path / "calibrated.yaml"
+    args = [akrim, "calibrate", "budget=small", "simulations=40", "sbc=10", "predictive=4", "scale=0.01", f"out={out}",
+            f"world_out={world}", "progress=false", "workers=2"]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=3600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["method"] == "npe" and meta["pipeline_check"] is True and meta["training_runs"] == 40
+    cov = pd.read_csv(out / "coverage.csv")
+    assert list(cov.columns) == ["parameter", "level", "coverage"]
+    sample = pd.read_csv(out / "posterior_sample.csv")
+    assert len(sample) >= 1000 and sample.columns[-1] == "weight" and all(c.startswith("world.") for c in sample.columns[:-1])
+    html = (out / "report.html").read_text()
+    assert "Simulation-based calibration" in html and "Misspecification check" in html and "Validation targets" in html
+    assert "# pipeline_check: true" in world.read_text() and "neural posterior estimation" in world.read_text()
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=3600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "40 training and 10 held-out runs reused, 0 and 0 run now" in proc.stdout
