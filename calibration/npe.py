@@ -216,6 +216,44 @@ def check_store(store: Any, problem: Problem, say: Callable[[str], None]) -> Non
     store.put_meta("npe", {"fingerprint_hash": h, "fingerprint": fp})
 
 
+class _KeyCache:
+    """The run keys of planned specs, kept in the store (``_meta/npe_keys.json``) for the same code version.
+
+    A run's key is the hash of its resolved configuration, and resolving takes a Hydra composition
+    (about 0.04 s of CPU, much more on a loaded machine): a resumed calibration of thousands of runs
+    would spend minutes finding out that they are done. The cache maps the spec (model and
+    overrides) to its key and is used only by the code version that wrote it.
+    """
+
+    def __init__(self, store: Any) -> None:
+        from experiments.runs import _code_version
+
+        self.store, self.version = store, _code_version()
+        meta = store.meta("npe_keys") or {}
+        self.keys: dict[str, str] = dict(meta.get("keys", {})) if meta.get("code_version") == self.version else {}
+
+    @staticmethod
+    def digest(spec: Any) -> str:
+        """A digest of what determines a spec's key (its model and overrides; tags do not count)."""
+        return hashlib.sha256(json.dumps([spec.model, list(spec.overrides)]).encode()).hexdigest()[:24]
+
+    def prime(self, specs: list[Any]) -> None:
+        """Give ``experiments.runs.spec_key`` the known keys, so that planning does not resolve those specs."""
+        from experiments import runs
+
+        for sp in specs:
+            k = self.keys.get(self.digest(sp))
+            if k is not None:
+                runs._KEYS[sp] = k
+
+    def save(self, specs: list[Any]) -> None:
+        """Record the keys of ``specs`` (computed by now) for the next call."""
+        from experiments.runs import spec_key
+
+        self.keys.update({self.digest(sp): spec_key(sp) for sp in specs})
+        self.store.put_meta("npe_keys", {"code_version": self.version, "keys": self.keys})
+
+
 def simulate(problem: Problem, sizes: dict[int, int], seed: int, store: Any, *, address: str | None = None,
              workers: int | None = None, progress: bool = False, rerun_stale: bool = True, client: Any = None,
              desc: str = "NPE runs") -> dict[int, RunSet]:
@@ -240,6 +278,8 @@ def simulate(problem: Problem, sizes: dict[int, int], seed: int, store: Any, *, 
         plan[stream] = (units, seeds, specs)
     before = store.done_keys()
     all_specs = [sp for _, _, specs in plan.values() for sp in specs]
+    cache = _KeyCache(store)
+    cache.prime(all_specs)
     hint = "give stale=rerun (the default) to recompute them"
     summ = execute(all_specs, store, address=address, n_workers=workers, progress=progress, desc=desc, client=client,
                    rerun_stale=rerun_stale, rerun_hint=hint)
@@ -247,6 +287,7 @@ def simulate(problem: Problem, sizes: dict[int, int], seed: int, store: Any, *, 
         raise NPEError(f"{summ.failed} of {len(all_specs)} runs failed; see {store.root / '_failed'} (run again to retry them)")
     redone = set(summ.stale) if summ.rerun_stale else set()
     keys_of = {stream: [spec_key(sp) for sp in specs] for stream, (_, _, specs) in plan.items()}
+    cache.save(all_specs)
     data = store.load(keys={k for ks in keys_of.values() for k in ks})
     by_key = {k: g for k, g in data.groupby("run_key", sort=False)} if len(data) else {}
     out = {}

@@ -135,8 +135,15 @@ def test_stopped_calibration_resumes_recomputing_nothing(tmp_path, monkeypatch):
     assert len(res.trained.posteriors) == 2  # an ensemble of two flows
     assert res.sample[["x1", "x2", "x3"]].abs().max().max() <= 3.0  # draws inside the prior
     calls.clear()
+    import experiments.runs as runs
+
+    resolved = []
+    real_resolve = runs.resolve
+    monkeypatch.setattr(runs, "resolve", lambda spec: resolved.append(spec) or real_resolve(spec))
+    runs._KEYS.clear()  # as in a new process: keys come from the store's key cache
     again = npe.calibrate(IshigamiProblem(), _settings(tmp_path, lines))
     assert calls == [] and again.train_runs.reused == 40 and again.test_runs.reused == 10
+    assert resolved == []  # planning a resumed calibration resolves no configuration
     assert np.array_equal(again.train_runs.x, res.train_runs.x)
     pd.testing.assert_frame_equal(again.sample, res.sample)  # retraining on the same runs is deterministic
     assert not any("not reused" in line for line in lines)
