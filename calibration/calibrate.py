@@ -2,7 +2,7 @@
 
 Usage::
 
-    akrim calibrate [fit] [key=value ...]     ABC-SMC fit, posterior files, predictive runs, report
+    akrim calibrate [fit] [key=value ...]     NPE fit (method=npe, default) or ABC-SMC (method=abc), outputs, report
     akrim calibrate screen [key=value ...]    Morris screening of the candidate parameters
     akrim calibrate status [db=PATH]          what a calibration history holds
 
@@ -57,7 +57,8 @@ ADDRESS = "a scheduler address such as tcp://host:8786, or none"
 class FitArgs:
     """The keys of ``akrim calibrate [fit]`` (defaults of None: the budget's value, or the default path)."""
 
-    budget: str = arg("small", choices=tuple(BUDGETS), doc="sets the four numbers below")
+    method: str = arg("npe", choices=("npe", "abc"), doc="neural posterior estimation (calibration/npe.py) or ABC-SMC")
+    budget: str = arg("small", choices=tuple(BUDGETS), doc="sets the run numbers (NPE and ABC budgets differ)")
     populations: int | None = arg(None, lo=2, hi=100_000, doc="particles per generation")
     generations: int | None = arg(None, lo=1, hi=100, doc="generations the history should hold when done")
     scale: float | None = arg(None, lo=0.0, hi=1.0, lo_open=True, doc="population scale of every run")
@@ -75,6 +76,16 @@ class FitArgs:
     overwrite: bool = arg(False, doc="let a pipeline check replace final outputs")
     seed: int = arg(20240101, lo=0, hi=MAX_SEED, doc="seed of the posterior predictive draws")
     progress: bool = arg(True, doc="progress bars")
+    simulations: int | None = arg(None, lo=20, hi=1_000_000, doc="NPE: training runs drawn from the priors")
+    sbc: int | None = arg(None, lo=1, hi=100_000, doc="NPE: held-out runs for simulation-based calibration (200 or more for the coverage table)")
+    draws: int | None = arg(None, lo=1000, hi=10_000_000, doc="NPE: independent posterior draws written to posterior_sample.csv")
+    runs: str | None = arg(None, doc="NPE: run store of the training and held-out runs (default <out>/runs/npe)")
+    ensemble: int | None = arg(None, lo=1, hi=20, doc="NPE: flows trained on the same runs and averaged (budgets: 1, 3, 5)")
+    stale: str = arg("rerun", choices=("rerun", "reuse"), doc="NPE: stored runs of another code version are recomputed, or reused with a warning")
+
+
+ABC_ONLY = ("populations", "generations", "db", "hours", "fresh")
+NPE_ONLY = ("simulations", "sbc", "draws", "runs", "stale", "ensemble")
 
 
 @dataclass
@@ -99,6 +110,7 @@ class StatusArgs:
     """The keys of ``akrim calibrate status``."""
 
     db: str | None = arg(None, doc="SQLite history (default calibration/posterior/abc.db)")
+    runs: str | None = arg(None, doc="NPE run store (default calibration/posterior/runs/npe)")
 
 
 FIT_KEYS, SCREEN_KEYS, STATUS_KEYS = keys_help(FitArgs), keys_help(ScreenArgs), keys_help(StatusArgs)
@@ -116,8 +128,10 @@ def usage() -> str:
         lines += [f"  {k:<12s}{doc}" for k, doc in keys.items()]
         lines.append("")
     lines += ["examples:",
-              "  akrim calibrate budget=small                  # minutes; a pipeline check",
-              "  akrim calibrate budget=full hours=10           # the real calibration; re-run the same line to resume",
+              "  akrim calibrate budget=small out=/tmp/npe      # NPE, minutes; a pipeline check",
+              "  akrim calibrate method=abc budget=small out=/tmp/abc   # ABC-SMC",
+              "  akrim calibrate budget=full                    # the real calibration (NPE); re-run the same line to resume",
+              "  akrim calibrate method=abc budget=full hours=10   # ABC-SMC; re-run the same line to resume",
               "  akrim calibrate budget=medium address=tcp://scheduler:8786",
               "  akrim calibrate screen r=10",
               "  akrim calibrate status"]
@@ -196,10 +210,25 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def fit_npe(opts: dict[str, str], argv: list[str]) -> int:
+    """The ``fit`` action with ``method=npe`` (calibration/npe_run.py; imported here only when used)."""
+    from calibration.npe_run import run_npe
+
+    return run_npe(opts, argv)
+
+
 def run_fit(opts: dict[str, str], argv: list[str]) -> int:
-    """The ``fit`` action."""
+    """The ``fit`` action: ``method=npe`` (default) or ``method=abc``."""
     from sim.runner import code_version
 
+    method = get_choice(opts, "method", "npe", ("npe", "abc"))
+    other = ABC_ONLY if method == "npe" else NPE_ONLY
+    for k in other:
+        if k in opts:
+            raise UsageError(f"{k}={opts[k]}: a key of method={'abc' if method == 'npe' else 'npe'} "
+                             f"(this is method={method}; allowed here: {', '.join(k2 for k2 in FIT_KEYS if k2 not in other)})")
+    if method == "npe":
+        return fit_npe(opts, argv)
     t_start = time.perf_counter()
     budget_name, budget = _budget(opts)
     out = Path(opts.get("out", DEFAULT_OUT))
@@ -320,7 +349,16 @@ def run_screen(opts: dict[str, str]) -> int:
 def run_status(opts: dict[str, str]) -> int:
     """The ``status`` action."""
     db = Path(opts.get("db", DEFAULT_OUT / "abc.db"))
+    runs = Path(opts.get("runs", DEFAULT_OUT / "runs" / "npe"))
+    if runs.is_dir():
+        from calibration.npe_run import store_status
+
+        _say(store_status(runs))
+    elif "runs" in opts:
+        raise UsageError(f"no NPE run store at {runs}")
     if not db.is_file():
+        if runs.is_dir():
+            return 0
         raise UsageError(f"no calibration history at {db}")
     from pyabc import History
 

@@ -110,13 +110,19 @@ def _emit(tree: dict[str, Any], indent: int, lines: list[str]) -> None:
 def world_yaml(summary: list[dict[str, Any]], pipeline_check: bool, provenance: dict[str, Any]) -> str:
     """The text of ``calibrated.yaml``."""
     when = provenance.get("generated", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    npe = provenance.get("method") == "npe"
+    method = "neural posterior estimation (NPE)" if npe else "ABC-SMC"
+    history = (f"# Runs: {provenance.get('runs', '?')} ({provenance.get('simulations', '?')} simulations: "
+               f"{provenance.get('training_runs', '?')} training, {provenance.get('heldout_runs', '?')} held out; "
+               f"{provenance.get('draws', '?')} posterior draws, scale {provenance.get('scale', '?')})." if npe else
+               f"# History: {provenance.get('db', '?')} (run {provenance.get('run_id', '?')}, generation {provenance.get('generations', '?')}, "
+               f"{provenance.get('simulations', '?')} simulations, scale {provenance.get('scale', '?')}).")
     head = [
-        "# Calibrated world: weighted posterior median of the ABC-SMC calibration (calibration/, `akrim calibrate`).",
+        f"# Calibrated world: {'' if npe else 'weighted '}posterior median of the {method} calibration (calibration/, `akrim calibrate`).",
         "# Only the fitted parameters are set here; every other world parameter keeps its documented default",
         "# (sim/config/world.py). The posterior sample itself: calibration/posterior/posterior_sample.csv.",
         f"# Generated {when} by: {provenance.get('command', 'akrim calibrate')}",
-        f"# History: {provenance.get('db', '?')} (run {provenance.get('run_id', '?')}, generation {provenance.get('generations', '?')}, "
-        f"{provenance.get('simulations', '?')} simulations, scale {provenance.get('scale', '?')}).",
+        history,
         f"# {WORLD_FILE_MARK}: {'true' if pipeline_check else 'false'}",
     ]
     if pipeline_check:
@@ -127,7 +133,7 @@ def world_yaml(summary: list[dict[str, Any]], pipeline_check: bool, provenance: 
         ]
     desc = ("Posterior median of a PIPELINE-CHECK calibration (reduced budget, model still under revision; not the "
             "final calibration; do not use for conclusions)." if pipeline_check else
-            "Posterior median of the ABC-SMC calibration to the reported figures of SPEC section 6 (2014-2019 "
+            f"Posterior median of the {method} calibration to the reported figures of SPEC section 6 (2014-2019 "
             "figures, NLI inspection rate, cost range); 2024 figures kept out of the fit as validation.")
     lines = [*head, "name: calibrated", "description: >-", f"  {desc}"]
     _emit(_nest(summary), 0, lines)
@@ -167,9 +173,16 @@ def write_world(summary: list[dict[str, Any]], path: Path, pipeline_check: bool,
 
 
 def draw_worlds(sample: Any, n: int, seed: int) -> Any:
-    """``n`` rows drawn from the posterior sample with probability ``weight`` (with replacement)."""
+    """``n`` rows drawn from the posterior sample with probability ``weight`` (with replacement).
+
+    Equally weighted independent draws (NPE) give ``n`` distinct rows while ``n`` is at most their number.
+    """
     rng = np.random.default_rng(seed)
-    idx = rng.choice(len(sample), size=n, replace=True, p=sample["weight"].to_numpy())
+    w = sample["weight"].to_numpy()
+    if n <= len(sample) and np.allclose(w, w[0]):
+        idx = rng.permutation(len(sample))[:n]
+    else:
+        idx = rng.choice(len(sample), size=n, replace=True, p=w)
     return sample.iloc[idx].drop(columns=["weight"]).reset_index(drop=True)
 
 

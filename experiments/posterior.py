@@ -1,9 +1,10 @@
 """Worlds for a comparison: the default world, or draws from the calibration posterior.
 
 The calibration (issue 3) writes ``calibration/posterior/posterior_sample.csv``: one row per
-accepted particle, one column per world parameter by its full dotted key (``world.firms.beta``)
-and an optional ``weight`` column. A comparison draws one row per replicate, by weight, with a
-generator seeded from the comparison seed, and gives replicate ``r`` of **every** scenario the
+accepted particle (or, from the NPE calibration, one row per independent posterior draw), one
+column per world parameter by its full dotted key (``world.firms.beta``) and an optional
+``weight`` column. A comparison draws one row per replicate (by weight; from equally weighted
+draws, a different row for every replicate), with a generator seeded from the comparison seed, and gives replicate ``r`` of **every** scenario the
 same row: scenarios then differ in their levers only, while the replicates span what we do not
 know about the world as well as chance.
 """
@@ -119,10 +120,19 @@ def load_sample(path: Path) -> tuple[Any, np.ndarray]:
 
 
 def draw(path: Path, n: int, seed: int) -> list[dict[str, float]]:
-    """Draw ``n`` parameter sets (rows, by weight, with replacement), reproducibly from ``seed``."""
+    """Draw ``n`` parameter sets, reproducibly from ``seed``.
+
+    A sample of independent, equally weighted draws (the NPE calibration writes at least 1,000)
+    gives every replicate a row of its own: ``n`` distinct rows in random order while ``n`` is at
+    most the number of rows. A weighted sample (ABC-SMC particles) is drawn by weight, with
+    replacement.
+    """
     df, w = load_sample(path)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), stable_hash("compare.posterior")]))
-    rows = rng.choice(len(df), size=n, replace=True, p=w)
+    if n <= len(df) and np.allclose(w, w[0]):
+        rows = rng.permutation(len(df))[:n]
+    else:
+        rows = rng.choice(len(df), size=n, replace=True, p=w)
     return [{c: float(df[c].iloc[i]) for c in df.columns} for i in rows]
 
 

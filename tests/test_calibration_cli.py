@@ -24,6 +24,7 @@ def no_calibration(request, monkeypatch):
             raise AssertionError("a calibration started although the arguments should have been refused")
 
         monkeypatch.setattr("calibration.calibrate.fit", refuse)
+        monkeypatch.setattr("calibration.npe.calibrate", refuse)
 
 
 def err(capsys, argv) -> tuple[int, str]:
@@ -40,10 +41,16 @@ def test_help(capsys):
 @pytest.mark.parametrize("argv,match", [
     (["calibrat"], "action = 'calibrat' (allowed: fit, screen, status"),
     (["budget=small", "fast"], "argument = 'fast' (allowed: key=value"),
-    (["budjet=small"], "budjet = 'small' (allowed: a key of akrim calibrate fit: budget,"),
+    (["budjet=small"], "budjet = 'small' (allowed: a key of akrim calibrate fit: method, budget,"),
     (["budget=huge"], "budget = 'huge' (allowed: small, medium, full)"),
-    (["populations=1"], "populations = '1' (allowed: an integer in [2, 100000])"),
-    (["generations=two"], "generations = 'two' (allowed: an integer in [1, 100])"),
+    (["stale=maybe"], "stale = 'maybe' (allowed: rerun, reuse)"),
+    (["method=nope"], "method = 'nope' (allowed: npe, abc)"),
+    (["method=abc", "populations=1"], "populations = '1' (allowed: an integer in [2, 100000])"),
+    (["method=abc", "generations=two"], "generations = 'two' (allowed: an integer in [1, 100])"),
+    (["populations=10"], "populations=10: a key of method=abc (this is method=npe;"),
+    (["method=abc", "simulations=100"], "simulations=100: a key of method=npe (this is method=abc;"),
+    (["draws=10"], "draws = '10' (allowed: an integer in [1000, 10000000])"),
+    (["simulations=5"], "simulations = '5' (allowed: an integer in [20, 1000000])"),
     (["scale=0"], "scale = '0' (allowed: a number in (0, 1])"),
     (["scale=2"], "scale = '2' (allowed: a number in (0, 1])"),
     (["final=maybe"], "final = 'maybe' (allowed: true or false)"),
@@ -102,7 +109,7 @@ def test_registered_in_the_akrim_command():
 def test_small_budget_end_to_end_and_resume(tmp_path):
     """The real model on a local Dask cluster: small budget, then one more generation from the history."""
     out, world = tmp_path / "post", tmp_path / "calibrated.yaml"
-    args = [AKRIM, "calibrate", "budget=small", f"out={out}", f"world_out={world}", "progress=false", "workers=2"]
+    args = [AKRIM, "calibrate", "method=abc", "budget=small", f"out={out}", f"world_out={world}", "progress=false", "workers=2"]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     meta = json.loads((out / "meta.json").read_text())

@@ -1,0 +1,628 @@
+"""Neural posterior estimation (NPE, the ``sbi`` library): an amortised posterior with checked coverage.
+
+How a calibration by NPE goes (``calibrate(problem, settings)``):
+
+1. **Training runs.** ``simulations`` parameter sets are drawn from the priors and each is run
+   once (fresh seed per run) through ``experiments.execute`` - the Dask cluster, a local one by
+   default - into a run store (``experiments.store.ResultStore``). Each run is written when it
+   finishes, and the design is a fixed function of ``(seed, index)``: the same command after a
+   stop plans the same runs, finds the finished ones in the store and recomputes none of them;
+   asking for more simulations later adds runs and keeps the first ones. The store remembers
+   the priors and statistics it was made for (``_meta/npe.json``): runs made with other priors are
+   not reused, and runs recorded by another code version are recomputed (``rerun_stale``, the
+   command's ``stale=rerun``; ``stale=reuse`` keeps them with a warning); each
+   case says so in one line.
+2. **Held-out runs.** ``sbc`` more parameter sets from a second, independent stream, run the same
+   way and never used in training: the test sets of simulation-based calibration.
+3. **Training.** The summaries are the fit targets' statistics (``calibration.targets.statistics``).
+   Parameters are trained on the unit cube (each mapped by its prior's distribution function, so
+   the prior is uniform on [0, 1]^d whatever its shape), and the summaries carry the reporting
+   error of the figures: every training summary gets Gaussian noise with the target's tolerance as
+   standard deviation, and a range target (e.g. the cost of crime) also a uniform draw across its
+   range, so that the reported point (the range's centre) is one draw from the same model. The
+   density estimator is ``sbi``'s masked autoregressive flow, z-scoring the summaries.
+4. **Checks** (``sbc``): for every held-out set, posterior draws give the rank of the true
+   parameter (rank histograms), whether it lies in the central 50/80/90/95% marginal interval
+   (coverage per parameter, and averaged over parameters), whether the true point lies in the
+   joint highest-density region of that level (the expected coverage of Hermans et al. 2022), and
+   the posterior contraction ``1 - var(posterior) / var(prior)``.
+   ``misspecification`` places the reported figures in the prior predictive distribution.
+5. **Posterior** at the reported figures: ``draws`` independent draws (unweighted).
+
+``Problem`` is what NPE needs to know about a simulator; ``AkrimProblem`` is the model with the
+fit targets. Tests use small problems with known posteriors through the same functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from calibration.params import Prior, to_overrides
+from calibration.targets import Target, by_role, last_year, statistics
+
+LEVELS = (0.5, 0.8, 0.9, 0.95)
+TRAIN, TEST = 0, 1  # the two independent streams of the design
+ALL_MEAN = "mean over parameters"
+JOINT = "joint (highest density region)"
+
+
+class NPEError(RuntimeError):
+    """An NPE calibration that cannot go on (too few valid runs, failed runs): says why."""
+
+
+@dataclass(frozen=True)
+class NPEBudget:
+    """Sizes of an NPE calibration."""
+
+    simulations: int  # training runs
+    sbc: int  # held-out runs for simulation-based calibration
+    scale: float  # population scale of every run
+    predictive: int  # posterior predictive runs (to the last validation year)
+    draws: int = 1000  # posterior sample size
+    ensemble: int = 1  # flows trained on the same runs and averaged
+
+
+BUDGETS = {
+    "small": NPEBudget(simulations=120, sbc=30, scale=0.01, predictive=10),
+    "medium": NPEBudget(simulations=1000, sbc=200, scale=0.05, predictive=40, ensemble=3),
+    "full": NPEBudget(simulations=3000, sbc=250, scale=0.1, predictive=200, ensemble=5),
+}
+
+
+# ------------------------------------------------------------------ the unit cube
+def to_unit(p: Prior, x: Any) -> Any:
+    """The prior's distribution function: a parameter value to [0, 1]."""
+    x = np.asarray(x, dtype=float)
+    if p.dist == "uniform":
+        return (x - p.lo) / (p.hi - p.lo)
+    return (np.log(x) - math.log(p.lo)) / (math.log(p.hi) - math.log(p.lo))
+
+
+def from_unit(p: Prior, u: Any) -> Any:
+    """The prior's quantile function: [0, 1] to a parameter value."""
+    u = np.asarray(u, dtype=float)
+    if p.dist == "uniform":
+        return p.lo + u * (p.hi - p.lo)
+    return np.exp(math.log(p.lo) + u * (math.log(p.hi) - math.log(p.lo)))
+
+
+def design(d: int, n: int, seed: int, stream: int) -> np.ndarray:
+    """``n`` points uniform on [0, 1]^d; point ``i`` depends only on ``(seed, stream, i)``.
+
+    So a larger ``n`` keeps the first points (more runs extend a design, never replace it).
+    """
+    return np.array([np.random.default_rng([int(seed), int(stream), i]).random(d) for i in range(n)]).reshape(n, d)
+
+
+def run_seed(seed: int, stream: int, i: int) -> int:
+    """The model seed of design point ``i`` (31 bits), independent of the parameter draw."""
+    return int(np.random.SeedSequence([int(seed), int(stream), i, 7]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+# ------------------------------------------------------------------ problems
+class Problem:
+    """What NPE needs from a simulator. Subclasses set the attributes and the two methods.
+
+    Attributes:
+        priors: The fitted parameters (``Prior``; ``key`` names them).
+        stats: Names of the summary statistics, in order.
+        observed: The observed summaries (same order).
+        noise_sd: Per statistic, the sd of Gaussian reporting error added to training summaries.
+        noise_half: Per statistic, the half-width of a uniform reporting error (ranges), else 0.
+    """
+
+    priors: list[Prior]
+    stats: list[str]
+    observed: np.ndarray
+    noise_sd: np.ndarray
+    noise_half: np.ndarray
+
+    def spec(self, params: dict[str, float], seed: int, **tags: Any):
+        """The ``experiments.runs.RunSpec`` of one run."""
+        raise NotImplementedError
+
+    def summaries(self, record: Any) -> np.ndarray:
+        """The summary statistics of one stored run (a record of ``experiments.runs.run_spec``)."""
+        raise NotImplementedError
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What the stored runs depend on besides the code: priors, statistics, run settings."""
+        return {"priors": [[p.key, p.dist, p.lo, p.hi] for p in self.priors], "stats": list(self.stats)}
+
+
+class AkrimProblem(Problem):
+    """The A-krim model against the fit targets, at a population scale, to the last fit year."""
+
+    def __init__(self, priors: list[Prior], targets: list[Target], scale: float, base: tuple[str, ...] = ()) -> None:
+        self.priors, self.targets, self.scale, self.base = list(priors), by_role(targets, "fit"), float(scale), tuple(base)
+        if not self.targets:
+            raise NPEError("no fit targets (role: fit) in the targets file")
+        self.end = last_year(self.targets)
+        self.stats = [t.id for t in self.targets]
+        self.observed = np.array([t.centre() for t in self.targets], dtype=float)
+        self.noise_sd = np.array([float(t.tolerance or 0.0) for t in self.targets])
+        self.noise_half = np.array([(t.hi - t.lo) / 2 if t.is_range else 0.0 for t in self.targets])
+
+    def spec(self, params: dict[str, float], seed: int, **tags: Any):
+        """One calibration run: default world, the parameters as overrides, no output files."""
+        from calibration.simulate import BASE_WORLD
+        from experiments.runs import RunSpec
+
+        ov = [BASE_WORLD, *self.base, f"scale={self.scale!r}", f"end={self.end}", f"seed={seed}",
+              *to_overrides(params, self.priors)]
+        return RunSpec.make(ov, **tags)
+
+    def summaries(self, record: Any) -> np.ndarray:
+        """The fit targets' statistics of one stored run (NaN where the run has none)."""
+        cfg = json.loads(record["config_json"].iloc[0])
+        s = statistics(record.sort_values("year"), self.targets, cfg)
+        return np.array([s.get(k, math.nan) for k in self.stats], dtype=float)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Priors, fit targets (values and tolerances), scale, end year and base overrides."""
+        fp = super().fingerprint()
+        fp.update(targets=[[t.id, t.value, t.lo, t.hi, t.tolerance, t.stat, list(t.kpi)] for t in self.targets],
+                  scale=self.scale, end=self.end, base=list(self.base))
+        return fp
+
+
+def fingerprint_hash(fp: dict[str, Any]) -> str:
+    """12 hex digits of the canonical JSON of a fingerprint."""
+    return hashlib.sha256(json.dumps(fp, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+# ------------------------------------------------------------------ runs
+@dataclass
+class RunSet:
+    """The runs of one design stream: unit-cube parameters, summaries, seeds and run keys."""
+
+    units: np.ndarray
+    x: np.ndarray
+    seeds: list[int]
+    keys: list[str]
+    done: int = 0  # runs computed by this call
+    reused: int = 0  # runs found in the store
+    wall_s: float = 0.0
+
+    @property
+    def valid(self) -> np.ndarray:
+        """Runs whose every summary is finite."""
+        return np.all(np.isfinite(self.x), axis=1)
+
+
+def check_store(store: Any, problem: Problem, say: Callable[[str], None]) -> None:
+    """Refuse to reuse runs made for another problem: one line saying so, then record the current one.
+
+    Runs made with other priors have other parameter values, hence other run keys: they are simply
+    not used (the files stay, a new design is run beside them).
+    """
+    fp = problem.fingerprint()
+    h = fingerprint_hash(fp)
+    old = store.meta("npe")
+    n_old = len(store.done_keys())
+    if old is not None and old.get("fingerprint_hash") != h and n_old:
+        changed = [k for k in fp if old.get("fingerprint", {}).get(k) != json.loads(json.dumps(fp[k], default=str))]
+        say(f"training runs: the {n_old} runs stored in {store.root} were made for other {', '.join(changed) or 'settings'} "
+            f"(problem {old.get('fingerprint_hash')}, now {h}); they are not reused")
+    store.put_meta("npe", {"fingerprint_hash": h, "fingerprint": fp})
+
+
+class _KeyCache:
+    """The run keys of planned specs, kept in the store (``_meta/npe_keys.json``) for the same code version.
+
+    A run's key is the hash of its resolved configuration, and resolving takes a Hydra composition
+    (about 0.04 s of CPU, much more on a loaded machine): a resumed calibration of thousands of runs
+    would spend minutes finding out that they are done. The cache maps the spec (model and
+    overrides) to its key and is used only by the code version that wrote it.
+    """
+
+    def __init__(self, store: Any) -> None:
+        from experiments.runs import _code_version
+
+        self.store, self.version = store, _code_version()
+        meta = store.meta("npe_keys") or {}
+        self.keys: dict[str, str] = dict(meta.get("keys", {})) if meta.get("code_version") == self.version else {}
+
+    @staticmethod
+    def digest(spec: Any) -> str:
+        """A digest of what determines a spec's key (its model and overrides; tags do not count)."""
+        return hashlib.sha256(json.dumps([spec.model, list(spec.overrides)]).encode()).hexdigest()[:24]
+
+    def prime(self, specs: list[Any]) -> None:
+        """Give ``experiments.runs.spec_key`` the known keys, so that planning does not resolve those specs."""
+        from experiments import runs
+
+        for sp in specs:
+            k = self.keys.get(self.digest(sp))
+            if k is not None:
+                runs._KEYS[sp] = k
+
+    def save(self, specs: list[Any]) -> None:
+        """Record the keys of ``specs`` (computed by now) for the next call."""
+        from experiments.runs import spec_key
+
+        self.keys.update({self.digest(sp): spec_key(sp) for sp in specs})
+        self.store.put_meta("npe_keys", {"code_version": self.version, "keys": self.keys})
+
+
+def simulate(problem: Problem, sizes: dict[int, int], seed: int, store: Any, *, address: str | None = None,
+             workers: int | None = None, progress: bool = False, rerun_stale: bool = True, client: Any = None,
+             desc: str = "NPE runs") -> dict[int, RunSet]:
+    """Run (or find in ``store``) the first ``sizes[stream]`` points of each design stream; return their summaries.
+
+    All streams go to the cluster together (one ``execute`` call, one progress bar, at most one line
+    about runs of another code version).
+
+    Raises:
+        NPEError: some runs failed (their tracebacks are in ``<store>/_failed``).
+    """
+    from experiments.execute import execute
+    from experiments.runs import spec_key
+
+    d = len(problem.priors)
+    plan: dict[int, tuple[np.ndarray, list[int], list[Any]]] = {}
+    for stream, n in sizes.items():
+        units = design(d, n, seed, stream)
+        seeds = [run_seed(seed, stream, i) for i in range(n)]
+        specs = [problem.spec({p.key: float(from_unit(p, units[i, j])) for j, p in enumerate(problem.priors)}, seeds[i],
+                              npe_stream=stream, npe_index=i) for i in range(n)]
+        plan[stream] = (units, seeds, specs)
+    before = store.done_keys()
+    all_specs = [sp for _, _, specs in plan.values() for sp in specs]
+    cache = _KeyCache(store)
+    cache.prime(all_specs)
+    hint = "give stale=rerun (the default) to recompute them"
+    summ = execute(all_specs, store, address=address, n_workers=workers, progress=progress, desc=desc, client=client,
+                   rerun_stale=rerun_stale, rerun_hint=hint)
+    if summ.failed:
+        raise NPEError(f"{summ.failed} of {len(all_specs)} runs failed; see {store.root / '_failed'} (run again to retry them)")
+    redone = set(summ.stale) if summ.rerun_stale else set()
+    keys_of = {stream: [spec_key(sp) for sp in specs] for stream, (_, _, specs) in plan.items()}
+    cache.save(all_specs)
+    data = store.load(keys={k for ks in keys_of.values() for k in ks})
+    by_key = {k: g for k, g in data.groupby("run_key", sort=False)} if len(data) else {}
+    out = {}
+    for stream, (units, seeds, _) in plan.items():
+        keys = keys_of[stream]
+        missing = [k for k in keys if k not in by_key]
+        if missing:
+            raise NPEError(f"{len(missing)} runs are missing from {store.root} after running them")
+        x = np.array([problem.summaries(by_key[k]) for k in keys], dtype=float).reshape(len(keys), len(problem.stats))
+        reused = sum(1 for k in set(keys) if k in before and k not in redone)
+        out[stream] = RunSet(units=units, x=x, seeds=seeds, keys=keys, done=len(set(keys)) - reused, reused=reused,
+                             wall_s=summ.wall_s)
+    return out
+
+
+# ------------------------------------------------------------------ training
+def add_noise(x: np.ndarray, sd: np.ndarray, half: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Summaries with reporting error: Gaussian (sd) plus uniform (half-width) per statistic."""
+    x = np.asarray(x, dtype=float)
+    return x + rng.normal(size=x.shape) * sd + rng.uniform(-1.0, 1.0, size=x.shape) * half
+
+
+@dataclass
+class Trained:
+    """A trained NPE posterior (one flow, or an equally weighted ensemble of flows) and what the training did.
+
+    An ensemble's density is the mean of its members' densities; its draws come from the members in
+    equal shares. Ensembles of NPE posteriors are less overconfident than single ones (Hermans et al.
+    2022, *TMLR*), at the price of one training per member.
+    """
+
+    posteriors: list[Any]
+    d: int
+    n_train: int
+    epochs: list[int]
+    best_val_loss: list[float]
+    wall_s: float
+
+    @property
+    def posterior(self) -> Any:
+        """The first member (the only one without an ensemble)."""
+        return self.posteriors[0]
+
+    def _shares(self, n: int) -> list[int]:
+        k = len(self.posteriors)
+        return [n // k + (1 if i < n % k else 0) for i in range(k)]
+
+    def sample(self, x: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` unit-cube draws of the posterior at summaries ``x`` (in random order across members)."""
+        import torch
+
+        xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        parts = [p.sample((c,), x=xt, show_progress_bars=False).numpy() for p, c in zip(self.posteriors, self._shares(n)) if c]
+        out = np.concatenate(parts).astype(float)
+        return out[np.random.default_rng(seed).permutation(n)]
+
+    def sample_batched(self, xs: np.ndarray, n: int) -> np.ndarray:
+        """``n`` draws for each row of ``xs``: shape ``(n, len(xs), d)``."""
+        import torch
+
+        xt = torch.as_tensor(np.asarray(xs, dtype=np.float32))
+        parts = [p.sample_batched((c,), x=xt, max_sampling_batch_size=2000, show_progress_bars=False).numpy()
+                 for p, c in zip(self.posteriors, self._shares(n)) if c]
+        return np.concatenate(parts, axis=0).astype(float)
+
+    def log_prob_batched(self, units: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """Log density (without the correction for mass outside the prior) of ``units`` (shape ``(n, m, d)``) at each of ``xs`` (m)."""
+        import torch
+
+        ut = torch.as_tensor(np.asarray(units, dtype=np.float32))
+        xt = torch.as_tensor(np.asarray(xs, dtype=np.float32))
+        with torch.no_grad():
+            lps = torch.stack([p.log_prob_batched(ut, x=xt, norm_posterior=False) for p in self.posteriors])
+            lp = torch.logsumexp(lps, dim=0) - math.log(len(self.posteriors))
+        return lp.numpy().astype(float)
+
+
+class _NoTracker:
+    """An ``sbi`` tracker that keeps nothing: by default sbi writes TensorBoard logs to ``./sbi-logs``."""
+
+    log_dir = None
+
+    def log_metric(self, name: str, value: float, step: int | None = None) -> None:
+        """Ignore a metric."""
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        """Ignore metrics."""
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        """Ignore parameters."""
+
+    def add_figure(self, name: str, figure: Any, step: int | None = None) -> None:
+        """Ignore a figure."""
+
+    def flush(self) -> None:
+        """Nothing to flush."""
+
+
+def train(units: np.ndarray, x: np.ndarray, *, seed: int = 0, estimator: str = "maf", max_epochs: int = 500,
+          batch_size: int = 100, stop_after_epochs: int = 20, threads: int = 1, hidden: int = 50, transforms: int = 5,
+          learning_rate: float = 5e-4, ensemble: int = 1) -> Trained:
+    """Train an NPE posterior (``sbi``) on unit-cube parameters and (already noised) summaries.
+
+    Rows with a non-finite summary are left out. Deterministic for a given ``seed``. ``threads``:
+    torch's CPU threads (1 by default: on a shared machine more threads mostly wait for each other).
+    ``hidden`` and ``transforms``: width and depth of the flow (``sbi.neural_nets.posterior_nn``).
+    ``ensemble``: number of flows trained on the same runs from different initial weights (and
+    validation splits), combined with equal weights.
+    """
+    import contextlib
+    import io
+
+    import torch
+    from sbi.inference import NPE
+    from sbi.neural_nets import posterior_nn
+    from sbi.utils import BoxUniform
+
+    ok = np.all(np.isfinite(x), axis=1)
+    if ok.sum() < 20:
+        raise NPEError(f"only {int(ok.sum())} of {len(x)} runs have every summary statistic; NPE needs at least 20")
+    t0 = time.perf_counter()
+    torch.set_num_threads(max(1, int(threads)))
+    d = units.shape[1]
+    prior = BoxUniform(low=torch.zeros(d), high=torch.ones(d))
+    th = torch.as_tensor(units[ok], dtype=torch.float32)
+    xx = torch.as_tensor(x[ok], dtype=torch.float32)
+    posteriors, epochs, best_val = [], [], []
+    for k in range(max(1, int(ensemble))):
+        torch.manual_seed(int(seed) + 1000 * k)
+        net = posterior_nn(model=estimator, hidden_features=int(hidden), num_transforms=int(transforms))
+        inf = NPE(prior=prior, density_estimator=net, show_progress_bars=False, tracker=_NoTracker())
+        inf.append_simulations(th, xx)
+        with contextlib.redirect_stdout(io.StringIO()):  # sbi prints "Neural network successfully converged ..."
+            inf.train(training_batch_size=min(batch_size, max(10, int(ok.sum()) // 5)), max_num_epochs=max_epochs,
+                      stop_after_epochs=stop_after_epochs, learning_rate=learning_rate, show_train_summary=False)
+        summary = getattr(inf, "_summary", {}) or {}
+        epochs.append(int(summary["epochs_trained"][-1]) if summary.get("epochs_trained") else 0)
+        best = summary.get("best_validation_loss") or [math.nan]
+        best_val.append(float(best[-1]))
+        posteriors.append(inf.build_posterior())
+    return Trained(posteriors=posteriors, d=d, n_train=int(ok.sum()), epochs=epochs, best_val_loss=best_val,
+                   wall_s=time.perf_counter() - t0)
+
+
+# ------------------------------------------------------------------ checks
+@dataclass
+class SBCResult:
+    """Simulation-based calibration on held-out runs."""
+
+    ranks: np.ndarray  # (m, d): number of posterior draws below the true value
+    draws: int  # posterior draws per test set
+    coverage: Any  # DataFrame parameter, level, coverage
+    contraction: np.ndarray  # (d,): mean over test sets of 1 - var(post) / var(prior)
+    z_mean: np.ndarray  # (d,): mean posterior z-score of the truth (bias)
+    m: int
+
+    def coverage_at(self, parameter: str, level: float) -> float:
+        """One coverage figure."""
+        c = self.coverage
+        return float(c[(c["parameter"] == parameter) & (np.isclose(c["level"], level))]["coverage"].iloc[0])
+
+
+def sbc(trained: Trained, units: np.ndarray, x_noisy: np.ndarray, names: list[str], draws: int = 500,
+        levels: tuple[float, ...] = LEVELS, batch: int = 50) -> SBCResult:
+    """Ranks, coverage and contraction of ``trained`` on held-out sets ``(units, x_noisy)``.
+
+    Coverage per parameter: the share of test sets whose true value lies in the central ``level``
+    interval of the marginal posterior draws. ``ALL_MEAN``: that share averaged over the
+    parameters. ``JOINT``: the share whose true point lies in the ``level`` highest-density region
+    (fewer than ``level`` of the draws have a higher posterior density than the truth).
+    Rows with a non-finite summary are left out.
+    """
+    import pandas as pd
+
+    ok = np.all(np.isfinite(x_noisy), axis=1)
+    units, x_noisy = units[ok], x_noisy[ok]
+    m, d = units.shape
+    if m == 0:
+        raise NPEError("no held-out run has every summary statistic: simulation-based calibration impossible")
+    samples = np.concatenate([trained.sample_batched(x_noisy[i:i + batch], draws) for i in range(0, m, batch)], axis=1)
+    ranks = (samples < units[None, :, :]).sum(axis=0)  # (m, d)
+    lp_draws = np.concatenate([trained.log_prob_batched(samples[:, i:i + batch], x_noisy[i:i + batch])
+                               for i in range(0, m, batch)], axis=1)  # (draws, m)
+    lp_true = np.concatenate([trained.log_prob_batched(units[None, i:i + batch], x_noisy[i:i + batch])[0]
+                              for i in range(0, m, batch)])  # (m,)
+    joint_q = (lp_draws > lp_true[None, :]).mean(axis=0)  # share of draws denser than the truth
+    rows = []
+    for a in levels:
+        lo_q, hi_q = np.quantile(samples, [(1 - a) / 2, (1 + a) / 2], axis=0)  # (m, d) each
+        inside = (units >= lo_q) & (units <= hi_q)
+        per = inside.mean(axis=0)
+        rows += [{"parameter": n, "level": a, "coverage": float(c)} for n, c in zip(names, per)]
+        rows.append({"parameter": ALL_MEAN, "level": a, "coverage": float(per.mean())})
+        rows.append({"parameter": JOINT, "level": a, "coverage": float(np.mean(joint_q < a))})
+    var_post = samples.var(axis=0)  # (m, d)
+    contraction = 1.0 - var_post.mean(axis=0) / (1.0 / 12.0)
+    z = (samples.mean(axis=0) - units) / np.sqrt(np.maximum(var_post, 1e-12))
+    return SBCResult(ranks=ranks, draws=draws, coverage=pd.DataFrame(rows, columns=["parameter", "level", "coverage"]),
+                     contraction=contraction, z_mean=z.mean(axis=0), m=m)
+
+
+def coverage_verdicts(res: SBCResult, names: list[str], tol: float = 0.05, level: float = 0.9) -> dict[str, str]:
+    """Per parameter at ``level``: ``calibrated`` (within +-tol), ``overconfident`` (coverage too low) or ``underconfident``."""
+    out = {}
+    for n in [*names, ALL_MEAN, JOINT]:
+        c = res.coverage_at(n, level)
+        out[n] = "calibrated" if abs(c - level) <= tol else ("overconfident" if c < level else "underconfident")
+    return out
+
+
+def misspecification(problem: Problem, x_prior: np.ndarray) -> dict[str, Any]:
+    """Where the reported figures lie in the prior predictive distribution (``x_prior``: the training runs).
+
+    Per statistic: the share of prior predictive runs below the reported value and a verdict
+    (*inside* the 0.5-99.5% range of the prior predictive; else *outside*: the model cannot produce
+    it under any prior world, whatever the posterior). Jointly: the Mahalanobis distance of the
+    reported point from the prior predictive mean, and the share of prior runs further away (a
+    share near 0 means the reported combination of figures is unlike anything the model makes).
+    """
+    ok = np.all(np.isfinite(x_prior), axis=1)
+    xp = x_prior[ok]
+    obs = problem.observed
+    per = []
+    for j, name in enumerate(problem.stats):
+        col = xp[:, j]
+        q = float(np.mean(col < obs[j]) + 0.5 * np.mean(col == obs[j])) if col.size else math.nan
+        lo, hi = (np.quantile(col, [0.005, 0.995]) if col.size else (math.nan, math.nan))
+        per.append({"stat": name, "reported": float(obs[j]), "prior_q005": float(lo), "prior_q995": float(hi),
+                    "quantile": q, "verdict": "inside" if lo <= obs[j] <= hi else "outside"})
+    joint: dict[str, Any] = {"runs": int(len(xp))}
+    if len(xp) > len(obs) + 1:
+        mu, sd = xp.mean(axis=0), xp.std(axis=0)
+        sd = np.where(sd > 0, sd, 1.0)
+        z = (xp - mu) / sd
+        cov = np.cov(z, rowvar=False) + 1e-9 * np.eye(len(obs))
+        inv = np.linalg.pinv(cov)
+        dz = (obs - mu) / sd
+        d_obs = float(np.sqrt(dz @ inv @ dz))
+        d_runs = np.sqrt(np.einsum("ij,jk,ik->i", z, inv, z))
+        joint.update(mahalanobis=round(d_obs, 3), share_further=round(float(np.mean(d_runs >= d_obs)), 4))
+    return {"per_stat": per, "joint": joint}
+
+
+# ------------------------------------------------------------------ the whole calibration
+@dataclass
+class NPESettings:
+    """An NPE calibration: sizes, seeds, where the runs go."""
+
+    budget: NPEBudget
+    store: Path
+    seed: int = 20140101
+    address: str | None = None
+    workers: int | None = None
+    progress: bool = False
+    rerun_stale: bool = True
+    sbc_draws: int = 500
+    estimator: str = "maf"
+    max_epochs: int = 500
+    say: Callable[[str], None] = field(default=print)
+
+
+@dataclass
+class NPEResult:
+    """What ``calibrate`` produced."""
+
+    problem: Problem
+    train_runs: RunSet
+    test_runs: RunSet
+    trained: Trained
+    sbc: SBCResult
+    misspec: dict[str, Any]
+    units: np.ndarray  # posterior draws at the reported figures, unit cube
+    sample: Any  # the same draws as a DataFrame of dotted keys and ``weight``
+    wall_runs_s: float
+    wall_train_s: float
+    wall_s: float
+
+    @property
+    def runs_used(self) -> int:
+        """Model runs behind the posterior and its checks."""
+        return len(self.train_runs.keys) + len(self.test_runs.keys)
+
+
+def calibrate(problem: Problem, settings: NPESettings, client: Any = None) -> NPEResult:
+    """Training runs, held-out runs, training, simulation-based calibration, posterior sample."""
+    import pandas as pd
+
+    from experiments.store import ResultStore
+
+    t0 = time.perf_counter()
+    b, say = settings.budget, settings.say
+    store = ResultStore(settings.store)
+    check_store(store, problem, say)
+    own = client is None and settings.address != "none"
+    if own:
+        from experiments.execute import make_client
+
+        client = make_client(settings.address, settings.workers)
+    try:
+        runs = simulate(problem, {TRAIN: b.simulations, TEST: b.sbc}, settings.seed, store, address=settings.address,
+                        workers=settings.workers, progress=settings.progress, rerun_stale=settings.rerun_stale,
+                        client=client, desc="NPE runs")
+        tr, te = runs[TRAIN], runs[TEST]
+        say(f"runs in {store.root}: {tr.reused} training and {te.reused} held-out runs reused, {tr.done} and {te.done} "
+            f"run now ({tr.wall_s:.0f} s); {int(tr.valid.sum())} of {len(tr.keys)} training and {int(te.valid.sum())} of "
+            f"{len(te.keys)} held-out runs have every statistic")
+    finally:
+        if own:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    wall_runs = time.perf_counter() - t0
+    rng = np.random.default_rng([settings.seed, 99])
+    x_train = add_noise(tr.x, problem.noise_sd, problem.noise_half, rng)
+    x_test = add_noise(te.x, problem.noise_sd, problem.noise_half, rng)
+    trained = train(tr.units, x_train, seed=settings.seed, estimator=settings.estimator, max_epochs=settings.max_epochs,
+                    ensemble=b.ensemble)
+    say(f"trained {len(trained.posteriors)} flow(s) on {trained.n_train} runs: {'/'.join(map(str, trained.epochs))} epochs, "
+        f"{trained.wall_s:.0f} s")
+    names = [p.key for p in problem.priors]
+    res_sbc = sbc(trained, te.units, x_test, names, draws=settings.sbc_draws)
+    cov = {a: res_sbc.coverage_at(ALL_MEAN, a) for a in LEVELS}
+    say(f"simulation-based calibration on {res_sbc.m} held-out runs: coverage " +
+        ", ".join(f"{100 * cov[a]:.0f}% at {100 * a:.0f}%" for a in LEVELS) + " (mean over parameters)")
+    misspec = misspecification(problem, tr.x)
+    units = trained.sample(problem.observed, b.draws, seed=settings.seed)
+    sample = pd.DataFrame({p.key: from_unit(p, units[:, j]) for j, p in enumerate(problem.priors)})
+    sample = sample[sorted(sample.columns)]
+    sample["weight"] = 1.0 / len(sample)
+    wall = time.perf_counter() - t0
+    return NPEResult(problem=problem, train_runs=tr, test_runs=te, trained=trained, sbc=res_sbc, misspec=misspec,
+                     units=units, sample=sample, wall_runs_s=wall_runs, wall_train_s=wall - wall_runs, wall_s=wall)
+
+
+def contraction_at_observed(units: np.ndarray) -> np.ndarray:
+    """``1 - var(posterior) / var(prior)`` per parameter of a unit-cube posterior sample."""
+    return 1.0 - np.asarray(units).var(axis=0) / (1.0 / 12.0)

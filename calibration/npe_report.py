@@ -1,0 +1,151 @@
+"""The NPE calibration's sections of ``report.html``: coverage, rank histograms, contraction, misspecification.
+
+``npe_info(meta)`` - the rows of *What was run*; ``npe_sections(res, problem, targets, summary)`` -
+HTML sections that ``calibration.report.build_report`` inserts after the parameters.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import numpy as np
+
+from calibration.npe import ALL_MEAN, JOINT, LEVELS, coverage_verdicts
+from calibration.report import _fmt, _grid, _png, _table
+
+
+def npe_info(meta: dict[str, Any]) -> list[list[str]]:
+    """Rows of *What was run* for an NPE calibration."""
+    e = html.escape
+    return [
+        ["command", f"<code>{e(str(meta.get('command', '')))}</code>"],
+        ["generated", e(str(meta.get("generated", "")))],
+        ["code version", e(str(meta.get("code_version", "")))],
+        ["method", f"neural posterior estimation (sbi), amortised: {meta.get('ensemble', 1)} {e(str(meta.get('estimator')))} "
+                   "flow(s) trained on the same runs, averaged"],
+        ["budget", e(str(meta.get("budget", "")))],
+        ["population scale of the runs", e(str(meta.get("scale", "")))],
+        ["training runs (with every statistic)", f"{meta.get('training_runs')} ({meta.get('training_runs_valid')})"],
+        ["held-out runs for simulation-based calibration (used)", f"{meta.get('heldout_runs')} ({meta.get('heldout_runs_valid')})"],
+        ["runs reused from the run store / computed by this call", f"{meta.get('runs_reused')} / {meta.get('runs_computed')}"],
+        ["posterior draws (independent)", str(meta.get("draws"))],
+        ["posterior predictive runs", str(meta.get("predictive", ""))],
+        ["wall time of this call: runs / training and checks / predictive / total",
+         f"{meta.get('wall_runs_s', 0):.0f} s / {meta.get('wall_train_check_s', 0):.0f} s / "
+         f"{meta.get('wall_predictive_s', 0):.0f} s / {meta.get('wall_total_s', 0):.0f} s"],
+        ["run store", f"<code>{e(str(meta.get('runs', '')))}</code>"],
+    ]
+
+
+def coverage_figure(cov: Any, names: list[str]) -> str:
+    """Empirical against nominal coverage, one line per parameter, the mean and the joint region bold."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    ax.plot([0.4, 1.0], [0.4, 1.0], color="0.4", lw=1, ls="--", label="nominal")
+    ax.fill_between([0.4, 1.0], [0.35, 0.95], [0.45, 1.05], color="0.9", label="+-5 pp")
+    for n in names:
+        g = cov[cov["parameter"] == n]
+        ax.plot(g["level"], g["coverage"], color="#9ecae1", lw=0.8)
+    for n, c in ((ALL_MEAN, "#08519c"), (JOINT, "#e6550d")):
+        g = cov[cov["parameter"] == n]
+        ax.plot(g["level"], g["coverage"], "o-", color=c, lw=2, label=n)
+    ax.set_xlabel("nominal level of the posterior interval")
+    ax.set_ylabel("share of held-out truths inside")
+    ax.set_xlim(0.45, 0.98)
+    ax.set_ylim(0.2, 1.02)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def rank_figure(ranks: np.ndarray, draws: int, names: list[str], bins: int = 10) -> str:
+    """Rank histograms per parameter with the 99% band of a uniform histogram."""
+    from scipy.stats import binom
+
+    fig, axes = _grid(len(names))
+    m = ranks.shape[0]
+    lo, hi = binom.ppf(0.005, m, 1 / bins), binom.ppf(0.995, m, 1 / bins)
+    for j, (ax, n) in enumerate(zip(axes, names, strict=False)):
+        ax.axhspan(lo, hi, color="0.88")
+        ax.hist(ranks[:, j], bins=bins, range=(0, draws), color="#6baed6", edgecolor="white")
+        ax.axhline(m / bins, color="0.4", lw=1)
+        ax.set_title(n.replace("world.", ""), fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def npe_sections(res: Any, problem: Any, targets: list, summary: list[dict[str, Any]]) -> list[str]:
+    """The NPE diagnostics as HTML sections."""
+    names = [p.key for p in problem.priors]
+    cov = res.sbc.coverage
+    verdicts = coverage_verdicts(res.sbc, names)
+    rows = []
+    for n in [*names, ALL_MEAN, JOINT]:
+        g = cov[cov["parameter"] == n]
+        cells = [f"{100 * c:.0f}%" for c in g["coverage"]]
+        v = verdicts[n]
+        cls = "inside" if v == "calibrated" else "near"
+        rows.append([f"<code>{html.escape(n)}</code>" if n.startswith("world.") else f"<b>{html.escape(n)}</b>", *cells,
+                     f"<span class='{cls}'>{v}</span>"])
+    mean = {a: res.sbc.coverage_at(ALL_MEAN, a) for a in LEVELS}
+    within = all(abs(mean[a] - a) <= 0.05 for a in (0.5, 0.8, 0.9))
+    over = [n for n in names if verdicts[n] == "overconfident"]
+    under = [n for n in names if verdicts[n] == "underconfident"]
+    words = (f"Averaged over the parameters, coverage is {', '.join(f'{100 * mean[a]:.0f}% at {100 * a:.0f}%' for a in LEVELS)}: "
+             + ("within +-5 percentage points of nominal at 50, 80 and 90%." if within else
+                "<b>not</b> within +-5 percentage points of nominal at every one of 50, 80 and 90%.")
+             + (f" Overconfident at 90% (intervals too narrow): {', '.join(o.replace('world.', '') for o in over)}." if over else "")
+             + (f" Underconfident at 90% (intervals too wide): {', '.join(u.replace('world.', '') for u in under)}." if under else ""))
+    sec = [
+        "<h2>Simulation-based calibration (do the intervals mean what they say?)</h2>",
+        f"<p>{res.sbc.m} simulated data sets kept out of training: parameters drawn from the prior, one model run each, "
+        "with the same reporting error as the training runs. For each, the posterior was computed as for the reported "
+        f"figures ({res.sbc.draws} draws). <i>Coverage</i> at a level is the share of data sets whose true parameter lies "
+        "in the central interval of that level; a calibrated posterior has coverage equal to the level. Below it the "
+        "posterior is overconfident, above it conservative. The joint row asks whether the true point lies in the "
+        "highest-density region of that level (all parameters at once). Verdict at 90%: <i>calibrated</i> within +-5 "
+        "points. Table: <code>coverage.csv</code>.</p>",
+        f"<p>{words}</p>",
+        _table(["parameter", *[f"{100 * a:.0f}%" for a in LEVELS], "at 90%"], rows),
+        f"<img alt='coverage' src='data:image/png;base64,{coverage_figure(cov, names)}'>",
+        "<p>Rank histograms: the rank of the true value among the posterior draws, per parameter. Flat (inside the grey "
+        "99% band of a uniform histogram) is calibrated; a U shape is overconfident, a hump conservative, a slope biased.</p>",
+        f"<img alt='rank histograms' src='data:image/png;base64,{rank_figure(res.sbc.ranks, res.sbc.draws, names)}'>",
+    ]
+    crow = [[f"<code>{html.escape(r['key'])}</code>", f"{100 * r['contraction']:.0f}%", f"{100 * r['contraction_sbc']:.0f}%",
+             f"{z:+.2f}"] for r, z in zip(summary, res.sbc.z_mean)]
+    sec += ["<h2>Posterior contraction</h2>",
+            "<p>1 - posterior variance / prior variance (on the prior's unit scale): 0% = the data say nothing about the "
+            "parameter, 100% = pinned down. At the reported figures, and averaged over the held-out data sets; the "
+            "mean z-score of the truth shows bias (0 = none).</p>",
+            _table(["parameter", "contraction at the reported figures", "mean over held-out sets", "mean z of the truth"], crow)]
+    tmap = {t.id: t for t in targets}
+    mrow = []
+    for r in res.misspec["per_stat"]:
+        t = tmap.get(r["stat"])
+        u = t.unit if t else ""
+        disp = t.display if t else (lambda v: v)
+        mrow.append([html.escape(t.label if t else r["stat"]), _fmt(disp(r["reported"]), u),
+                     f"{_fmt(disp(r['prior_q005']), u)} - {_fmt(disp(r['prior_q995']), u)}",
+                     f"{100 * r['quantile']:.1f}%" if math.isfinite(r["quantile"]) else "n/a",
+                     f"<span class='{r['verdict']}'>{r['verdict']}</span>"])
+    j = res.misspec["joint"]
+    joint = ""
+    if "mahalanobis" in j:
+        joint = (f"<p>Jointly: the reported figures are at Mahalanobis distance {j['mahalanobis']:.2f} from the prior "
+                 f"predictive mean (standardised); {100 * j['share_further']:.1f}% of the {j['runs']} prior runs are further "
+                 "away. A share near 0 would mean that no prior world produces this combination of figures, and the "
+                 "posterior would be an extrapolation of the network.</p>")
+    sec += ["<h2>Misspecification check: can the model produce the reported figures?</h2>",
+            "<p>Each reported fit figure (a range: its centre) against the prior predictive distribution (the training "
+            "runs: worlds drawn from the priors, one run each, before any reporting error). <i>inside</i>: within the 0.5-99.5% range of what the prior worlds produce. "
+            "An <i>outside</i> figure cannot be matched by any prior world; the posterior there is not to be trusted.</p>",
+            _table(["fit target", "reported", "prior predictive 0.5-99.5%", "share of prior runs below", "verdict"], mrow), joint]
+    return sec
