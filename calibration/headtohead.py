@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from experiments.cliargs import UsageError, parse_keys
+from experiments.cliargs import UsageError, split_args
 
 KEYS = {"npe": "output folder of an NPE calibration", "abc": "output folder of an ABC-SMC calibration",
         "out": "write the table to this Markdown file too"}
@@ -81,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; exit code 2 on bad input."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        opts = parse_keys(argv, KEYS, "headtohead")
+        opts, _ = split_args(argv, KEYS, "headtohead")
         for k in ("npe", "abc"):
             if k not in opts:
-                raise UsageError(f"{k}= is required (allowed: {KEYS[k]})")
+                raise UsageError(k, None, f"required: {KEYS[k]}")
         text = table(_meta(Path(opts["npe"]), "npe"), _meta(Path(opts["abc"]), "abc"))
     except UsageError as exc:
         print(f"headtohead: error: {exc}", file=sys.stderr)

@@ -153,13 +153,14 @@ def _failed_since(store: ResultStore, key: str, since: float) -> bool:
 
 def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = None, n_workers: int | None = None,
             progress: bool = True, desc: str = "runs", client: Any = None, rerun_stale: bool = False,
-            rerun_hint: str = RERUN_HINT, poll_s: float = 1.0, runner: Any = run_spec_safe) -> ExecSummary:
+            rerun_hint: str = RERUN_HINT, poll_s: float = 1.0, runner: Any = None) -> ExecSummary:
     """Run every spec not yet in ``store``; see the module docstring.
 
     ``rerun_stale`` runs again the stored runs recorded by another code version (default: warn
     and reuse them, which keeps every experiment resumable across commits). ``rerun_hint``
     ends the warning: how the user of the calling command recomputes them.
     """
+    runner = runner or run_spec_safe  # looked up at call time (tests may replace it)
     from tqdm.auto import tqdm
 
     specs = list(specs)

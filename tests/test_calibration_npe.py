@@ -227,7 +227,7 @@ def test_head_to_head_table(tmp_path, capsys):
     assert npe_row.startswith("| NPE | 150 (100 training + 50 held out) | 600 s | 45% / 75% / 88% | 1.50 (1.00-2.00) | 1 of 2 |")
     assert abc_row.startswith("| ABC-SMC | 60 | 300 s | not measured | 1.50 (1.00-2.00) | 2 of 2 |")
     assert headtohead.main([f"npe={tmp_path / 'n'}"]) == 2
-    assert "abc= is required" in capsys.readouterr().err
+    assert "abc = None (allowed: required" in capsys.readouterr().err
     assert headtohead.main([f"npe={tmp_path}", f"abc={tmp_path / 'a'}"]) == 2
     assert "no meta.json there" in capsys.readouterr().err
 
