@@ -45,6 +45,7 @@ from experiments.cliargs import (
     keys_help,
     parse_action,
 )
+from sim import MODEL_GENERATION
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "calibration" / "posterior"
@@ -290,6 +291,7 @@ def write_outputs(res, settings: FitSettings, budget_name: str, out: Path, world
     hist = history_summary(h)
     meta: dict[str, Any] = {
         "pipeline_check": not final,
+        "model_generation": MODEL_GENERATION,  # experiments.posterior uses a sample only for this generation
         "command": "akrim calibrate " + " ".join(argv),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "code_version": version,

@@ -29,6 +29,7 @@ import numpy as np
 from calibration.params import PriorError, load_priors
 from calibration.targets import TargetError, load_targets
 from experiments.cliargs import UsageError, get_bool, get_choice, get_float, get_int, get_text
+from sim import MODEL_GENERATION
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "calibration" / "posterior"
@@ -133,6 +134,7 @@ def write_outputs(res: Any, problem: Any, settings: Any, targets: list, priors: 
     cov = res.sbc.coverage
     meta: dict[str, Any] = {
         "pipeline_check": not final,
+        "model_generation": MODEL_GENERATION,  # experiments.posterior uses a sample only for this generation
         "method": "npe",
         "command": "akrim calibrate " + " ".join(argv),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

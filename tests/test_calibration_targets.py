@@ -178,10 +178,10 @@ def _by_region() -> pd.DataFrame:
 
 def test_public_figure_statistics_on_a_known_table(targets):
     a = _annual()
-    a["orders"] = a["inspections_nli"] * 0.5
+    a["inspections_nli_reaction"] = a["inspections_nli"] * 0.5
     stats = statistics(a, targets, by_region=_by_region())
     assert stats["nli_inspections_2014"] == 14.0
-    assert stats["nli_reaction_share_2014"] == pytest.approx(0.5)      # orders per inspection
+    assert stats["nli_reaction_share_2014"] == pytest.approx(0.5)      # reactions per inspection
     assert stats["centre_firms_2016"] == 16.0 and stats["centre_benefit_changes_2017"] == 17.0
     assert stats["oslo_centre_firms_2016_17"] == 2.0                   # Oslo rows only, sum 2016-2017
     assert stats["central_threat_actors"] == 19.0                      # year-end 2019
@@ -215,7 +215,7 @@ def test_targets_without_their_column_are_skipped_not_guessed(targets):
     assert "centre_firms_2016" not in stats and "central_threat_actors" not in stats
     assert "oslo_centre_networks_2016_17" in stats                     # actors_prioritised exists
     assert "centre_actions_2017" not in columns_used(targets, a.columns)
-    assert columns_used(targets, a.columns)["nli_reaction_share_2014"] == "orders"
+    assert columns_used(targets, a.columns)["nli_reaction_share_2014"] == "inspections_nli_reaction"
 
 
 def test_statistics_on_a_known_table(targets):

@@ -109,4 +109,5 @@ def test_scenarios_combine_into_a_package():
     assert cfg.policy.consumers.norgesmodellen_from == FUTURE
     assert [iv.note for iv in cfg.policy.interventions] == ["+50% NLI inspection capacity"]
     both = load_config(["policy=more_inspectors+liberal_fines"]).policy.interventions
-    assert {k for iv in both for k in iv.multiply} == {"nli.n_inspectors", "sanctions.p_fine", "sanctions.p_coercive_fine"}
+    assert {k for iv in both for k in iv.multiply} == {"nli.n_inspectors", "sanctions.p_fine", "sanctions.p_coercive_fine",
+                                                       "sanctions.centre.p_fine", "sanctions.centre.p_coercive_fine"}

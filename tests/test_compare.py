@@ -309,18 +309,34 @@ def test_posterior_option():
     assert posterior.resolve_option("false") is None
     auto = posterior.resolve_option("auto")
     final = posterior.DEFAULT_SAMPLE.is_file() and not posterior.is_pipeline_check(posterior.DEFAULT_SAMPLE)
-    assert auto == (posterior.DEFAULT_SAMPLE if final else None)
+    assert auto == (posterior.DEFAULT_SAMPLE if final and posterior.is_current(posterior.DEFAULT_SAMPLE) else None)
 
 
 def test_auto_ignores_a_pipeline_check_posterior(tmp_path, monkeypatch):
+    from sim import MODEL_GENERATION
+
     sample = _write_sample(tmp_path / "posterior_sample.csv")
     monkeypatch.setattr(posterior, "DEFAULT_SAMPLE", sample)
-    assert posterior.resolve_option("auto") == sample  # no meta.json: a final calibration
-    (tmp_path / "meta.json").write_text('{"pipeline_check": true}')
+    (tmp_path / "meta.json").write_text(f'{{"pipeline_check": false, "model_generation": {MODEL_GENERATION}}}')
+    assert posterior.resolve_option("auto") == sample  # a final calibration of this model
+    (tmp_path / "meta.json").write_text(f'{{"pipeline_check": true, "model_generation": {MODEL_GENERATION}}}')
     assert posterior.resolve_option("auto") is None  # not for conclusions: default world
     assert posterior.resolve_option(str(sample)) == sample  # an explicit path is still honoured
     with pytest.raises(posterior.PosteriorError, match="no such file"):
         posterior.resolve_option("/no/such.csv")
+
+
+def test_a_posterior_of_an_earlier_model_is_not_used(tmp_path, monkeypatch):
+    from sim import MODEL_GENERATION
+
+    sample = _write_sample(tmp_path / "posterior_sample.csv")
+    monkeypatch.setattr(posterior, "DEFAULT_SAMPLE", sample)
+    (tmp_path / "meta.json").write_text(f'{{"pipeline_check": false, "model_generation": {MODEL_GENERATION - 1}}}')
+    assert posterior.resolve_option("auto") is None
+    with pytest.raises(posterior.PosteriorError, match="fitted to model generation"):
+        posterior.resolve_option("true")
+    (tmp_path / "meta.json").write_text('{"pipeline_check": false}')  # written before generations existed: 1
+    assert posterior.sample_generation(sample) == 1
 
 
 def test_replicate_r_uses_the_same_draw_in_every_scenario(tmp_path):
