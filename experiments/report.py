@@ -27,6 +27,7 @@ import pandas as pd
 from experiments import figures, report_costs
 from experiments.effects import HEADLINE, KPI_MEANING, Comparison
 from experiments.labels import KIND_WORDS, kpi_heading, kpi_label, kpi_unit
+from sim.config.fields import walk_fields
 
 TABLE_KPIS = ("exploited_workers", "undeclared_work_share", "crime_cost_nok", "enforcement_cost_nok", "active_threat_actors", "convictions")
 PLOT_KPIS = (
@@ -195,16 +196,10 @@ def summary_paragraph(comp: Comparison, scale: float, posterior_file: Path | Non
 # ---------------------------------------------------------------------------- configuration
 
 
-def _leaves(obj: Any, prefix: str = "", meta: dict | None = None):
-    """(dotted key, value, field metadata) for every leaf of a config dataclass tree."""
-    if dataclasses.is_dataclass(obj):
-        for f in dataclasses.fields(obj):
-            yield from _leaves(getattr(obj, f.name), f"{prefix}{f.name}.", dict(f.metadata))
-    elif isinstance(obj, dict) and obj and all(dataclasses.is_dataclass(v) for v in obj.values()):
-        for k, v in obj.items():
-            yield from _leaves(v, f"{prefix}{k}.", meta)
-    else:
-        yield prefix[:-1], obj, meta or {}
+def _leaves(obj: Any, prefix: str = ""):
+    """(dotted key, value, field metadata) for every leaf of a config dataclass tree (``walk_fields``)."""
+    for key, f, value in walk_fields(obj, prefix):
+        yield key, value, dict(f.metadata)
 
 
 def field_meta(root: Any, dotted: str) -> dict:

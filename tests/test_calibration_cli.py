@@ -44,7 +44,7 @@ def test_help(capsys):
     (["budjet=small"], "budjet = 'small' (allowed: a key of akrim calibrate fit: method, budget,"),
     (["budget=huge"], "budget = 'huge' (allowed: small, medium, full)"),
     (["stale=maybe"], "stale = 'maybe' (allowed: rerun, reuse)"),
-    (["method=nope"], "method = 'nope' (allowed: npe, abc)"),
+    (["method=nope"], "method = 'nope' (allowed: npe, abc"),
     (["method=abc", "populations=1"], "populations = '1' (allowed: an integer in [2, 100000])"),
     (["method=abc", "generations=two"], "generations = 'two' (allowed: an integer in [1, 100])"),
     (["populations=10"], "populations=10: a key of method=abc (this is method=npe;"),

@@ -31,7 +31,6 @@ Rules (the trainer's guide, docs/workshop_guide.md, explains them to a room):
 from __future__ import annotations
 
 import copy
-import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ import numpy as np
 from experiments.effects import t_interval
 from experiments.workshop.levers import TARGETING
 from sim.config import apply_intervention
+from sim.config.fields import walk_fields
 from sim.config.policy import Intervention
 
 NOK_PER_CHIP = 10_000_000.0  # assumption: a unit a room can reason about (NOK 10M a year)
@@ -178,20 +178,16 @@ def apply_round_levers(policy: Any, base: Any, changes: Mapping[str, Any]) -> No
 
 
 def lever_values(policy: Any, prefix: str = "") -> dict[str, Any]:
-    """Every single lever of ``policy`` by dotted key under policy (sections and interventions flattened away)."""
+    """Every single lever of ``policy`` by dotted key under policy (sections and interventions flattened away).
+
+    A mapping lever (``nli.sector_weights``) gives one entry per key (``nli.sector_weights.transport``).
+    """
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(policy):
-        if not prefix and f.name in ("name", "description", "source", "interventions"):
+    for key, _, value in walk_fields(policy, prefix):
+        if not prefix and key.split(".")[0] in ("name", "description", "source", "interventions"):
             continue
-        key, value = prefix + f.name, getattr(policy, f.name)
-        if dataclasses.is_dataclass(value):
-            out.update(lever_values(value, key + "."))
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                if dataclasses.is_dataclass(v):
-                    out.update(lever_values(v, f"{key}.{k}."))
-                else:
-                    out[f"{key}.{k}"] = v
+        if isinstance(value, dict):
+            out.update({f"{key}.{k}": v for k, v in value.items()})
         else:
             out[key] = value
     return out
