@@ -39,7 +39,8 @@ HEADLINE = (
     ("convictions", "convict.", "{:,.0f}"),
     ("undeclared_work_share", "undecl. %", "{:.1%}"),
     ("exploited_workers", "exploited", "{:,.0f}"),
-    ("active_threat_actors", "active TAs", "{:,.0f}"),
+    ("active_threat_actors", "latent TAs", "{:,.0f}"),
+    ("central_threat_actors", "central TAs", "{:,.0f}"),
     ("phoenix_bankruptcies", "phoenix", "{:,.0f}"),
     ("crime_cost_nok", "crime bn NOK", "{:,.1f}"),
 )
