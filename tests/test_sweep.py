@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import signal as _signal
 import subprocess
 import sys
 import time
@@ -56,8 +57,6 @@ def client():
     c.close()
     cluster.close()
 
-
-import signal as _signal
 
 SIGINT_AT_COLLECTION = _signal.getsignal(_signal.SIGINT)
 
