@@ -39,6 +39,7 @@ import hashlib
 import json
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,8 +110,8 @@ def run_seed(seed: int, stream: int, i: int) -> int:
 
 
 # ------------------------------------------------------------------ problems
-class Problem:
-    """What NPE needs from a simulator. Subclasses set the attributes and the two methods.
+class Problem(ABC):
+    """What NPE needs from a simulator (an abstract interface). Subclasses set the attributes and the two methods.
 
     Attributes:
         priors: The fitted parameters (``Prior``; ``key`` names them).
@@ -126,13 +127,13 @@ class Problem:
     noise_sd: np.ndarray
     noise_half: np.ndarray
 
+    @abstractmethod
     def spec(self, params: dict[str, float], seed: int, **tags: Any):
         """The ``experiments.runs.RunSpec`` of one run."""
-        raise NotImplementedError
 
+    @abstractmethod
     def summaries(self, record: Any) -> np.ndarray:
         """The summary statistics of one stored run (a record of ``experiments.runs.run_spec``)."""
-        raise NotImplementedError
 
     def fingerprint(self) -> dict[str, Any]:
         """What the stored runs depend on besides the code: priors, statistics, run settings."""
