@@ -298,10 +298,10 @@ def test_second_team_joins_and_shows_on_the_trainer_page(server):
             page.get_by_role("tab", name="Policy game").click()
             page.get_by_label("Team name").fill(name)
             page.locator(".akrim-team-join").click()
-            page.wait_for_selector(f".akrim-team-label >> text={name}", timeout=30_000)
+            page.wait_for_selector(f".akrim-team-label >> text={name}", timeout=90_000)
             teams[name] = page
         trainer.wait_for_selector(".akrim-room-team[data-team=Blue]", timeout=30_000)
-        trainer.wait_for_selector(".akrim-room-team[data-team=Red]", timeout=30_000)
+        trainer.wait_for_selector(".akrim-room-team[data-team=Red]", timeout=90_000)
         trainer.wait_for_function("() => !document.body.innerText.includes('preparing its runs')", timeout=120_000)
         trainer.locator(".akrim-room-open").click()
         trainer.wait_for_selector("text=Round 1 of 1 (2017) is open", timeout=15_000)
