@@ -60,6 +60,8 @@ class ActorFile:
     t_first_signal: float = 0.0
     t_last_signal: float = 0.0
     t_last_prioritised: float = -1e9
+    t_priority: float = -1e9  # when the current priority was set (its action must follow in time)
+    targeted: bool = False  # prioritised at least once since the file was (re)opened
 
 
 class Centre(mesa.Agent):
@@ -159,10 +161,12 @@ class Centre(mesa.Agent):
         if not self.is_open:
             return
         m = self.model
+        self._refresh_analysis_queue()
         for aid, _ in self.analysis.allocate(self.analysis.weekly_amount()):
             f = self.files[aid]
             f.state = ANALYSING
             m.schedule(self.lever.dur_analysis, self._analysed, aid)
+        self._refresh_action_queue()
         for aid, _ in self.actions.allocate(self.actions.weekly_amount()):
             self._action_on(aid)
         self.n_weeks += 1
@@ -171,6 +175,47 @@ class Centre(mesa.Agent):
             self.actions.budget -= k
             for j in range(k):
                 self._sweep(j)
+
+    def _refresh_analysis_queue(self) -> None:
+        """Files waiting for an analyst: the freshest evidence first, and stale files drop out.
+
+        Analysts take the files whose evidence is strongest *today*. A waiting file's evidence goes
+        stale like any other, and once it has fallen below ``evidence_threshold`` the file leaves
+        the queue and collects again: intelligence that arrives slowly, or far apart, may never be
+        analysed, while fresh intelligence from several agencies is analysed soon after it arrives.
+        """
+        if not len(self.analysis):
+            return
+        thr = self.model.cfg.world.detection.evidence_threshold
+        for aid in list(self.analysis.waiting):
+            f = self.files[aid]
+            e = self.evidence_now(f)
+            if e < thr:
+                self.analysis.discard(aid)
+                f.state = COLLECTING
+            else:
+                self.analysis.reweight(aid, e)
+
+    def _refresh_action_queue(self) -> None:
+        """Prioritised actors waiting for an action: fresher intelligence first, and it expires.
+
+        An action is planned on the intelligence of the moment. A waiting actor's weight is its
+        score today (its evidence has gone stale since it was prioritised), and a priority that no
+        action has followed within ``dur_action_window`` days lapses: the actor goes back among the
+        identified ones, to be weighed again at the next meeting on what is known by then.
+        """
+        if not len(self.actions):
+            return
+        now = self.model.env.now
+        window = self.model.policy.centres.dur_action_window
+        for aid in list(self.actions.waiting):
+            f = self.files[aid]
+            if now - f.t_priority > window:
+                self.actions.discard(aid)
+                f.state = IDENTIFIED
+                f.t_last_prioritised = -1e9
+            else:
+                self.actions.reweight(aid, self.score(aid, f))
 
     def _analysed(self, aid: int) -> None:
         m = self.model
@@ -239,9 +284,16 @@ class Centre(mesa.Agent):
         f = self.files[aid]
         f.state = CLOSED
         f.evidence = 0.0
+        f.targeted = False
         self.analysis.discard(aid)
         self.actions.discard(aid)
-        self.model.unidentify(aid)
+        m = self.model
+        m.unidentify(aid)
+        if not any(c.files.get(aid) is not None and c.files[aid].state != CLOSED for c in m.centres):
+            # No centre holds intelligence on the actor any more: the next signal about it starts a
+            # new history (``phoenix_before_target_mean`` counts from the first signal of the
+            # intelligence that led to a priority, not from the actor's first signal ever).
+            m.ta.phoenix_at_first_signal[aid] = -1
 
     def prioritise(self, aid: int) -> None:
         """Prioritise actor ``aid``: it waits for a joint action."""
@@ -249,12 +301,14 @@ class Centre(mesa.Agent):
         f = self.files[aid]
         a = m.actor_list[aid]
         f.state = PRIORITISED
-        f.t_last_prioritised = m.env.now
+        f.t_last_prioritised = f.t_priority = m.env.now
         y = m.year_idx
         m.metrics.add(y, "actors_prioritised", self.region)
         t = m.ta
         if a.t_first_prioritised is None:
             a.t_first_prioritised = m.env.now
+        if not f.targeted:
+            f.targeted = True
             since = max(int(t.phoenix_at_first_signal[aid]), 0)
             m.metrics.ratio(y, "phoenix_before_target_mean", float(t.n_phoenix[aid] - since), 1.0)
             m.metrics.ratio(y, "days_to_first_priority_mean", m.env.now - float(t.t_first_signal[aid]), 1.0)

@@ -111,6 +111,11 @@ class CentresPolicy:
         "seed 002 (TA10: feedback informs later analyses); length assumption",
         "days a prioritised actor's file stays in follow-up before it collects evidence again",
     )
+    dur_action_window: float = nonneg(
+        90.0,
+        "seed 002 (TA10: measures are planned on the current intelligence picture); length assumption",
+        "days a priority stays valid without an action; then it lapses and the actor is weighed again at the next meeting",
+    )
     firms_per_action: float = nonneg(
         25.0, "public_figures.md: ~2,100 businesses controlled in 85 joint actions (2017)", "businesses one joint action controls"
     )

@@ -191,7 +191,11 @@ class DetectionWorld:
     rate_tax_signal_year: float = nonneg(0.8, doc="tax/register anomaly signals per year from a fully evading firm")
     rate_nav_signal_year: float = nonneg(0.3, doc="benefit-anomaly signals per year from a fully evading firm")
     rate_police_signal_year: float = nonneg(0.2, doc="crime-report signals per year per active threat actor")
-    evidence_threshold: float = nonneg(2.0, doc="evidence score at which a centre opens an analysis of an actor")
+    evidence_threshold: float = nonneg(
+        1.0,
+        "seed 001 (the centres select among many candidate actors; analysis capacity, not intelligence, is the constraint); assumption",
+        "evidence score at which a centre queues an actor for analysis (about two recent signals: one signal loses worth in transit)",
+    )
     evidence_half_life_days: float = param(
         180.0, 1.0, 1e6, doc="a signal's worth halves for every this many days it spends in transit (stale intelligence)"
     )
