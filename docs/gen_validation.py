@@ -84,6 +84,7 @@ LATENCY_KPIS = (  # (column, how over WINDOW, label)
     ("cases_against_ta", "sum", "cases against threat actors, sum 2026-30"),
     ("phoenix_before_target_mean", "mean", "phoenix bankruptcies before first targeting, mean 2026-30"),
     ("exploited_workers", "mean", "exploited workers, mean 2026-30"),
+    ("exploited_workers_ta", "mean", "workers exploited in threat actors' companies, mean 2026-30"),
 )
 DISPLACEMENT_KPIS = (  # (column, how over WINDOW, label)
     ("registrations", "sum", "threat actors' new company registrations 2026-30"),
@@ -95,6 +96,7 @@ SCALE_YEARS = (2014, 2025)
 BUILD_UP = (2014, 2019)  # pooled in the scale check: issue 11 found the bias there
 STEADY_TOL = 0.15  # assumption: a stock "levels off" if it changes by at most 15% over 2020-2030
 STEADY_YEARS = (2020, 2030)
+STEADY_WINDOWS = ((2019, 2021), (2028, 2030))  # each end is the mean of three year-end stocks (one year-end of a few actors is noisy)
 STOCK_YEAR = 2019  # year-end 2019: the stock the 2020 situation picture describes (targets.yaml)
 
 
@@ -444,7 +446,7 @@ def sec_latency(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[An
           "of the difference excludes 0).\n"]
     md.append(_arm_missing(doc, "latency", arms))
     ok = {k: v for k, v in keys.items() if not arms[k].missing}
-    fig, axes = plt.subplots(1, len(LATENCY_KPIS), figsize=(10, 3))
+    fig, axes = plt.subplots(1, len(LATENCY_KPIS), figsize=(3.2 * len(LATENCY_KPIS), 3))
     for ax, (col, how, label) in zip(axes, LATENCY_KPIS):
         if not _has(rec, col):
             md.append(doc.missing("latency", col, f"column {col}", "not in the annual table"))
@@ -563,7 +565,9 @@ def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[
           f"latent stock (`active_threat_actors`), 2014-{int(rec['year'].max()) if len(rec) else '?'} (baseline), against NTAES's "
           "102 actors (80 threat actors + 22 potential ones, seed 001 note viii), compared at the end of "
           f"{STOCK_YEAR} as in `targets.yaml`. Steady state (an assumption of this document): a stock changes by at most "
-          f"{STEADY_TOL:.0%} from {STEADY_YEARS[0]} to {STEADY_YEARS[1]}.\n"]
+          f"{STEADY_TOL:.0%} from {STEADY_YEARS[0]} to {STEADY_YEARS[1]}, each end the mean of the year-end stocks of "
+          f"{STEADY_WINDOWS[0][0]}-{STEADY_WINDOWS[0][1]} and of {STEADY_WINDOWS[1][0]}-{STEADY_WINDOWS[1][1]} "
+          "(a scale-0.1 run holds only a few central actors, so one year-end is noisy).\n"]
     fig, ax = plt.subplots(figsize=(6, 3))
     for col, colour in (("central_threat_actors", "C3"), ("active_threat_actors", "C0")):
         if not _has(rec, col):
@@ -578,9 +582,10 @@ def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[
             md.append(md_table(v.table, {"mean": ",.0f", "ci_low": ",.0f", "ci_high": ",.0f"}))
             md.append("\n" + doc.verdict("stocks", "central stock against NTAES", v))
             ax.axhspan(lo, hi, color="C3", alpha=0.2)
-        ys = [y for y in STEADY_YEARS if y in vals.columns]
+        ys = [w for w in STEADY_WINDOWS if all(y in vals.columns for y in range(w[0], w[1] + 1))]
         if len(ys) == 2:
-            v = V.steady_state(vals[list(ys)], STEADY_TOL, col)
+            ends = pd.DataFrame({f"{a}-{b % 100:02d}": vals[list(range(a, b + 1))].mean(axis=1) for a, b in ys})
+            v = V.steady_state(ends, STEADY_TOL, col)
             md.append(md_table(v.table, {"relative_change": "+.2f", "ci_low": "+.2f", "ci_high": "+.2f", "mean_from": ",.0f", "mean_to": ",.0f"}))
             md.append("\n" + doc.verdict("stocks", f"{col} steady", v))
         else:
