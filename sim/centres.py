@@ -55,6 +55,9 @@ class ActorFile:
     t_evidence: float = 0.0  # time ``evidence`` was last brought up to date
     agencies: set[str] = field(default_factory=set)
     known: dict[int, int] = field(default_factory=dict)  # workplace -> firm id seen in signals
+    seen: dict[int, float] = field(default_factory=dict)  # workplace -> when the newest signal naming it was sent
+    t_newest: float = -1e9  # when the newest signal in the file was sent
+    hit: bool = False  # a joint action has found one of the actor's companies since the file was (re)opened
     state: str = COLLECTING
     score: float = 0.0
     t_first_signal: float = 0.0
@@ -131,10 +134,15 @@ class Centre(mesa.Agent):
         hl = self.model.cfg.world.detection.evidence_half_life_days
         return f.evidence * 0.5 ** ((self.model.env.now - f.t_evidence) / hl)
 
-    def receive(self, aid: int, block: int, fid: int, agency: str, weight: float = 1.0) -> None:
-        """A shared signal about actor ``aid`` (and its company ``fid`` in ``block``) arrives."""
+    def receive(self, aid: int, block: int, fid: int, agency: str, weight: float = 1.0, sent: float | None = None) -> None:
+        """A shared signal about actor ``aid`` (and its company ``fid`` in ``block``) arrives.
+
+        ``sent`` is when the agency sent it (default: now); the age of the intelligence a joint
+        action acts on counts from then.
+        """
         m = self.model
         now = m.env.now
+        sent = now if sent is None else float(sent)
         f = self.files.get(aid)
         if f is None:
             f = self.files[aid] = ActorFile(t_first_signal=now, t_evidence=now)
@@ -146,8 +154,11 @@ class Centre(mesa.Agent):
         f.evidence = self.evidence_now(f) + weight
         f.t_evidence = f.t_last_signal = now
         f.agencies.add(agency)
+        f.t_newest = max(f.t_newest, sent)
         if block >= 0:
+            same = f.known.get(block) == fid
             f.known[block] = fid
+            f.seen[block] = max(f.seen.get(block, -1e9), sent) if same else sent
         if f.state == CLOSED:
             f.state = COLLECTING
         if f.state == COLLECTING and f.evidence >= m.cfg.world.detection.evidence_threshold and m.actor_list[aid].is_active:
@@ -200,22 +211,25 @@ class Centre(mesa.Agent):
         """Prioritised actors waiting for an action: fresher intelligence first, and it expires.
 
         An action is planned on the intelligence of the moment. A waiting actor's weight is its
-        score today (its evidence has gone stale since it was prioritised), and a priority that no
-        action has followed within ``dur_action_window`` days lapses: the actor goes back among the
-        identified ones, to be weighed again at the next meeting on what is known by then.
+        score today (its evidence has gone stale since it was prioritised) times the worth of its
+        newest tip as a guide to where the actor's crews are (``0.5 ** (age / site_intel_half_life_days)``),
+        and a priority that no action has followed within ``dur_action_window`` days lapses: the
+        actor goes back among the identified ones, to be weighed again at the next meeting on what
+        is known by then.
         """
         if not len(self.actions):
             return
         now = self.model.env.now
         window = self.model.policy.centres.dur_action_window
+        hl_site = self.model.cfg.world.detection.site_intel_half_life_days
         for aid in list(self.actions.waiting):
             f = self.files[aid]
             if now - f.t_priority > window:
                 self.actions.discard(aid)
                 f.state = IDENTIFIED
                 f.t_last_prioritised = -1e9
-            else:
-                self.actions.reweight(aid, self.score(aid, f))
+            else:  # the control group goes where its tips are fresh: a site tip halves in worth every site half-life
+                self.actions.reweight(aid, self.score(aid, f) * 0.5 ** (max(now - f.t_newest, 0.0) / hl_site))
 
     def _analysed(self, aid: int) -> None:
         m = self.model
@@ -284,7 +298,7 @@ class Centre(mesa.Agent):
         f = self.files[aid]
         f.state = CLOSED
         f.evidence = 0.0
-        f.targeted = False
+        f.targeted = f.hit = False
         self.analysis.discard(aid)
         self.actions.discard(aid)
         m = self.model
@@ -309,8 +323,6 @@ class Centre(mesa.Agent):
             a.t_first_prioritised = m.env.now
         if not f.targeted:
             f.targeted = True
-            since = max(int(t.phoenix_at_first_signal[aid]), 0)
-            m.metrics.ratio(y, "phoenix_before_target_mean", float(t.n_phoenix[aid] - since), 1.0)
             m.metrics.ratio(y, "days_to_first_priority_mean", m.env.now - float(t.t_first_signal[aid]), 1.0)
         m.log.add(m.env.now, "meeting_priority", region=self.region, actor=aid, agency="centre", value=f.score)
         self._desk_measures(aid, f)
@@ -339,12 +351,22 @@ class Centre(mesa.Agent):
                     m.metrics.add(m.year_idx, "tax_findings", int(pop.region[b]), int(pop.sector[b]))
                     m.sanctions.apply(b, "tax", found_und=True, found_under=False, agencies={"tax"})
 
-    def _targets(self, aid: int) -> list[int]:
-        """The companies of ``aid`` an action can control: known and alive, or linked by the registers."""
+    def _targets(self, aid: int) -> tuple[list[int], list[int]]:
+        """The companies of ``aid`` an action goes for, and those of them it finds at work.
+
+        The targets are the file's companies that still exist and are still the actor's, plus the
+        actor's other current companies that a register search links to it (Tax is present). A
+        target is *found at work* where the intelligence says with probability
+        ``0.5 ** (age / site_intel_half_life_days)``, the age counted from when the newest signal
+        naming the company was *sent* (the file's newest signal for a company only the register
+        links): sites, shifts and crews move on, so a tip that reached the centre late, or waited
+        long for an action, points at an empty site.
+        """
         m = self.model
         pop = m.pop
         f = self.files[aid]
         a = m.actor_list[aid]
+        now = m.env.now
         targets = [b for b, fid in f.known.items() if pop.firm_id[b] == fid and pop.owner[b] == aid and pop.status[b] == 0]
         gone = [b for b, fid in f.known.items() if pop.firm_id[b] != fid]
         firms = np.array(sorted(a.firms), dtype=np.int64)
@@ -354,28 +376,48 @@ class Centre(mesa.Agent):
                 targets.append(b)
         for b in gone:
             m.log.add(m.env.now, "control_target_gone", region=self.region, firm=int(f.known[b]), actor=aid, agency="centre")
-        f.known = {b: int(pop.firm_id[b]) for b in targets}
         m.schedule(m.policy.centres.dur_follow_up, self._follow_up_done, aid)
-        return targets if a.is_active else []
+        if not a.is_active or not targets:
+            f.known = {b: int(pop.firm_id[b]) for b in targets}
+            return [], []
+        hl = m.cfg.world.detection.site_intel_half_life_days
+        tb = np.array(targets, dtype=np.int64)
+        age = np.array([now - f.seen.get(b, f.t_newest) for b in targets], dtype=float)
+        uf = keyed_uniform(m.streams.key("centre.site_found"), pop.firm_id[tb] * 4096 + self.n_actions % 4096)
+        found = [b for b, ok in zip(targets, uf < 0.5 ** (np.maximum(age, 0.0) / hl)) if ok]
+        f.known = {b: int(pop.firm_id[b]) for b in targets}
+        f.seen = {b: (now if b in found else f.seen.get(b, f.t_newest)) for b in targets}  # the action saw them
+        return targets, found
 
     def _action_on(self, aid: int) -> None:
         """A joint action against prioritised actor ``aid``, at the site of its companies.
 
         One prioritised actor per action: bundling actors who wait with companies at the same site
         would make an action's reach depend on how many actors a run has (the population scale).
+        An action that finds none of the actor's companies at work still controls the other
+        businesses at the site it went to (``actions_target_gone``).
         """
         m = self.model
         pop = m.pop
         self.n_actions += 1
-        targets = self._targets(aid)
+        m.metrics.add(m.year_idx, "actions_on_actors", self.region)
+        targets, found = self._targets(aid)
         if not targets:
             m.metrics.add(m.year_idx, "actions_target_gone", self.region)
             m.metrics.add(m.year_idx, "centre_actions", self.region)  # the action went out and found nothing
             return
-        cell = int(pop.cell[targets[0]])
-        site = self._site(cell, set(targets), m.policy.centres.firms_per_action - len(targets))
-        agencies = self.files[aid].agencies | {"nli", "tax"}
-        m.inspections.joint_action(self, np.array(targets + site, dtype=np.int64), prioritised={aid}, agencies=agencies)
+        f = self.files[aid]
+        if not found:
+            m.metrics.add(m.year_idx, "actions_target_gone", self.region)
+        elif not f.hit:
+            f.hit = True
+            t = m.ta
+            since = max(int(t.phoenix_at_first_signal[aid]), 0)
+            m.metrics.ratio(m.year_idx, "phoenix_before_target_mean", float(t.n_phoenix[aid] - since), 1.0)
+        cell = int(pop.cell[found[0] if found else targets[0]])
+        site = self._site(cell, set(targets), m.policy.centres.firms_per_action - len(found))
+        agencies = f.agencies | {"nli", "tax"}
+        m.inspections.joint_action(self, np.array(found + site, dtype=np.int64), prioritised={aid} if found else set(), agencies=agencies)
 
     def _follow_up_done(self, aid: int) -> None:
         f = self.files.get(aid)

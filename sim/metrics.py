@@ -97,12 +97,13 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("benefit_changes", "flow", "rs", "benefits changed or stopped (persons), all origins"),
     # Beyond SPEC 5: diagnostics used by tests and reports.
     ("actors_prioritised", "flow", "r", "threat actors prioritised by a leader group (first time or again after follow-up)"),
-    ("actions_target_gone", "flow", "r", "actions against a prioritised actor that found none of its companies (stale intelligence)"),
+    ("actions_on_actors", "flow", "r", "joint actions against a prioritised actor (the rest of centre_actions are sweeps)"),
+    ("actions_target_gone", "flow", "r", "actions against a prioritised actor that found none of its companies at work (gone, or the tip was stale)"),
     (
         "phoenix_before_target_mean",
         "mean",
         "",
-        "mean phoenix bankruptcies an actor ran between the first signal an agency sent about it and the first prioritisation of the file it opened",
+        "mean phoenix bankruptcies an actor ran between the first signal an agency sent about it and the first joint action that found one of its companies",
     ),
     ("days_to_first_priority_mean", "mean", "", "mean days from the first signal an agency sent about an actor to the first prioritisation of the file it opened"),
     ("companies_opened", "flow", "rs", "companies registered by threat actors (not phoenix successors in the same workplace)"),

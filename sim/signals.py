@@ -65,17 +65,17 @@ class Signals:
         weight *= 0.5 ** (delay / m.cfg.world.detection.evidence_half_life_days)  # stale on arrival
         m.metrics.add(m.year_idx, "signals_shared", region)
         if dst == "centre":
-            m.schedule(delay, self._to_centre, region, aid, block, fid, src, weight)
+            m.schedule(delay, self._to_centre, region, aid, block, fid, src, weight, m.env.now)
         else:
             m.schedule(delay, self._to_nli, block, fid, weight)
 
-    def _to_centre(self, region: int, aid: int, block: int, fid: int, agency: str, weight: float) -> None:
+    def _to_centre(self, region: int, aid: int, block: int, fid: int, agency: str, weight: float, sent: float) -> None:
         m = self.m
         if aid < 0:
             return
         centre = m.centres[region]
         if centre.is_open:
-            centre.receive(aid, block, fid, agency, weight)
+            centre.receive(aid, block, fid, agency, weight, sent=sent)
             if m.cfg.output.events:
                 m.log.add(m.env.now, "signal_shared", region=region, firm=fid, actor=aid, agency=agency)
 

@@ -61,13 +61,14 @@ def test_slower_sharing_identifies_fewer_actors_and_brings_fewer_cases(paired):
     assert (prio[:, 0] >= prio[:, 1]).sum() >= len(paired) - 1, prio
 
 
-def test_slower_sharing_takes_longer_from_first_signal_to_priority(paired):
-    """Fewer actors reach a first prioritisation at all, and those that do take longer."""
+def test_slower_sharing_brings_fewer_actors_to_a_first_prioritisation(paired):
+    """Fewer actors reach a first prioritisation at all. (Not: "those that do take longer". The
+    few files that still pass the threshold with slow sharing are those with dense bursts of
+    signals, which pass it fast, and an actor's history restarts when its files are closed: the
+    mean days of the survivors is a selection effect, with no sign fixed by the mechanism.)"""
     fast = np.array([horizon_mean(f, "days_to_first_priority_mean") for f, _ in paired]).sum(axis=0)
     slow = np.array([horizon_mean(s, "days_to_first_priority_mean") for _, s in paired]).sum(axis=0)
     assert fast[1] >= 5 and fast[1] > 2 * slow[1], (fast, slow)
-    if slow[1] >= 3:
-        assert slow[0] / slow[1] > fast[0] / fast[1], (fast, slow)
 
 
 def test_slower_sharing_delays_signals(paired):

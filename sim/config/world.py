@@ -200,6 +200,15 @@ class DetectionWorld:
         180.0, 1.0, 1e6, doc="a signal's worth halves for every this many days it spends in transit (stale intelligence)"
     )
     p_link_successor: float = prob(0.5, doc="chance a tax register signal links a phoenix successor to its actor")
+    site_intel_half_life_days: float = param(
+        60.0,
+        1.0,
+        1e6,
+        "seed 001 (actors move activities between enterprises and sites); length assumption: building sites, cleaning contracts and "
+        "restaurant shifts change within weeks",
+        "a joint action finds an actor's company at work where the intelligence says with probability 0.5 ** (age / this), "
+        "the age counted from when the newest signal naming it was sent (crews, shifts and sites move on)",
+    )
     p_report_agency_signal: float = prob(0.02, doc="chance a Tax signal about an actor's company becomes a police report by Tax")
     gone_company_worth: float = prob(
         0.1, doc="worth of a signal about a company that no longer exists when the signal reaches the centre (stale intelligence)"
