@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from conftest import make_cfg, run
@@ -400,7 +402,8 @@ def test_slower_sharing_makes_more_joint_actions_miss_the_actor():
     actions find none of the actor's companies at work (paired seeds, 2023-27 pooled)."""
     share = {}
     for lat in (1.0, 4.0):
-        lever = [] if lat == 1.0 else ['policy.interventions=[{"start": "2023-01-01", "set": {"sharing.latency_multiplier": %g}}]' % lat]
+        body = json.dumps({"start": "2023-01-01", "set": {"sharing.latency_multiplier": lat}})
+        lever = [] if lat == 1.0 else [f"policy.interventions=[{body}]"]
         tot = np.zeros(2)
         for s in (*SEEDS, 99):
             a = run("world=default", "scale=0.1", "end=2027", f"seed={s}", *lever, events=False)[1].annual
