@@ -65,7 +65,7 @@ def responsiveness(m: AkrimModel, firm_ids: np.ndarray) -> np.ndarray:
     sd = m.cfg.world.firms.deterrence_sd
     if sd <= 0:
         return np.ones(np.shape(firm_ids))
-    u = np.clip(keyed_uniform(m.resp_key, firm_ids), 1e-9, 1 - 1e-9)
+    u = np.minimum(np.maximum(keyed_uniform(m.resp_key, firm_ids), 1e-9), 1 - 1e-9)  # np.clip, cheaper
     return np.exp(-0.5 * sd**2 + sd * ndtri(u))
 
 
@@ -94,10 +94,11 @@ def compliance_weekly(m: AkrimModel) -> None:
     """Perceived-detection learning for all firms; reviews of the compliance choice."""
     pop, fw = m.pop, m.cfg.world.firms
     pub = 1.0 + fw.publication_boost * float(m.policy.sanctions.publish_suspensions)
-    target = 1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell[pop.cell] * pub)
+    # The saturating target per cell, then spread to the firms (the same numbers as per firm).
+    target = (1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell * pub))[pop.cell]
     pop.p_hat += (fw.learn_peer * (target - pop.p_hat)).astype(np.float32)
-    evading = (pop.u > fw.evader_threshold).astype(np.float64)
-    m.peer_evading = np.bincount(pop.cell, weights=evading, minlength=pop.n_cells) / m.cell_n_blocks
+    # Evaders per cell: an integer count, exactly the float64 sum of ones.
+    m.peer_evading = np.bincount(pop.cell[pop.u > fw.evader_threshold], minlength=pop.n_cells) / m.cell_n_blocks
     p_review = fw.rate_review_year * WEEK_YEARS
     due = []
     for r, blocks in enumerate(m.region_blocks):
@@ -141,7 +142,7 @@ def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
     p_opp = np.minimum(0.95, m.cfg.world.population.p_opportunistic * m.tables.evasion_propensity[pop.sector[b]])
     pop.new_occupant(b, int(m.env.now), np.where(r[:, 0] < p_opp, OPPORTUNISTIC, COMPLIANT).astype(np.int8))
     # Honesty ~ N(0, sd) by inverse transform of a uniform (keeps the draw count fixed).
-    pop.honesty[b] = ndtri(np.clip(r[:, 1], 1e-9, 1 - 1e-9)) * fw.honesty_sd
+    pop.honesty[b] = ndtri(np.minimum(np.maximum(r[:, 1], 1e-9), 1 - 1e-9)) * fw.honesty_sd
     pop.u_base[b] = -np.log(np.maximum(1.0 - r[:, 2], 1e-12)) * fw.u_compliant
     pop.u[b], pop.w[b] = evasion_targets(m, b)
     pop.aggregate_blocks(b)

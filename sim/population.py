@@ -154,8 +154,9 @@ class Population:
         migrant = posted | (r[1] < (ms - ps) / np.maximum(1.0 - ps, 1e-9))  # P(migrant) = migrant_share
         vmean = np.where(migrant, ww.vulnerability_migrant, ww.vulnerability_native)
         amean = np.where(migrant, ww.awareness_migrant, ww.awareness_native)
-        vuln = np.clip(vmean + ww.vulnerability_spread * (r[2] - 0.5), 0, 1).astype(np.float32)
-        aware = np.clip(amean + ww.awareness_spread * (r[3] - 0.5), 0, 1).astype(np.float32)
+        # np.minimum(np.maximum(x, 0), 1) is np.clip(x, 0, 1) without its Python-level overhead.
+        vuln = np.minimum(np.maximum(vmean + ww.vulnerability_spread * (r[2] - 0.5), 0.0), 1.0).astype(np.float32)
+        aware = np.minimum(np.maximum(amean + ww.awareness_spread * (r[3] - 0.5), 0.0), 1.0).astype(np.float32)
         told = rng.random(n) < informed  # drawn even when nobody is informed: fixed draw count
         aware = np.where(migrant & told, np.minimum(1, aware + 0.3), aware)
         wk.posted[idx], wk.migrant[idx] = posted, migrant

@@ -94,3 +94,31 @@ def test_keyed_uniform_matches_vector_form():
     vec = keyed_uniform(key, ids)
     for i, x in zip(ids, vec):
         assert keyed_uniform(key, np.uint64(i)) == x
+
+
+def test_risk_weights_match_per_workplace_formula(model):
+    m = model
+    pop, tb, nli = m.pop, m.tables, m.policy.nli
+    ins = m.inspections
+    original = nli.size_exponent
+    for exponent in (original, 0.5, 1):
+        nli.size_exponent = exponent
+        ins.invalidate_weights()
+        vis = np.where(pop.owner >= 0, m.cfg.world.actors.firm_visibility, 1.0)
+        sw = np.array([nli.sector_weights.get(s, 1.0) for s in tb.sectors])
+        rw = np.array([nli.region_weights.get(r, 1.0) for r in tb.regions])
+        w = m.sector_priority[pop.sector] * sw[pop.sector] * rw[pop.region] * np.power(pop.size, nli.size_exponent) * vis
+        assert same_bits(ins.risk_weights(), np.where(pop.status == 0, w, 0.0))
+    nli.size_exponent = original
+    ins.invalidate_weights()
+
+
+def test_prefetched_sanction_uniforms_are_the_per_finding_ones(model):
+    s = model.sanctions
+    b = np.arange(50)
+    s.prefetch(b, "centre")
+    pre = dict(s._pre)
+    s.clear_prefetch()
+    assert len(pre) == 50
+    for ident, u in pre.items():
+        assert s.uniforms(ident) == u
