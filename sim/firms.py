@@ -154,6 +154,7 @@ def firms_weekly(m: AkrimModel) -> None:
     p_exit = fw.rate_exit_year * WEEK_YEARS
     lam_resize = fw.rate_resize_year * WEEK_YEARS
     exits_all, entry_all = [], []
+    hired, draws = [], []
     for r, blocks in enumerate(m.region_blocks):
         name = m.tables.regions[r]
         rng = m.streams.get(f"firms.exit.{name}")
@@ -176,6 +177,11 @@ def firms_weekly(m: AkrimModel) -> None:
         slots = pop.start[g] + pop.size[g]
         pop.size[g] += 1
         pop.size[sh] -= 1
-        pop.turnover(slots, m.streams.get(f"workers.hire.{name}"), informed=m.p_informed_at_hire)
+        if slots.size:  # the region's hires draw now; their attributes are set below, all at once
+            hired.append(slots)
+            draws.append(pop.draw_holders(slots.size, m.streams.get(f"workers.hire.{name}")))
+    if hired:  # distinct slots (distinct workplaces), so one call sets what one call per region did
+        r, told, rq = (np.concatenate(parts, axis=-1) for parts in zip(*draws))
+        pop.set_holders(pop.workers, np.concatenate(hired), (r, told, rq), informed=m.p_informed_at_hire)
     ordinary_entrant(m, np.concatenate(exits_all), np.concatenate(entry_all))
     m.inspections.invalidate_weights()

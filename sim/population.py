@@ -145,10 +145,24 @@ class Population:
 
     def _hire(self, wk: Workers, idx: np.ndarray, rng: np.random.Generator, informed: float = 0.0) -> None:
         """Give slots ``idx`` new holders (attributes drawn for their workplace's sector)."""
+        self.set_holders(wk, idx, self.draw_holders(idx.size, rng), informed)
+
+    @staticmethod
+    def draw_holders(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The uniforms ``n`` new job holders consume, in the order they are drawn."""
+        r = rng.random((4, n), dtype=np.float32)
+        told = rng.random(n)  # drawn even when nobody is informed: fixed draw count
+        rq = rng.random(n, dtype=np.float32)
+        return r, told, rq
+
+    def set_holders(self, wk: Workers, idx: np.ndarray, draws: tuple[np.ndarray, np.ndarray, np.ndarray], informed: float = 0.0) -> None:
+        """Set the attributes of the new holders of slots ``idx`` from their ``draw_holders`` uniforms.
+
+        Element by element, so holders drawn from several streams can be set in one call.
+        """
+        r, told_u, rq = draws
         ww = self.world.workers
         sec = self.sector[wk.block[idx]]
-        n = idx.size
-        r = rng.random((4, n), dtype=np.float32)
         ps, ms = self.t.posted_share[sec], self.t.migrant_share[sec]
         posted = r[0] < ps
         migrant = posted | (r[1] < (ms - ps) / np.maximum(1.0 - ps, 1e-9))  # P(migrant) = migrant_share
@@ -157,12 +171,12 @@ class Population:
         # np.minimum(np.maximum(x, 0), 1) is np.clip(x, 0, 1) without its Python-level overhead.
         vuln = np.minimum(np.maximum(vmean + ww.vulnerability_spread * (r[2] - 0.5), 0.0), 1.0).astype(np.float32)
         aware = np.minimum(np.maximum(amean + ww.awareness_spread * (r[3] - 0.5), 0.0), 1.0).astype(np.float32)
-        told = rng.random(n) < informed  # drawn even when nobody is informed: fixed draw count
+        told = told_u < informed
         aware = np.where(migrant & told, np.minimum(1, aware + 0.3), aware)
         wk.posted[idx], wk.migrant[idx] = posted, migrant
         wk.vuln[idx], wk.aware[idx] = vuln, aware.astype(np.float32)
         # Vulnerable workers sit low in the evasion order: exploited first.
-        wk.q[idx] = (rng.random(n, dtype=np.float32) * (1.0 - ww.q_vulnerability * vuln)).astype(np.float32)
+        wk.q[idx] = (rq * (1.0 - ww.q_vulnerability * vuln)).astype(np.float32)
 
     def turnover(self, idx: np.ndarray, rng: np.random.Generator, informed: float = 0.0) -> None:
         """Replace the holders of slots ``idx`` (job turnover)."""
