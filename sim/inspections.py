@@ -28,9 +28,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.stats import hypergeom
 
 from sim.population import ACTIVE, CRIMINAL
+from sim.quantiles import hypergeom_ppf
 from sim.rng import keyed_uniform
 from sim.units import WEEK_YEARS
 
@@ -245,7 +245,7 @@ class Inspections:
         n_chk = np.minimum(at_work, int(round(m.policy.centres.persons_per_firm)))
         m.metrics.add_arrays(y, "centre_persons_controlled", region, sector, n_chk.astype(float))
         n_und = np.minimum(pop.n_und[b].astype(np.int64), at_work)
-        und_chk = hypergeom.ppf(u[3], at_work, n_und, n_chk).astype(np.int64)
+        und_chk = hypergeom_ppf(u[3], at_work, n_und, n_chk).astype(np.int64)
         und_chk = np.clip(np.nan_to_num(und_chk), 0, n_chk)
         found_n = np.floor(und_chk * det.p_identify_person + u[0]).astype(np.int64)  # stochastic rounding (keyed)
         found_und = found_n > 0

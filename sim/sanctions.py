@@ -181,9 +181,9 @@ class Sanctions:
             self.felt(aid, b, collected * nok / 1e6)
         p_claw = {"nli": pol.p_clawback * pol.p_nav_informed_nli, "centre": 0.0, "tax": 0.0, "nav": 1.0}[origin]
         if found_und and pop.n_und[b] > 0 and u["claw"] < p_claw:  # the centres' benefit changes are per person checked
-            from scipy.stats import binom
+            from sim.quantiles import binom_ppf  # scipy.stats.binom.ppf, without importing scipy.stats
 
-            n_ben = int(binom.ppf(u["claw_n"], int(pop.n_und[b]), ww.p_benefit_while_undeclared))
+            n_ben = int(binom_ppf(u["claw_n"], int(pop.n_und[b]), ww.p_benefit_while_undeclared))
             if n_ben > 0:
                 used = True
                 nok = n_ben * ww.benefit_nok_month * ww.benefit_months_found

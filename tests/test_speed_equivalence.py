@@ -122,3 +122,26 @@ def test_prefetched_sanction_uniforms_are_the_per_finding_ones(model):
     assert len(pre) == 50
     for ident, u in pre.items():
         assert s.uniforms(ident) == u
+
+
+def test_quantiles_match_scipy():
+    from scipy.stats import binom, hypergeom
+
+    from sim.quantiles import binom_ppf, hypergeom_ppf
+
+    rng = np.random.default_rng(5)
+    M = rng.integers(1, 400, 3000)
+    n = np.minimum(rng.integers(0, 60, M.size), M)
+    N = np.minimum(rng.integers(0, 12, M.size), M)
+    q = rng.random(M.size)
+    q[:5] = 0.0
+    n[5:20] = 0
+    N[20:30] = M[20:30]
+    assert same_bits(hypergeom_ppf(q, M, n, N), hypergeom.ppf(q, M, n, N))
+    for i in range(40):  # the scalar calls of the model
+        assert same_bits(hypergeom_ppf(q[i], M[i], n[i], N[i]), hypergeom.ppf(q[i], M[i], n[i], N[i]))
+    for k in range(300):
+        nn, pp, qq = int(rng.integers(0, 500)), float(rng.random()), float(rng.random())
+        assert same_bits(binom_ppf(qq, nn, pp), binom.ppf(qq, nn, pp))
+    assert same_bits(binom_ppf(0.0, 7, 0.3), binom.ppf(0.0, 7, 0.3))
+    assert same_bits(binom_ppf(0.5, np.arange(30), 0.2), binom.ppf(0.5, np.arange(30), 0.2))

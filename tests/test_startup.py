@@ -1,4 +1,4 @@
-"""Start-up of the model's import path (issue 15): Mesa's unused parts are deferred, not lost."""
+"""Start-up of the model's import path (issue 15): Mesa's unused parts deferred (not lost), no scipy.stats."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ CHECK = r"""
 import sys
 import sim.model  # noqa: F401
 assert "networkx" not in sys.modules, "mesa.space (networkx) was imported by the model's import path"
+assert "scipy.stats" not in sys.modules, "scipy.stats is imported by the model's import path (sim.quantiles replaces it)"
 import inspect
 inspect.stack()  # walks every module: must not load the deferred ones
 assert "networkx" not in sys.modules
