@@ -61,14 +61,14 @@ t_imp = time.perf_counter() - t_imp
 scale, seed, end = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 ov = [f"scale={scale}", f"seed={seed}", "output.progress=false"] + ([f"end={end}"] if end != "-" else [])
 cfg = load_config(ov)
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 m = AkrimModel(cfg)
 t1 = time.perf_counter()
 m.run()
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 agents = int(m.pop.n) + int(m.pop.size.sum())
 print(json.dumps({"scale": scale, "seed": seed, "build_s": t1 - t0, "run_s": t2 - t1, "total_s": t2 - t0,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "import_s": t_imp,
+                  "cpu_s": c2 - c0, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "import_s": t_imp,
                   "employers": int(m.pop.n), "agents": agents, "weeks": m.week,
                   "agent_weeks_per_s": agents * m.week / (t2 - t1)}))
 """
@@ -106,12 +106,14 @@ scale, reps, end = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 fit = by_role(load_targets(), "fit")
 sim = Simulator(targets=fit, scale=scale, end=int(end) if end != "-" else last_year(fit))
 sim.run({}, seed=999)  # imports and caches: not timed
-times = []
+times, cpus = [], []
 for i in range(reps):
     t = time.perf_counter()
+    c = time.process_time()
     stats, _ = sim.run({}, seed=1000 + i)
     times.append(time.perf_counter() - t)
-print(json.dumps({"times": times, "end": sim.end, "scale": scale, "targets": len(fit)}))
+    cpus.append(time.process_time() - c)
+print(json.dumps({"times": times, "cpu": cpus, "end": sim.end, "scale": scale, "targets": len(fit)}))
 """
 
 DASK = r"""
@@ -219,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(reps):
             r = child(MODEL, [scale, 1000 + i, end], env)
             runs.append(r)
-            say(f"  {key} run {i + 1}/{reps}: {r['total_s']:.2f} s, {r['peak_mb']:.0f} MB")
-        res[key] = {"runs": runs, "total_s": med([r["total_s"] for r in runs]), "peak_mb": med([r["peak_mb"] for r in runs]),
+            say(f"  {key} run {i + 1}/{reps}: {r['total_s']:.2f} s ({r['cpu_s']:.2f} s CPU), {r['peak_mb']:.0f} MB")
+        res[key] = {"runs": runs, "total_s": med([r["total_s"] for r in runs]), "cpu_s": med([r["cpu_s"] for r in runs]), "peak_mb": med([r["peak_mb"] for r in runs]),
                     "agent_weeks_per_s": med([r["agent_weeks_per_s"] for r in runs]), "scale": scale}
     if "run_overhead" in rows:
         extra = [f"scale={small}", f"end={end}"] if args.quick else []
@@ -236,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"  akrim run: {res['run_overhead']['wall_s']:.2f} s wall, {res['run_overhead']['model_s']:.2f} s model")
     if "calibration_sim" in rows:
         r = child(CALIB, [calib, max(reps, 3) if not args.quick else 1, end], env)
-        res["calibration_sim"] = {**r, "median_s": med(r["times"])}
+        res["calibration_sim"] = {**r, "median_s": med(r["times"]), "median_cpu_s": med(r["cpu"])}
         say(f"  calibration simulation: {res['calibration_sim']['median_s']:.2f} s")
     if "calibrate_rate" in rows:
         n = 2 if args.quick else 2 * max(reps, 3)
@@ -265,11 +267,11 @@ def table(res: dict, big: float, small: float, calib: float) -> str:
     mesa = res.get("mesa_rate")
     if "model_1to1" in res:
         r = res["model_1to1"]
-        lines.append(f"{f'model time at 1:{1 / big:g}, build + run':<52s} {r['total_s']:>12.2f} s  peak {r['peak_mb']:.0f} MB, "
+        lines.append(f"{f'model time at 1:{1 / big:g}, build + run':<52s} {r['total_s']:>12.2f} s  {r['cpu_s']:.2f} s CPU, peak {r['peak_mb']:.0f} MB, "
                      f"{r['agent_weeks_per_s'] / 1e6:.1f}M agent-weeks/s")
     if "model_1to10" in res:
         r = res["model_1to10"]
-        lines.append(f"{f'model time at 1:{1 / small:g}, build + run':<52s} {r['total_s']:>12.2f} s  peak {r['peak_mb']:.0f} MB, "
+        lines.append(f"{f'model time at 1:{1 / small:g}, build + run':<52s} {r['total_s']:>12.2f} s  {r['cpu_s']:.2f} s CPU, peak {r['peak_mb']:.0f} MB, "
                      f"{r['agent_weeks_per_s'] / 1e6:.1f}M agent-weeks/s")
     if "run_overhead" in res:
         r = res["run_overhead"]
@@ -277,7 +279,7 @@ def table(res: dict, big: float, small: float, calib: float) -> str:
                      f"interpreter {r['interpreter_s']:.2f} s, imports {r['imports_s']:.2f} s")
     if "calibration_sim" in res:
         r = res["calibration_sim"]
-        lines.append(f"{'one calibration simulation':<52s} {r['median_s']:>12.2f} s  scale {r['scale']:g} to {r['end']}, "
+        lines.append(f"{'one calibration simulation':<52s} {r['median_s']:>12.2f} s  {r['median_cpu_s']:.2f} s CPU; scale {r['scale']:g} to {r['end']}, "
                      f"no event log or figures, {r['targets']} fit statistics")
     if "calibrate_rate" in res:
         r = res["calibrate_rate"]
