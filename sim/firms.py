@@ -148,40 +148,63 @@ def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
     pop.aggregate_blocks(b)
 
 
+def _unique_first(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(x, return_index=True)`` (the same stable sort), without its Python overhead."""
+    perm = np.argsort(x, kind="mergesort")
+    s = x[perm]
+    mask = np.empty(s.size, dtype=bool)
+    mask[:1] = True
+    np.not_equal(s[1:], s[:-1], out=mask[1:])
+    return s[mask], perm[mask]
+
+
 def firms_weekly(m: AkrimModel) -> None:
-    """Ordinary exit and entry (the workplace passes to an entrant) and growth (hire/shed one)."""
+    """Ordinary exit and entry (the workplace passes to an entrant) and growth (hire/shed one).
+
+    The draws are per region, from the region's streams; what follows from them is computed for
+    all regions at once, in the order one pass per region would give (regions in turn, workplaces
+    sorted within a region): regions hold distinct workplaces, so nothing in one region's pass
+    depended on another's.
+    """
     pop, fw = m.pop, m.cfg.world.firms
     p_exit = fw.rate_exit_year * WEEK_YEARS
     lam_resize = fw.rate_resize_year * WEEK_YEARS
-    exits_all, entry_all = [], []
-    hired, draws = [], []
+    regions = m.tables.regions
+    ex_raw, en_raw, ch_raw, gr_raw = [], [], [], []
     for r, blocks in enumerate(m.region_blocks):
-        name = m.tables.regions[r]
+        name = regions[r]
         rng = m.streams.get(f"firms.exit.{name}")
         k = rng.binomial(blocks.size, p_exit)
-        exits = blocks[rng.integers(0, blocks.size, k)]
-        entry = m.streams.get(f"firms.entry.{name}").random((k, 3))
-        exits, first = np.unique(exits, return_index=True)
-        ok = (pop.owner[exits] < 0) & (pop.status[exits] == ACTIVE)
-        exits_all.append(exits[ok])
-        entry_all.append(entry[first][ok])
+        ex_raw.append(blocks[rng.integers(0, blocks.size, k)])
+        en_raw.append(m.streams.get(f"firms.entry.{name}").random((k, 3)))
         # Growth: a Poisson number of firms hire or shed one worker (fair coin).
         rng = m.streams.get(f"firms.resize.{name}")
         k = rng.poisson(blocks.size * lam_resize)
-        chosen = blocks[rng.integers(0, blocks.size, k)]
-        grow = rng.random(k) < 0.5
-        chosen, first = np.unique(chosen, return_index=True)
-        grow = grow[first]
-        g = chosen[grow & (pop.size[chosen] < pop.cap[chosen] - 1)]
-        sh = chosen[~grow & (pop.size[chosen] > 1)]
-        slots = pop.start[g] + pop.size[g]
-        pop.size[g] += 1
-        pop.size[sh] -= 1
-        if slots.size:  # the region's hires draw now; their attributes are set below, all at once
-            hired.append(slots)
-            draws.append(pop.draw_holders(slots.size, m.streams.get(f"workers.hire.{name}")))
-    if hired:  # distinct slots (distinct workplaces), so one call sets what one call per region did
-        r, told, rq = (np.concatenate(parts, axis=-1) for parts in zip(*draws))
-        pop.set_holders(pop.workers, np.concatenate(hired), (r, told, rq), informed=m.p_informed_at_hire)
-    ordinary_entrant(m, np.concatenate(exits_all), np.concatenate(entry_all))
+        ch_raw.append(blocks[rng.integers(0, blocks.size, k)])
+        gr_raw.append(rng.random(k) < 0.5)
+    nreg, n = len(regions), np.int64(pop.n)
+    # Exits: distinct workplaces by (region, workplace), each with the entry draws of its first pick.
+    ex = np.concatenate(ex_raw).astype(np.int64)
+    key = np.repeat(np.arange(nreg, dtype=np.int64), [x.size for x in ex_raw]) * n + ex
+    _, first = _unique_first(key)
+    exits = ex[first]
+    ok = (pop.owner[exits] < 0) & (pop.status[exits] == ACTIVE)
+    entry = np.concatenate(en_raw)[first][ok]
+    exits = exits[ok]
+    # Growth.
+    ch = np.concatenate(ch_raw).astype(np.int64)
+    key = np.repeat(np.arange(nreg, dtype=np.int64), [x.size for x in ch_raw]) * n + ch
+    _, first = _unique_first(key)
+    chosen, grow = ch[first], np.concatenate(gr_raw)[first]
+    g = chosen[grow & (pop.size[chosen] < pop.cap[chosen] - 1)]
+    sh = chosen[~grow & (pop.size[chosen] > 1)]
+    slots = pop.start[g] + pop.size[g]
+    pop.size[g] += 1
+    pop.size[sh] -= 1
+    if slots.size:  # each region's hires draw from its stream; their attributes are set in one call
+        per_region = np.bincount(pop.region[g], minlength=nreg)
+        draws = [pop.draw_holders(int(c), m.streams.get(f"workers.hire.{regions[r]}")) for r, c in enumerate(per_region) if c]
+        r_, told, rq = (np.concatenate(parts, axis=-1) for parts in zip(*draws))
+        pop.set_holders(pop.workers, slots, (r_, told, rq), informed=m.p_informed_at_hire)
+    ordinary_entrant(m, exits, entry)
     m.inspections.invalidate_weights()

@@ -145,3 +145,41 @@ def test_quantiles_match_scipy():
         assert same_bits(binom_ppf(qq, nn, pp), binom.ppf(qq, nn, pp))
     assert same_bits(binom_ppf(0.0, 7, 0.3), binom.ppf(0.0, 7, 0.3))
     assert same_bits(binom_ppf(0.5, np.arange(30), 0.2), binom.ppf(0.5, np.arange(30), 0.2))
+
+
+def ref_keyed_uniform(key, ids):
+    """The earlier keyed_uniform (numpy scalars under errstate)."""
+    m1, m2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+    z = np.asarray(ids).astype(np.uint64) ^ key
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * m1
+        z = (z ^ (z >> np.uint64(27))) * m2
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def test_keyed_uniform_matches_reference():
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 2**63, 5, dtype=np.uint64)
+    ids = rng.integers(0, 2**62, 200, dtype=np.int64)
+    for got, want in (
+        (keyed_uniform(keys[0], ids), ref_keyed_uniform(keys[0], ids)),
+        (keyed_uniform(keys[:, None], ids[None, :].astype(np.uint64)), ref_keyed_uniform(keys[:, None], ids[None, :].astype(np.uint64))),
+        (keyed_uniform(keys, np.uint64(12345)), ref_keyed_uniform(keys, np.uint64(12345))),
+        (keyed_uniform(keys[1], np.array([7])), ref_keyed_uniform(keys[1], np.array([7]))),
+        (keyed_uniform(keys[1], ids[:0]), ref_keyed_uniform(keys[1], ids[:0])),
+    ):
+        assert same_bits(got, want)
+    scalar = keyed_uniform(keys[2], 99)
+    assert type(scalar) is type(ref_keyed_uniform(keys[2], 99)) and scalar == ref_keyed_uniform(keys[2], 99)
+
+
+def test_unique_first_is_numpy_unique():
+    from sim.firms import _unique_first
+
+    rng = np.random.default_rng(8)
+    for size in (0, 1, 2, 50, 3000):
+        x = rng.integers(0, 40, size).astype(np.int64)
+        u, i = _unique_first(x)
+        u0, i0 = np.unique(x, return_index=True)
+        assert same_bits(u, u0) and same_bits(i, i0)
