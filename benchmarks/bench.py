@@ -15,9 +15,12 @@ are that measurement's own. Rows (medians of ``--reps`` runs unless said otherwi
    year, no event log, no figures, its statistics computed), timed inside one process after a
    first, untimed simulation (imports);
 5. **simulations an hour in ``akrim calibrate``, 2 workers** - the Dask path the calibration
-   uses (a ``LocalCluster`` of 2 single-threaded worker processes): after one warm-up
+   uses (``experiments.execute.make_client``: a ``LocalCluster`` of 2 single-threaded worker
+   processes with the calibration's worker settings): after one warm-up
    simulation per worker, ``2 x reps`` simulations are submitted at once and the wall time to the
-   last result gives the rate;
+   last result gives the rate; the median CPU time per simulation inside the workers gives the
+   rate two idle cores would reach (2 x 3600 / CPU per simulation), which a shared machine cannot
+   show on the wall clock;
 6. **Mesa's minimal agent** - agent-steps per second of a Mesa model whose agents do nothing,
    measured in this run, and the ratio of the model's agent-weeks per second (employers plus
    employed workers, times weeks, over the run time) to it.
@@ -87,7 +90,9 @@ buf = io.StringIO()
 st = pstats.Stats(pr, stream=buf)
 st.sort_stats("tottime").print_stats(25)
 text = buf.getvalue()
-text = "\n".join(line.replace(sys.prefix, "<venv>") for line in text.splitlines())
+import os
+here = os.getcwd() + os.sep  # the measured checkout: paths relative to it
+text = "\n".join(line.replace(sys.prefix, "<venv>").replace(here, "") for line in text.splitlines())
 open(out, "w").write(f"cProfile of one AkrimModel build + run at scale {scale:g} (seed 1000), top 25 by self time\n" + text + "\n")
 """
 
@@ -118,24 +123,29 @@ print(json.dumps({"times": times, "cpu": cpus, "end": sim.end, "scale": scale, "
 
 DASK = r"""
 import json, sys, time
-from dask.distributed import Client, LocalCluster
+from experiments.execute import make_client
 from calibration.simulate import Simulator
 from calibration.targets import by_role, last_year, load_targets
 scale, n, end = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 fit = by_role(load_targets(), "fit")
 sim = Simulator(targets=fit, scale=scale, end=int(end) if end != "-" else last_year(fit))
-cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-client = Client(cluster)
+client = make_client(n_workers=2)  # the calibration's LocalCluster (its worker settings included)
+cluster = client.cluster
+def task(s):
+    c = time.process_time()
+    sim.run({}, seed=s)
+    return time.process_time() - c
 try:
-    client.gather(client.map(lambda s: sim.run({}, seed=s)[0], [1, 2], pure=False))  # warm-up: imports on both workers
+    client.gather(client.map(task, [1, 2], pure=False))  # warm-up: imports on both workers
     t = time.perf_counter()
-    futs = client.map(lambda s: sim.run({}, seed=s)[0], list(range(1000, 1000 + n)), pure=False)
-    client.gather(futs)
+    cpu = client.gather(client.map(task, list(range(1000, 1000 + n)), pure=False))
     wall = time.perf_counter() - t
 finally:
     client.close()
     cluster.close()
-print(json.dumps({"n": n, "wall_s": wall, "per_hour": n / wall * 3600.0, "end": sim.end, "scale": scale}))
+cpu.sort()
+print(json.dumps({"n": n, "wall_s": wall, "per_hour": n / wall * 3600.0, "cpu_per_sim_s": cpu[len(cpu) // 2],
+                  "per_hour_idle": 2 * 3600.0 / cpu[len(cpu) // 2], "end": sim.end, "scale": scale}))
 """
 
 MESA = r"""
@@ -161,9 +171,15 @@ print(json.dumps({"agents": n, "steps": steps, "agent_steps_per_s": n * steps / 
 """
 
 
-def child(code: str, args: list, env: dict, cwd: str | None = None, timeout: float = 3600) -> dict:
-    """Run ``code`` in a fresh interpreter and return the JSON it prints last."""
-    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+def child(code: str, args: list, env: dict, timeout: float = 3600) -> dict:
+    """Run ``code`` in a fresh interpreter and return the JSON it prints last.
+
+    The child runs in the measured checkout (``env["AKRIM_BENCH_CODE"]``): ``python -c`` puts
+    the working folder first on ``sys.path``, ahead of ``PYTHONPATH``, so running it anywhere
+    else could import another checkout's ``sim``.
+    """
+    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env,
+                         cwd=env["AKRIM_BENCH_CODE"], timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({out.returncode}): {out.stderr.strip().splitlines()[-1:] or ''}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -203,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     code = Path(args.code).resolve() if args.code else HERE.parent
     env["PYTHONPATH"] = str(code) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["AKRIM_BENCH_CODE"] = str(code)
     out_json = Path(args.json)
     out_json.parent.mkdir(parents=True, exist_ok=True)
     prof_path = out_json.with_name("profile_1to10.txt" if out_json.stem == "bench" else f"{out_json.stem}_profile_1to10.txt")
@@ -227,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     if "run_overhead" in rows:
         extra = [f"scale={small}", f"end={end}"] if args.quick else []
         runs = [akrim_run(env, 2000 + i, extra) for i in range(reps)]
-        imports = [float(subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True, text=True, env=env,
+        imports = [float(subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True, text=True, env=env, cwd=code,
                                         check=True).stdout.strip()) for _ in range(reps)]
         t = time.perf_counter()
         for _ in range(reps):
@@ -284,7 +301,10 @@ def table(res: dict, big: float, small: float, calib: float) -> str:
     if "calibrate_rate" in res:
         r = res["calibrate_rate"]
         lines.append(f"{'simulations an hour in akrim calibrate, 2 workers':<52s} {r['per_hour']:>14,.0f}  Dask LocalCluster, "
-                     f"{r['n']} simulations in {r['wall_s']:.1f} s after a warm-up")
+                     f"{r['n']} simulations in {r['wall_s']:.1f} s after a warm-up (wall clock)")
+        if "per_hour_idle" in r:
+            lines.append(f"{'  the same on 2 idle cores (2 x 3600 / CPU per sim.)':<52s} {r['per_hour_idle']:>14,.0f}  "
+                         f"median {r['cpu_per_sim_s']:.2f} s CPU per simulation in the workers")
     if mesa:
         lines.append(f"{'Mesa minimal agent (same run)':<52s} {mesa / 1e6:>10.2f} M/s  agent-steps per second of do-nothing agents")
         for key, scale in (("model_1to1", big), ("model_1to10", small)):
