@@ -140,7 +140,7 @@ def test_quantiles_match_scipy():
     assert same_bits(hypergeom_ppf(q, M, n, N), hypergeom.ppf(q, M, n, N))
     for i in range(40):  # the scalar calls of the model
         assert same_bits(hypergeom_ppf(q[i], M[i], n[i], N[i]), hypergeom.ppf(q[i], M[i], n[i], N[i]))
-    for k in range(300):
+    for _ in range(300):
         nn, pp, qq = int(rng.integers(0, 500)), float(rng.random()), float(rng.random())
         assert same_bits(binom_ppf(qq, nn, pp), binom.ppf(qq, nn, pp))
     assert same_bits(binom_ppf(0.0, 7, 0.3), binom.ppf(0.0, 7, 0.3))
