@@ -12,3 +12,56 @@ __version__ = "0.1.0"
 # rebuild of issue 11 (centres sized by staff, central and latent actors, sanction mix by origin,
 # saturating and heterogeneous deterrence, stale intelligence, displacement, Tax and NAV).
 MODEL_GENERATION = 2
+
+
+
+class _Deferred(__import__("types").ModuleType):
+    """A stand-in for a Mesa submodule: the first attribute it lacks imports the real module."""
+
+    def __getattr__(self, attr):
+        import importlib
+        import sys
+
+        if attr.startswith("__") and attr not in ("__path__", "__all__"):
+            raise AttributeError(attr)  # what inspect and the import system probe, not contents
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        real = importlib.import_module(name)  # the real module, imported as usual
+        parent, _, child = name.rpartition(".")
+        setattr(sys.modules[parent], child, real)
+        self.__dict__.update({k: v for k, v in real.__dict__.items() if k not in ("__class__",)})
+        return getattr(real, attr)
+
+
+def _defer_mesa_extras() -> None:
+    """Let ``import mesa`` skip the parts of Mesa the model does not use until they are used.
+
+    ``mesa/__init__.py`` imports ``mesa.space`` (networkx), ``mesa.experimental`` and
+    ``mesa.discrete_space`` (scipy.spatial): about half a second of start-up that the model never needs (it uses ``mesa.Model``, ``mesa.Agent`` and
+    ``mesa.DataCollector``). Each is registered as a stand-in module that imports the real one,
+    unchanged, the first time anything reads from it (``from mesa.space import MultiGrid``,
+    ``mesa.experimental.devs``, ...). Nothing is done if Mesa is already imported or cannot be
+    found; ``AKRIM_EAGER_MESA=1`` turns this off.
+    """
+    import importlib.util
+    import os
+    import sys
+
+    if "mesa" in sys.modules or os.environ.get("AKRIM_EAGER_MESA"):
+        return
+    try:
+        spec = importlib.util.find_spec("mesa")
+    except (ImportError, ValueError):
+        return
+    if spec is None or not spec.submodule_search_locations:
+        return
+    for name in ("space", "experimental", "discrete_space"):
+        full = f"mesa.{name}"
+        if full not in sys.modules:
+            mod = _Deferred(full)
+            mod.__spec__ = None  # an import of the name finds it "initialised"
+            sys.modules[full] = mod
+
+
+_defer_mesa_extras()

@@ -65,7 +65,7 @@ def responsiveness(m: AkrimModel, firm_ids: np.ndarray) -> np.ndarray:
     sd = m.cfg.world.firms.deterrence_sd
     if sd <= 0:
         return np.ones(np.shape(firm_ids))
-    u = np.clip(keyed_uniform(m.resp_key, firm_ids), 1e-9, 1 - 1e-9)
+    u = np.minimum(np.maximum(keyed_uniform(m.resp_key, firm_ids), 1e-9), 1 - 1e-9)  # np.clip, cheaper
     return np.exp(-0.5 * sd**2 + sd * ndtri(u))
 
 
@@ -94,10 +94,11 @@ def compliance_weekly(m: AkrimModel) -> None:
     """Perceived-detection learning for all firms; reviews of the compliance choice."""
     pop, fw = m.pop, m.cfg.world.firms
     pub = 1.0 + fw.publication_boost * float(m.policy.sanctions.publish_suspensions)
-    target = 1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell[pop.cell] * pub)
+    # The saturating target per cell, then spread to the firms (the same numbers as per firm).
+    target = (1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell * pub))[pop.cell]
     pop.p_hat += (fw.learn_peer * (target - pop.p_hat)).astype(np.float32)
-    evading = (pop.u > fw.evader_threshold).astype(np.float64)
-    m.peer_evading = np.bincount(pop.cell, weights=evading, minlength=pop.n_cells) / m.cell_n_blocks
+    # Evaders per cell: an integer count, exactly the float64 sum of ones.
+    m.peer_evading = np.bincount(pop.cell[pop.u > fw.evader_threshold], minlength=pop.n_cells) / m.cell_n_blocks
     p_review = fw.rate_review_year * WEEK_YEARS
     due = []
     for r, blocks in enumerate(m.region_blocks):
@@ -141,40 +142,69 @@ def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
     p_opp = np.minimum(0.95, m.cfg.world.population.p_opportunistic * m.tables.evasion_propensity[pop.sector[b]])
     pop.new_occupant(b, int(m.env.now), np.where(r[:, 0] < p_opp, OPPORTUNISTIC, COMPLIANT).astype(np.int8))
     # Honesty ~ N(0, sd) by inverse transform of a uniform (keeps the draw count fixed).
-    pop.honesty[b] = ndtri(np.clip(r[:, 1], 1e-9, 1 - 1e-9)) * fw.honesty_sd
+    pop.honesty[b] = ndtri(np.minimum(np.maximum(r[:, 1], 1e-9), 1 - 1e-9)) * fw.honesty_sd
     pop.u_base[b] = -np.log(np.maximum(1.0 - r[:, 2], 1e-12)) * fw.u_compliant
     pop.u[b], pop.w[b] = evasion_targets(m, b)
     pop.aggregate_blocks(b)
 
 
+def _unique_first(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(x, return_index=True)`` (the same stable sort), without its Python overhead."""
+    perm = np.argsort(x, kind="mergesort")
+    s = x[perm]
+    mask = np.empty(s.size, dtype=bool)
+    mask[:1] = True
+    np.not_equal(s[1:], s[:-1], out=mask[1:])
+    return s[mask], perm[mask]
+
+
 def firms_weekly(m: AkrimModel) -> None:
-    """Ordinary exit and entry (the workplace passes to an entrant) and growth (hire/shed one)."""
+    """Ordinary exit and entry (the workplace passes to an entrant) and growth (hire/shed one).
+
+    The draws are per region, from the region's streams; what follows from them is computed for
+    all regions at once, in the order one pass per region would give (regions in turn, workplaces
+    sorted within a region): regions hold distinct workplaces, so nothing in one region's pass
+    depended on another's.
+    """
     pop, fw = m.pop, m.cfg.world.firms
     p_exit = fw.rate_exit_year * WEEK_YEARS
     lam_resize = fw.rate_resize_year * WEEK_YEARS
-    exits_all, entry_all = [], []
+    regions = m.tables.regions
+    ex_raw, en_raw, ch_raw, gr_raw = [], [], [], []
     for r, blocks in enumerate(m.region_blocks):
-        name = m.tables.regions[r]
+        name = regions[r]
         rng = m.streams.get(f"firms.exit.{name}")
         k = rng.binomial(blocks.size, p_exit)
-        exits = blocks[rng.integers(0, blocks.size, k)]
-        entry = m.streams.get(f"firms.entry.{name}").random((k, 3))
-        exits, first = np.unique(exits, return_index=True)
-        ok = (pop.owner[exits] < 0) & (pop.status[exits] == ACTIVE)
-        exits_all.append(exits[ok])
-        entry_all.append(entry[first][ok])
+        ex_raw.append(blocks[rng.integers(0, blocks.size, k)])
+        en_raw.append(m.streams.get(f"firms.entry.{name}").random((k, 3)))
         # Growth: a Poisson number of firms hire or shed one worker (fair coin).
         rng = m.streams.get(f"firms.resize.{name}")
         k = rng.poisson(blocks.size * lam_resize)
-        chosen = blocks[rng.integers(0, blocks.size, k)]
-        grow = rng.random(k) < 0.5
-        chosen, first = np.unique(chosen, return_index=True)
-        grow = grow[first]
-        g = chosen[grow & (pop.size[chosen] < pop.cap[chosen] - 1)]
-        sh = chosen[~grow & (pop.size[chosen] > 1)]
-        slots = pop.start[g] + pop.size[g]
-        pop.size[g] += 1
-        pop.size[sh] -= 1
-        pop.turnover(slots, m.streams.get(f"workers.hire.{name}"), informed=m.p_informed_at_hire)
-    ordinary_entrant(m, np.concatenate(exits_all), np.concatenate(entry_all))
+        ch_raw.append(blocks[rng.integers(0, blocks.size, k)])
+        gr_raw.append(rng.random(k) < 0.5)
+    nreg, n = len(regions), np.int64(pop.n)
+    # Exits: distinct workplaces by (region, workplace), each with the entry draws of its first pick.
+    ex = np.concatenate(ex_raw).astype(np.int64)
+    key = np.repeat(np.arange(nreg, dtype=np.int64), [x.size for x in ex_raw]) * n + ex
+    _, first = _unique_first(key)
+    exits = ex[first]
+    ok = (pop.owner[exits] < 0) & (pop.status[exits] == ACTIVE)
+    entry = np.concatenate(en_raw)[first][ok]
+    exits = exits[ok]
+    # Growth.
+    ch = np.concatenate(ch_raw).astype(np.int64)
+    key = np.repeat(np.arange(nreg, dtype=np.int64), [x.size for x in ch_raw]) * n + ch
+    _, first = _unique_first(key)
+    chosen, grow = ch[first], np.concatenate(gr_raw)[first]
+    g = chosen[grow & (pop.size[chosen] < pop.cap[chosen] - 1)]
+    sh = chosen[~grow & (pop.size[chosen] > 1)]
+    slots = pop.start[g] + pop.size[g]
+    pop.size[g] += 1
+    pop.size[sh] -= 1
+    if slots.size:  # each region's hires draw from its stream; their attributes are set in one call
+        per_region = np.bincount(pop.region[g], minlength=nreg)
+        draws = [pop.draw_holders(int(c), m.streams.get(f"workers.hire.{regions[r]}")) for r, c in enumerate(per_region) if c]
+        r_, told, rq = (np.concatenate(parts, axis=-1) for parts in zip(*draws))
+        pop.set_holders(pop.workers, slots, (r_, told, rq), informed=m.p_informed_at_hire)
+    ordinary_entrant(m, exits, entry)
     m.inspections.invalidate_weights()

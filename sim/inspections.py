@@ -28,9 +28,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.stats import hypergeom
 
 from sim.population import ACTIVE, CRIMINAL
+from sim.quantiles import hypergeom_ppf
 from sim.rng import keyed_uniform
 from sim.units import WEEK_YEARS
 
@@ -46,6 +46,8 @@ class Inspections:
         self.m = model
         self._risk_w: np.ndarray | None = None
         self._risk_cdf: np.ndarray | None = None
+        self._pow_key: float | None = None
+        self._pow = np.empty(0)
         st = model.streams
         self.keys = np.array([st.key(f"inspections.{p}") for p in ("und", "under", "other", "persons", "benefit")], dtype=np.uint64)
         self.week_expected = np.zeros(model.pop.n_cells)  # expected ordinary NLI inspections per cell this week
@@ -65,9 +67,19 @@ class Inspections:
             vis = np.where(pop.owner >= 0, m.cfg.world.actors.firm_visibility, 1.0)  # front companies look ordinary
             sw = np.array([nli.sector_weights.get(s, 1.0) for s in tb.sectors])
             rw = np.array([nli.region_weights.get(r, 1.0) for r in tb.regions])
-            w = m.sector_priority[pop.sector] * sw[pop.sector] * rw[pop.region] * np.power(pop.size, nli.size_exponent) * vis
+            # Per cell first, then spread (the same products, left to right, as per workplace).
+            cell = (m.sector_priority[:, None] * sw[:, None] * rw[None, :]).ravel()
+            w = cell[pop.cell] * self._size_power(nli.size_exponent)[pop.size] * vis
             self._risk_w = np.where(pop.status == ACTIVE, w, 0.0)
         return self._risk_w
+
+    def _size_power(self, exponent: float) -> np.ndarray:
+        """``np.power(size, exponent)`` for every possible firm size, as a lookup table (cached)."""
+        key = float(exponent)
+        if self._pow_key != key:
+            self._pow = np.power(np.arange(int(self.m.pop.cap.max()) + 1, dtype=np.int32), exponent)
+            self._pow_key = key
+        return self._pow
 
     def _cdf(self) -> np.ndarray:
         if self._risk_cdf is None:
@@ -88,7 +100,7 @@ class Inspections:
         targets = [m.streams.get("nli.random").integers(0, pop.n, n_rand)]
         cdf = self._cdf()
         r = m.streams.get("nli.risk").random(n_risk)
-        targets.append(np.searchsorted(cdf, r * cdf[-1], side="right").clip(0, pop.n - 1))
+        targets.append(np.minimum(np.searchsorted(cdf, r * cdf[-1], side="right"), pop.n - 1))
         # Intelligence-led: distinct flagged firms, most-flagged first in expectation (weighted
         # sampling without replacement via exponential keys); any shortfall goes risk-based.
         flagged = np.flatnonzero((pop.flag_nli > 0) & (pop.status == ACTIVE))
@@ -98,7 +110,7 @@ class Inspections:
             keys = -np.log(m.streams.get("nli.intel_keys").random(flagged.size)) / pop.flag_nli[flagged]
             targets.append(flagged[np.argpartition(keys, k - 1)[:k]])
         if n_intel > k:
-            targets.append(np.searchsorted(cdf, r[k:] * cdf[-1], side="right").clip(0, pop.n - 1))
+            targets.append(np.minimum(np.searchsorted(cdf, r[k:] * cdf[-1], side="right"), pop.n - 1))
         self.week_expected += self.expected_per_cell(lam, weights)
         b = np.unique(np.concatenate(targets))
         self.inspect_many(b[pop.status[b] == ACTIVE])
@@ -188,6 +200,15 @@ class Inspections:
         m.metrics.add_arrays(y, "violations_found", region[viol], sector[viol], np.ones(int(viol.sum())))
         who = "centre" if origin == "centre" else "nli"
         m.log.extend(m.env.now, "violation", region[viol], sector[viol], fid[viol], aid[viol], who, found_und[viol] + 2.0 * found_under[viol])
+        m.sanctions.prefetch(b[viol], origin)
+        try:
+            self._sanction_each(b, viol, found_und, found_under, origin, agencies, prioritised, fid, aid, region, sector, y)
+        finally:
+            m.sanctions.clear_prefetch()
+
+    def _sanction_each(self, b, viol, found_und, found_under, origin, agencies, prioritised, fid, aid, region, sector, y) -> None:
+        m = self.m
+        pop = m.pop
         for i in np.flatnonzero(viol):
             bi = int(b[i])
             if pop.firm_id[bi] != fid[i]:
@@ -224,7 +245,7 @@ class Inspections:
         n_chk = np.minimum(at_work, int(round(m.policy.centres.persons_per_firm)))
         m.metrics.add_arrays(y, "centre_persons_controlled", region, sector, n_chk.astype(float))
         n_und = np.minimum(pop.n_und[b].astype(np.int64), at_work)
-        und_chk = hypergeom.ppf(u[3], at_work, n_und, n_chk).astype(np.int64)
+        und_chk = hypergeom_ppf(u[3], at_work, n_und, n_chk).astype(np.int64)
         und_chk = np.clip(np.nan_to_num(und_chk), 0, n_chk)
         found_n = np.floor(und_chk * det.p_identify_person + u[0]).astype(np.int64)  # stochastic rounding (keyed)
         found_und = found_n > 0

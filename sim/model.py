@@ -209,10 +209,16 @@ class AkrimModel(mesa.Model):
             return dt.date.max
         return iso if isinstance(iso, dt.date) else dt.date.fromisoformat(str(iso))
 
+    _year_idx_at: float | None = None  # cache of ``year_idx`` for the time it was computed at
+
     @property
     def year_idx(self) -> int:
         """Index of the current calendar year in ``self.years``."""
-        return max(0, min(bisect.bisect_right(self.year_start, self.env.now) - 1, len(self.years) - 1))
+        now = self.env.now
+        if now != self._year_idx_at:
+            self._year_idx = max(0, min(bisect.bisect_right(self.year_start, now) - 1, len(self.years) - 1))
+            self._year_idx_at = now
+        return self._year_idx
 
     def schedule(self, delay: float, fn, *args) -> None:
         """Call ``fn(*args)`` after ``delay`` days (a SimPy timeout with a plain callback)."""

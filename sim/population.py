@@ -145,23 +145,38 @@ class Population:
 
     def _hire(self, wk: Workers, idx: np.ndarray, rng: np.random.Generator, informed: float = 0.0) -> None:
         """Give slots ``idx`` new holders (attributes drawn for their workplace's sector)."""
+        self.set_holders(wk, idx, self.draw_holders(idx.size, rng), informed)
+
+    @staticmethod
+    def draw_holders(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The uniforms ``n`` new job holders consume, in the order they are drawn."""
+        r = rng.random((4, n), dtype=np.float32)
+        told = rng.random(n)  # drawn even when nobody is informed: fixed draw count
+        rq = rng.random(n, dtype=np.float32)
+        return r, told, rq
+
+    def set_holders(self, wk: Workers, idx: np.ndarray, draws: tuple[np.ndarray, np.ndarray, np.ndarray], informed: float = 0.0) -> None:
+        """Set the attributes of the new holders of slots ``idx`` from their ``draw_holders`` uniforms.
+
+        Element by element, so holders drawn from several streams can be set in one call.
+        """
+        r, told_u, rq = draws
         ww = self.world.workers
         sec = self.sector[wk.block[idx]]
-        n = idx.size
-        r = rng.random((4, n), dtype=np.float32)
         ps, ms = self.t.posted_share[sec], self.t.migrant_share[sec]
         posted = r[0] < ps
         migrant = posted | (r[1] < (ms - ps) / np.maximum(1.0 - ps, 1e-9))  # P(migrant) = migrant_share
         vmean = np.where(migrant, ww.vulnerability_migrant, ww.vulnerability_native)
         amean = np.where(migrant, ww.awareness_migrant, ww.awareness_native)
-        vuln = np.clip(vmean + ww.vulnerability_spread * (r[2] - 0.5), 0, 1).astype(np.float32)
-        aware = np.clip(amean + ww.awareness_spread * (r[3] - 0.5), 0, 1).astype(np.float32)
-        told = rng.random(n) < informed  # drawn even when nobody is informed: fixed draw count
+        # np.minimum(np.maximum(x, 0), 1) is np.clip(x, 0, 1) without its Python-level overhead.
+        vuln = np.minimum(np.maximum(vmean + ww.vulnerability_spread * (r[2] - 0.5), 0.0), 1.0).astype(np.float32)
+        aware = np.minimum(np.maximum(amean + ww.awareness_spread * (r[3] - 0.5), 0.0), 1.0).astype(np.float32)
+        told = told_u < informed
         aware = np.where(migrant & told, np.minimum(1, aware + 0.3), aware)
         wk.posted[idx], wk.migrant[idx] = posted, migrant
         wk.vuln[idx], wk.aware[idx] = vuln, aware.astype(np.float32)
         # Vulnerable workers sit low in the evasion order: exploited first.
-        wk.q[idx] = (rng.random(n, dtype=np.float32) * (1.0 - ww.q_vulnerability * vuln)).astype(np.float32)
+        wk.q[idx] = (rq * (1.0 - ww.q_vulnerability * vuln)).astype(np.float32)
 
     def turnover(self, idx: np.ndarray, rng: np.random.Generator, informed: float = 0.0) -> None:
         """Replace the holders of slots ``idx`` (job turnover)."""
@@ -176,27 +191,60 @@ class Population:
         """Recompute per-workplace worker aggregates (undeclared, underpaid, exploited, tips).
 
         Suspended workplaces count no active workers while suspended.
+
+        One sparse pass: a slot is exploited exactly when it is active and ``q < max(u, w)`` of
+        its workplace, a small share of the slots, so the counts are ``bincount``s over those
+        slots only. The float32 tip weights are summed per workplace exactly as
+        ``np.add.reduceat`` over the whole slot array would sum them (bit for bit): a workplace
+        with at most two exploited slots gets the float32 sum of their values (order-free), the
+        others their own segments through ``reduceat``.
         """
         dependence = self.world.workers.tip_dependence
         wk = self.workers
+        nb = self.n
         size_eff = np.where(self.status == SUSPENDED, 0, self.size)
-        active = wk.rank < np.repeat(size_eff, self.cap)
-        q = wk.q
-        und = active & (q < np.repeat(self.u, self.cap))
-        under = active & (q < np.repeat(self.w, self.cap))
-        expl = und | under
-        st = self.start
-        self.n_und = np.add.reduceat(und, st, dtype=np.int32)
-        self.n_under = np.add.reduceat(under, st, dtype=np.int32)
-        self.n_expl = np.add.reduceat(expl, st, dtype=np.int32)
-        self.n_posted = np.add.reduceat(active & wk.posted, st, dtype=np.int32)
-        tipw = np.where(expl, wk.aware * (1.0 - dependence * wk.vuln), 0.0).astype(np.float32)
-        self.tip_w = np.add.reduceat(tipw, st, dtype=np.float32)
+        # Candidates: q below the larger threshold (undeclared or underpaid if active).
+        cand = np.flatnonzero(wk.q < np.repeat(np.maximum(self.u, self.w), self.cap))
+        blk = wk.block[cand]
+        keep = wk.rank[cand] < size_eff[blk]
+        cand, blk = cand[keep], blk[keep]
+        qc = wk.q[cand]
+        self.n_und = np.bincount(blk[qc < self.u[blk]], minlength=nb).astype(np.int32)
+        self.n_under = np.bincount(blk[qc < self.w[blk]], minlength=nb).astype(np.int32)
+        self.n_expl = np.bincount(blk, minlength=nb).astype(np.int32)
+        p = np.flatnonzero(wk.posted)
+        pb = wk.block[p]
+        self.n_posted = np.bincount(pb[wk.rank[p] < size_eff[pb]], minlength=nb).astype(np.int32)
+        vals = wk.aware[cand] * (1.0 - dependence * wk.vuln[cand])
+        self.tip_w = self._tip_sums(cand, blk, vals.astype(np.float32), self.n_expl)
+
+    def _tip_sums(self, cand: np.ndarray, blk: np.ndarray, vals: np.ndarray, n_expl: np.ndarray) -> np.ndarray:
+        """Per-workplace float32 sums of ``vals`` (at slots ``cand`` of workplaces ``blk``), as reduceat gives them."""
+        nb = self.n
+        # At most two non-zero terms: any summation order gives the correctly rounded float32 sum,
+        # which is the float64 sum (exact for two float32 values) rounded once.
+        out = np.bincount(blk, weights=vals, minlength=nb).astype(np.float32)
+        many = np.flatnonzero(n_expl >= 3)
+        if many.size:
+            caps = self.cap[many].astype(np.int64)
+            seg = np.zeros(many.size, dtype=np.int64)
+            np.cumsum(caps[:-1], out=seg[1:])
+            local = np.zeros(int(caps.sum()), dtype=np.float32)
+            shift = np.zeros(nb, dtype=np.int64)
+            shift[many] = seg - self.start[many]  # slot + shift = position in ``local``
+            sel = n_expl[blk] >= 3
+            local[cand[sel] + shift[blk[sel]]] = vals[sel]
+            out[many] = np.add.reduceat(local, seg, dtype=np.float32)
+        return out
 
     def aggregate_blocks(self, blocks: np.ndarray) -> None:
         """Recompute aggregates for some workplaces only (after an order, an entry, ...)."""
+        b = np.asarray(blocks, dtype=np.int64)
+        if b.size == 1:
+            self._aggregate_one(int(b.reshape(-1)[0]))
+            return
         dependence = self.world.workers.tip_dependence
-        b = np.unique(np.asarray(blocks, dtype=np.int64))
+        b = np.unique(b)
         if b.size == 0:
             return
         caps = self.cap[b].astype(np.int64)
@@ -216,6 +264,28 @@ class Population:
         self.n_posted[b] = np.add.reduceat(act & wk.posted[idx], seg, dtype=np.int32)
         tipw = np.where(expl, wk.aware[idx] * (1.0 - dependence * wk.vuln[idx]), 0.0)
         self.tip_w[b] = np.add.reduceat(tipw, seg).astype(np.float32)
+
+    def _aggregate_one(self, b: int) -> None:
+        """``aggregate_blocks`` for one workplace (slices, no gathering; the same numbers)."""
+        wk = self.workers
+        s = int(self.start[b])
+        se = 0 if self.status[b] == SUSPENDED else int(self.size[b])  # active slots are the first ``se``
+        q = wk.q[s : s + se]
+        und = q < self.u[b]
+        under = q < self.w[b]
+        expl = und | under
+        self.n_und[b] = np.count_nonzero(und)
+        self.n_under[b] = np.count_nonzero(under)
+        ne = np.count_nonzero(expl)
+        self.n_expl[b] = ne
+        self.n_posted[b] = np.count_nonzero(wk.posted[s : s + se])
+        if ne == 0:
+            self.tip_w[b] = 0.0
+            return
+        dependence = self.world.workers.tip_dependence
+        tipw = np.zeros(int(self.cap[b]), dtype=np.float32)
+        tipw[:se] = np.where(expl, wk.aware[s : s + se] * (1.0 - dependence * wk.vuln[s : s + se]), 0.0)
+        self.tip_w[b] = np.add.reduceat(tipw, [0])[0]
 
     # ------------------------------------------------------------------ firms
     def new_occupant(self, b, t: int, ftype, owner=-1):

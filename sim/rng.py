@@ -66,6 +66,10 @@ def replicate_seeds(seed: int, n: int) -> list[int]:
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+# 0-d arrays: ufuncs take them faster than numpy scalars (no scalar promotion path).
+_A1, _A2 = np.array(_M1), np.array(_M2)
+_S30, _S27, _S31, _S11 = (np.array(k, dtype=np.uint64) for k in (30, 27, 31, 11))
+_INV53 = 1.0 / 9007199254740992.0
 
 
 def keyed_uniform(key: np.uint64, ids) -> np.ndarray:
@@ -74,10 +78,21 @@ def keyed_uniform(key: np.uint64, ids) -> np.ndarray:
     For attributes of an entity that must not depend on when or how often they are looked up
     (e.g. whether an actor holds a formal role in a given company): no stream is consumed, so
     looking one up never shifts any other draw, and the same company always gives the same answer.
+
+    ``key`` and ``ids`` broadcast. The arithmetic is on a flat uint64 array, in place (array
+    integer arithmetic wraps modulo 2**64 without the overflow check of numpy scalars), so one id
+    costs a few microseconds; a 0-d result is returned as a numpy float64 scalar.
     """
     z = np.asarray(ids).astype(np.uint64) ^ key
-    with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    shape = np.shape(z)
+    z = np.array(z, dtype=np.uint64).reshape(-1)
+    rs, xor, mul = np.right_shift, np.bitwise_xor, np.multiply
+    xor(z, rs(z, _S30), out=z)
+    mul(z, _A1, out=z)
+    xor(z, rs(z, _S27), out=z)
+    mul(z, _A2, out=z)
+    xor(z, rs(z, _S31), out=z)
+    rs(z, _S11, out=z)
+    out = z.astype(np.float64)
+    out *= _INV53
+    return out.reshape(shape) if shape else out[0]

@@ -59,10 +59,32 @@ class Sanctions:
     def __init__(self, model: AkrimModel) -> None:
         self.m = model
         self.keys = np.array([model.streams.key(f"sanctions.{p}") for p in PURPOSES], dtype=np.uint64)
+        self._pre: dict[int, dict[str, float]] = {}
 
     def uniforms(self, ident: int) -> dict[str, float]:
         """One keyed uniform per purpose for finding ``ident`` (one vectorised call)."""
+        pre = self._pre.get(ident)
+        if pre is not None:
+            return pre
         return dict(zip(PURPOSES, keyed_uniform(self.keys, np.uint64(ident)).tolist()))
+
+    def prefetch(self, blocks: np.ndarray, origin: str) -> None:
+        """Compute the keyed uniforms of the findings in ``blocks`` now, in one call (speed only).
+
+        ``uniforms`` returns them for the same finding ids (a keyed uniform is a fixed function of
+        the id, so the numbers are the same as one call per finding); ``clear_prefetch`` drops them.
+        """
+        pop = self.m.pop
+        b = np.asarray(blocks, dtype=np.int64)
+        if b.size == 0:
+            return
+        ident = (pop.firm_id[b] * 4096 + pop.n_insp[b].astype(np.int64) % 4096) * 4 + ORIGINS.index(origin)
+        u = keyed_uniform(self.keys[:, None], ident.astype(np.uint64)[None, :]).T.tolist()
+        self._pre = {i: dict(zip(PURPOSES, row)) for i, row in zip(ident.tolist(), u)}
+
+    def clear_prefetch(self) -> None:
+        """Forget the prefetched uniforms."""
+        self._pre = {}
 
     def _count(self, name: str, origin: str, region: int, sector: int, value: float = 1.0) -> None:
         m = self.m
@@ -159,9 +181,9 @@ class Sanctions:
             self.felt(aid, b, collected * nok / 1e6)
         p_claw = {"nli": pol.p_clawback * pol.p_nav_informed_nli, "centre": 0.0, "tax": 0.0, "nav": 1.0}[origin]
         if found_und and pop.n_und[b] > 0 and u["claw"] < p_claw:  # the centres' benefit changes are per person checked
-            from scipy.stats import binom
+            from sim.quantiles import binom_ppf  # scipy.stats.binom.ppf, without importing scipy.stats
 
-            n_ben = int(binom.ppf(u["claw_n"], int(pop.n_und[b]), ww.p_benefit_while_undeclared))
+            n_ben = int(binom_ppf(u["claw_n"], int(pop.n_und[b]), ww.p_benefit_while_undeclared))
             if n_ben > 0:
                 used = True
                 nok = n_ben * ww.benefit_nok_month * ww.benefit_months_found

@@ -110,7 +110,7 @@ class Signals:
         if k == 0 or total <= 0:
             return np.empty(0, dtype=np.int64)
         cdf = np.cumsum(rates)
-        return np.searchsorted(cdf, rng.random(k) * cdf[-1], side="right").clip(0, rates.size - 1)
+        return np.minimum(np.searchsorted(cdf, rng.random(k) * cdf[-1], side="right"), rates.size - 1)
 
     def weekly(self) -> None:
         """Generate this week's tax, NAV, police, tip, register and cross-border signals."""
