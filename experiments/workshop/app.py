@@ -32,6 +32,8 @@ from urllib.parse import parse_qs
 from experiments.cliargs import MAX_SEED, UsageError, arg, fail, help_text, parse
 from sim.config import ConfigError, load_config
 
+SWITCH_INTERVAL_S = 0.0005  # the GIL switch interval while serving (see main)
+
 EXAMPLES = """  akrim workshop                 # prints: open http://127.0.0.1:8765/ in a browser
   akrim workshop port=0 seed=3   # any free port, another seed
 """
@@ -229,6 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"akrim workshop: seed={args.seed} scale={args.scale:g} {args.start}-{args.end}", flush=True)
     for line in access_notice(args.host, a):
         print(line, flush=True)
+    # The page's server shares this process with the threads that run the teams' and the room's
+    # simulations. Under CPython's default 5 ms switch interval a busy simulation thread keeps the
+    # GIL for 5 ms at every hand-over, so on a loaded machine a page served while a team's runs are
+    # prepared answered slowly enough to time out in the browser test. At 0.5 ms the page gets its
+    # turn ten times as often; a thread that runs alone is never interrupted, so a simulation with
+    # no page to serve loses nothing.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     config = uvicorn.Config(server_app(a), host=args.host, port=args.port, log_level="warning")
     try:
         uvicorn.Server(config).run()
