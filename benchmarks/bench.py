@@ -282,14 +282,11 @@ def table(res: dict, big: float, small: float, calib: float) -> str:
     """The issue's table: one line per row (rows not measured are left out)."""
     lines = [f"{'measure':<52s} {'value':>14s}  detail", "-" * 100]
     mesa = res.get("mesa_rate")
-    if "model_1to1" in res:
-        r = res["model_1to1"]
-        lines.append(f"{f'model time at 1:{1 / big:g}, build + run':<52s} {r['total_s']:>12.2f} s  {r['cpu_s']:.2f} s CPU, peak {r['peak_mb']:.0f} MB, "
-                     f"{r['agent_weeks_per_s'] / 1e6:.1f}M agent-weeks/s")
-    if "model_1to10" in res:
-        r = res["model_1to10"]
-        lines.append(f"{f'model time at 1:{1 / small:g}, build + run':<52s} {r['total_s']:>12.2f} s  {r['cpu_s']:.2f} s CPU, peak {r['peak_mb']:.0f} MB, "
-                     f"{r['agent_weeks_per_s'] / 1e6:.1f}M agent-weeks/s")
+    for key, scale in (("model_1to1", big), ("model_1to10", small)):
+        if key in res:
+            r = res[key]
+            lines.append(f"{f'model time at 1:{1 / scale:g}, build + run':<52s} {r['total_s']:>12.2f} s  {r['cpu_s']:.2f} s CPU, "
+                         f"peak {r['peak_mb']:.0f} MB, {r['agent_weeks_per_s'] / 1e6:.1f}M agent-weeks/s")
     if "run_overhead" in res:
         r = res["run_overhead"]
         lines.append(f"{'akrim run beyond the model':<52s} {r['beyond_s']:>12.2f} s  wall {r['wall_s']:.2f} - model {r['model_s']:.2f}; "

@@ -187,6 +187,13 @@ class Centre(mesa.Agent):
             for j in range(k):
                 self._sweep(j)
 
+    def tip_worth(self, age):
+        """Worth of a tip ``age`` days old as a guide to where an actor's crews are.
+
+        ``0.5 ** (age / site_intel_half_life_days)``; negative ages count as 0.
+        """
+        return 0.5 ** (np.maximum(age, 0.0) / self.model.cfg.world.detection.site_intel_half_life_days)
+
     def _refresh_analysis_queue(self) -> None:
         """Files waiting for an analyst: the freshest evidence first, and stale files drop out.
 
@@ -221,7 +228,6 @@ class Centre(mesa.Agent):
             return
         now = self.model.env.now
         window = self.model.policy.centres.dur_action_window
-        hl_site = self.model.cfg.world.detection.site_intel_half_life_days
         for aid in list(self.actions.waiting):
             f = self.files[aid]
             if now - f.t_priority > window:
@@ -229,7 +235,7 @@ class Centre(mesa.Agent):
                 f.state = IDENTIFIED
                 f.t_last_prioritised = -1e9
             else:  # the control group goes where its tips are fresh: a site tip halves in worth every site half-life
-                self.actions.reweight(aid, self.score(aid, f) * 0.5 ** (max(now - f.t_newest, 0.0) / hl_site))
+                self.actions.reweight(aid, self.score(aid, f) * float(self.tip_worth(now - f.t_newest)))
 
     def _analysed(self, aid: int) -> None:
         m = self.model
@@ -377,15 +383,13 @@ class Centre(mesa.Agent):
         for b in gone:
             m.log.add(m.env.now, "control_target_gone", region=self.region, firm=int(f.known[b]), actor=aid, agency="centre")
         m.schedule(m.policy.centres.dur_follow_up, self._follow_up_done, aid)
+        f.known = {b: int(pop.firm_id[b]) for b in targets}
         if not a.is_active or not targets:
-            f.known = {b: int(pop.firm_id[b]) for b in targets}
             return [], []
-        hl = m.cfg.world.detection.site_intel_half_life_days
         tb = np.array(targets, dtype=np.int64)
         age = np.array([now - f.seen.get(b, f.t_newest) for b in targets], dtype=float)
         uf = keyed_uniform(m.streams.key("centre.site_found"), pop.firm_id[tb] * 4096 + self.n_actions % 4096)
-        found = [b for b, ok in zip(targets, uf < 0.5 ** (np.maximum(age, 0.0) / hl)) if ok]
-        f.known = {b: int(pop.firm_id[b]) for b in targets}
+        found = [b for b, ok in zip(targets, uf < self.tip_worth(age)) if ok]
         f.seen = {b: (now if b in found else f.seen.get(b, f.t_newest)) for b in targets}  # the action saw them
         return targets, found
 
