@@ -47,20 +47,34 @@ HEADLINE = (
 
 
 def code_version() -> str:
-    """Package version plus the git commit (and ``+dirty``) when run from a checkout."""
+    """Package version plus the last git commit that changed the model's code (and ``.dirty``).
+
+    The model's code is ``MODEL_PATHS``: the simulator, its embedded scenarios and the package
+    metadata (pinned dependencies). A commit that touches only documentation, tests, the
+    calibration's outputs or the experiment tooling leaves the version, and so every stored run,
+    valid; one that changes the model makes stored runs stale (``ResultStore.stale``).
+    ``.dirty`` marks uncommitted changes under those paths. Outside a git checkout (an installed
+    wheel) it is the package version alone.
+    """
     import sim
 
     here = Path(__file__).resolve().parent
+    root = here.parent
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
-        if sha.returncode == 0:
+        sha = subprocess.run(["git", "log", "-1", "--format=%h", "--", *MODEL_PATHS], cwd=root,
+                             capture_output=True, text=True, timeout=5)
+        if sha.returncode == 0 and sha.stdout.strip():
             dirty = subprocess.run(
-                ["git", "status", "--porcelain", "--", "sim", "scenarios"], cwd=here.parent, capture_output=True, text=True, timeout=5
+                ["git", "status", "--porcelain", "--", *MODEL_PATHS], cwd=root, capture_output=True, text=True, timeout=5
             ).stdout.strip()
             return f"{sim.__version__}+g{sha.stdout.strip()}{'.dirty' if dirty else ''}"
     except (OSError, subprocess.SubprocessError):
         pass
     return sim.__version__
+
+
+#: Paths (relative to the checkout) whose changes change the model's output: ``code_version``.
+MODEL_PATHS = ("sim", "scenarios", "pyproject.toml", "experiments/runs.py")
 
 
 _atomic = atomic_write
