@@ -197,6 +197,22 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
     own_client = client is None
     clients: list[Any] = [client]
 
+    def finished_meanwhile(k: str) -> bool:
+        """Whether run ``k``, planned as to do, was finished (or failed) by another process since.
+
+        Counted as computed by another process. A stale run being recomputed counts only when its
+        record is now of the current code version.
+        """
+        if store.is_done(k) and (k not in stale or store.code_versions([k]).get(k) == current):
+            summ.by_others += 1
+        elif _failed_since(store, k, started) and k not in summ.failed_keys:
+            summ.failed += 1
+            summ.failed_keys.append(k)
+        else:
+            return False
+        bar.update(1)
+        return True
+
     def run_batch(cands: list[tuple[str, RunSpec]]) -> list[tuple[str, RunSpec]]:
         """Claim and run the candidates one by one as slots free up; return those another process holds."""
         theirs: list[tuple[str, RunSpec]] = []
@@ -205,6 +221,9 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, address: str | None = 
         def next_claimed() -> tuple[str, RunSpec] | None:
             for k, spec in pending:
                 if store.claim(k):
+                    if finished_meanwhile(k):  # another process ran it and released its claim after we planned
+                        store.release(k)
+                        continue
                     return k, spec
                 theirs.append((k, spec))
             return None

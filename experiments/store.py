@@ -194,6 +194,10 @@ class ResultStore:
         """Names of the JSON descriptions in ``_meta/``."""
         return sorted(p.stem for p in (self.root / "_meta").glob("*.json"))
 
+    def is_done(self, key: str) -> bool:
+        """Whether the run ``key`` is finished (cheaper than ``key in done_keys()``)."""
+        return any(self.root.glob(f"policy=*/{_safe(key)}.parquet"))
+
     def done_keys(self) -> set[str]:
         """Keys of finished runs."""
         return {p.stem for p in self.root.glob("policy=*/*.parquet")}

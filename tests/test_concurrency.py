@@ -156,3 +156,33 @@ def test_execute_waits_for_runs_claimed_by_another_process(tmp_path):
     holder.wait(timeout=60)
     assert (summ.done, summ.by_others, summ.failed) == (2, 1, 0)
     assert set(store.done_keys()) == set(keys)
+
+
+def test_a_run_finished_by_another_process_after_planning_is_not_computed_again(tmp_path, monkeypatch):
+    """The race of two sweeps: B plans run k as to do, A computes k and releases its claim, then B
+    claims k (the claim file is gone). B must find A's result and not compute k again."""
+    import experiments.execute as ex
+    from experiments.runs import RunSpec, run_spec_safe, spec_key
+
+    store = ResultStore(tmp_path)
+    specs = [RunSpec.for_model("probe", [f"x={i}.0"]) for i in range(3)]
+    keys = [spec_key(s) for s in specs]
+    real_plan = ex.plan
+
+    def plan_then_other_finishes(specs_, store_):
+        todo, all_keys, done = real_plan(specs_, store_)  # k0 is still to do when planned ...
+        status, rec, _ = run_spec_safe(specs[0], keys[0])  # ... then "process A" finishes it
+        store_.put(rec)
+        return todo, all_keys, done
+
+    monkeypatch.setattr(ex, "plan", plan_then_other_finishes)
+    ran: list[str] = []
+
+    def runner(spec, key):
+        ran.append(key)
+        return run_spec_safe(spec, key)
+
+    summ = ex.execute(specs, store, address="none", progress=False, runner=runner)
+    assert keys[0] not in ran and sorted(ran) == sorted(keys[1:])
+    assert (summ.done, summ.by_others, summ.failed) == (2, 1, 0)
+    assert not list((tmp_path / "_claims").glob("*.claim"))
