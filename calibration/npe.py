@@ -624,6 +624,28 @@ def calibrate(problem: Problem, settings: NPESettings, client: Any = None) -> NP
                      units=units, sample=sample, wall_runs_s=wall_runs, wall_train_s=wall - wall_runs, wall_s=wall)
 
 
+def runs_table(problem: Problem, runs: dict[str, RunSet]) -> Any:
+    """The runs behind a calibration as one table (committed as ``npe_runs.csv``).
+
+    One row per run: ``set`` (``training`` or ``heldout``), ``index`` (its place in the design
+    stream), ``seed``, ``run_key``, each fitted parameter (dotted key, natural units) and each fit
+    target's statistic (``stat:<id>``, without reporting error). Small (a few hundred bytes a run)
+    where the run store is not (about 60 kB a run), so it is what a later session can retrain,
+    check or plot from when the store is gone; the store itself stays the source of truth.
+    """
+    import pandas as pd
+
+    frames = []
+    for name, rs in runs.items():
+        cols: dict[str, Any] = {"set": name, "index": np.arange(len(rs.keys)), "seed": rs.seeds, "run_key": rs.keys}
+        for j, p in enumerate(problem.priors):
+            cols[p.key] = from_unit(p, rs.units[:, j])
+        for j, st in enumerate(problem.stats):
+            cols[f"stat:{st}"] = rs.x[:, j]
+        frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True)
+
+
 def contraction_at_observed(units: np.ndarray) -> np.ndarray:
     """``1 - var(posterior) / var(prior)`` per parameter of a unit-cube posterior sample."""
     return 1.0 - np.asarray(units).var(axis=0) / (1.0 / 12.0)

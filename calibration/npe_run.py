@@ -8,6 +8,7 @@ Writes, in ``out`` (default ``calibration/posterior/``):
   ``level``, ``coverage`` (per parameter, the mean over parameters, the joint region; levels
   0.5, 0.8, 0.9, 0.95);
 * ``sbc_ranks.csv`` - per held-out run, the rank of each true parameter among the posterior draws;
+* ``npe_runs.csv`` - every training and held-out run: parameters and fit statistics (``npe.runs_table``);
 * ``predictive.csv``, ``report.html``, ``summary.md``, ``meta.json`` as the ABC-SMC calibration does;
 
 and the calibrated world (posterior median) in ``world_out``. The runs stay in the run store
@@ -120,6 +121,8 @@ def write_outputs(res: Any, problem: Any, settings: Any, targets: list, priors: 
     res.sbc.coverage.to_csv(out / "coverage.csv", index=False, float_format="%.4f")
     names = [p.key for p in problem.priors]
     pd.DataFrame(res.sbc.ranks, columns=names).to_csv(out / "sbc_ranks.csv", index=False)
+    npe.runs_table(problem, {"training": res.train_runs, "heldout": res.test_runs}).to_csv(
+        out / "npe_runs.csv", index=False, float_format="%.8g")
     t0 = time.perf_counter()
     pred, columns = predictive(res.sample, priors, targets, b.predictive, b.scale, out / "runs" / "predictive", seed=seed,
                                address=settings.address, workers=settings.workers, progress=progress)

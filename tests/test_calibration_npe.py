@@ -150,6 +150,11 @@ def test_stopped_calibration_resumes_recomputing_nothing(tmp_path, monkeypatch):
     from calibration.npe_run import store_status
 
     assert "40 training and 10 held-out runs finished, 0 failed" in store_status(tmp_path / "runs")
+    table = npe.runs_table(IshigamiProblem(), {"training": again.train_runs, "heldout": again.test_runs})
+    assert list(table.columns) == ["set", "index", "seed", "run_key", "x1", "x2", "x3", "stat:y"]
+    assert (table["set"] == "training").sum() == 40 and (table["set"] == "heldout").sum() == 10
+    assert np.allclose(table.loc[table["set"] == "training", "stat:y"], again.train_runs.x[:, 0])
+    assert table[["x1", "x2", "x3"]].abs().max().max() <= 3.0 and table["run_key"].is_unique
 
 
 def test_other_priors_or_code_invalidate_the_runs_with_one_line(tmp_path, monkeypatch, capsys):
