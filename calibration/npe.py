@@ -75,7 +75,7 @@ class NPEBudget:
 BUDGETS = {
     "small": NPEBudget(simulations=120, sbc=30, scale=0.01, predictive=10),
     "medium": NPEBudget(simulations=1000, sbc=200, scale=0.05, predictive=40, ensemble=3),
-    "full": NPEBudget(simulations=3000, sbc=250, scale=0.1, predictive=200, ensemble=5),
+    "full": NPEBudget(simulations=2000, sbc=200, scale=0.1, predictive=200, ensemble=5),
 }
 
 
@@ -281,6 +281,7 @@ def simulate(problem: Problem, sizes: dict[int, int], seed: int, store: Any, *, 
     all_specs = [sp for _, _, specs in plan.values() for sp in specs]
     cache = _KeyCache(store)
     cache.prime(all_specs)
+    cache.save(all_specs)  # before running: a calibration stopped while running plans again in seconds
     hint = "give stale=rerun (the default) to recompute them"
     summ = execute(all_specs, store, address=address, n_workers=workers, progress=progress, desc=desc, client=client,
                    rerun_stale=rerun_stale, rerun_hint=hint)
@@ -326,6 +327,7 @@ class Trained:
     epochs: list[int]
     best_val_loss: list[float]
     wall_s: float
+    widening: np.ndarray | None = None  # per parameter, set by ``recalibrated_sbc`` (None: the flows as trained)
 
     @property
     def posterior(self) -> Any:
@@ -343,7 +345,8 @@ class Trained:
         xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
         parts = [p.sample((c,), x=xt, show_progress_bars=False).numpy() for p, c in zip(self.posteriors, self._shares(n)) if c]
         out = np.concatenate(parts).astype(float)
-        return out[np.random.default_rng(seed).permutation(n)]
+        out = out[np.random.default_rng(seed).permutation(n)]
+        return out if self.widening is None else widen(out[:, None, :], self.widening)[:, 0, :]
 
     def sample_batched(self, xs: np.ndarray, n: int) -> np.ndarray:
         """``n`` draws for each row of ``xs``: shape ``(n, len(xs), d)``."""
@@ -444,6 +447,9 @@ class SBCResult:
     contraction: np.ndarray  # (d,): mean over test sets of 1 - var(post) / var(prior)
     z_mean: np.ndarray  # (d,): mean posterior z-score of the truth (bias)
     m: int
+    raw: SBCResult | None = None  # recalibrated: the SBC of the flows as trained
+    widening: np.ndarray | None = None  # recalibrated: the final factors per parameter (fitted on all held-out runs)
+    widening_folds: np.ndarray | None = None  # recalibrated: the factors fitted for each fold's check
 
     def coverage_at(self, parameter: str, level: float) -> float:
         """One coverage figure."""
@@ -451,9 +457,86 @@ class SBCResult:
         return float(c[(c["parameter"] == parameter) & (np.isclose(c["level"], level))]["coverage"].iloc[0])
 
 
+def _logit(u: np.ndarray) -> np.ndarray:
+    u = np.clip(u, _EPS, 1 - _EPS)
+    return np.log(u) - np.log1p(-u)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+_EPS = 1e-6
+
+
+def widen(samples: np.ndarray, lam: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
+    """Posterior draws ``samples`` (``(n, m, d)``: n draws for each of m data sets, unit cube) widened by ``lam`` (d,).
+
+    Per parameter and data set, in logit space: ``z' = c + lam * (z - c)`` with ``c`` the median of
+    the draws (``centre``, ``(m, d)``, if given), then back to the unit cube. ``lam > 1`` widens
+    (an overconfident posterior), ``lam < 1`` narrows; the median and the order of the draws stay,
+    and no draw leaves the prior's box.
+    """
+    z = _logit(samples)
+    c = np.median(z, axis=0) if centre is None else centre
+    return _sigmoid(c[None] + np.asarray(lam)[None, None, :] * (z - c[None]))
+
+
+def _log_jacobian(u: np.ndarray, lam: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``sum_j log dT_j/du_j`` of the widening ``T`` at unit points ``u`` (``(n, m, d)``), summed over parameters."""
+    uc = np.clip(u, _EPS, 1 - _EPS)
+    z = np.log(uc) - np.log1p(-uc)
+    w = _sigmoid(c[None] + lam[None, None, :] * (z - c[None]))
+    return (np.log(lam)[None, None, :] + np.log(w * (1 - w) + 1e-300) - np.log(uc * (1 - uc))).sum(axis=-1)
+
+
+def _coverage_rows(samples: np.ndarray, units: np.ndarray, joint_q: np.ndarray, names: list[str],
+                   levels: tuple[float, ...]) -> list[dict[str, Any]]:
+    rows = []
+    for a in levels:
+        lo_q, hi_q = np.quantile(samples, [(1 - a) / 2, (1 + a) / 2], axis=0)  # (m, d) each
+        per = ((units >= lo_q) & (units <= hi_q)).mean(axis=0)
+        rows += [{"parameter": n, "level": a, "coverage": float(c)} for n, c in zip(names, per)]
+        rows.append({"parameter": ALL_MEAN, "level": a, "coverage": float(per.mean())})
+        rows.append({"parameter": JOINT, "level": a, "coverage": float(np.mean(joint_q < a))})
+    return rows
+
+
+def _result(samples: np.ndarray, units: np.ndarray, joint_q: np.ndarray, names: list[str], draws: int,
+            levels: tuple[float, ...], **extra: Any) -> SBCResult:
+    import pandas as pd
+
+    ranks = (samples < units[None, :, :]).sum(axis=0)  # (m, d)
+    var_post = samples.var(axis=0)  # (m, d)
+    contraction = 1.0 - var_post.mean(axis=0) / (1.0 / 12.0)
+    z = (samples.mean(axis=0) - units) / np.sqrt(np.maximum(var_post, 1e-12))
+    cov = pd.DataFrame(_coverage_rows(samples, units, joint_q, names, levels), columns=["parameter", "level", "coverage"])
+    return SBCResult(ranks=ranks, draws=draws, coverage=cov, contraction=contraction, z_mean=z.mean(axis=0),
+                     m=len(units), **extra)
+
+
+def _draws_and_densities(trained: Trained, units: np.ndarray, x: np.ndarray, draws: int, batch: int):
+    samples = np.concatenate([trained.sample_batched(x[i:i + batch], draws) for i in range(0, len(x), batch)], axis=1)
+    lp_draws = np.concatenate([trained.log_prob_batched(samples[:, i:i + batch], x[i:i + batch])
+                               for i in range(0, len(x), batch)], axis=1)  # (draws, m)
+    lp_true = _lp_points(trained, units, x, batch)
+    return samples, lp_draws, lp_true
+
+
+def _lp_points(trained: Trained, pts: np.ndarray, x: np.ndarray, batch: int) -> np.ndarray:
+    return np.concatenate([trained.log_prob_batched(pts[None, i:i + batch], x[i:i + batch])[0] for i in range(0, len(x), batch)])
+
+
+def _finite_rows(units: np.ndarray, x_noisy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ok = np.all(np.isfinite(x_noisy), axis=1)
+    if not ok.any():
+        raise NPEError("no held-out run has every summary statistic: simulation-based calibration impossible")
+    return units[ok], x_noisy[ok]
+
+
 def sbc(trained: Trained, units: np.ndarray, x_noisy: np.ndarray, names: list[str], draws: int = 500,
         levels: tuple[float, ...] = LEVELS, batch: int = 50) -> SBCResult:
-    """Ranks, coverage and contraction of ``trained`` on held-out sets ``(units, x_noisy)``.
+    """Ranks, coverage and contraction of ``trained`` (as trained, no widening) on held-out sets ``(units, x_noisy)``.
 
     Coverage per parameter: the share of test sets whose true value lies in the central ``level``
     interval of the marginal posterior draws. ``ALL_MEAN``: that share averaged over the
@@ -461,33 +544,75 @@ def sbc(trained: Trained, units: np.ndarray, x_noisy: np.ndarray, names: list[st
     (fewer than ``level`` of the draws have a higher posterior density than the truth).
     Rows with a non-finite summary are left out.
     """
-    import pandas as pd
-
-    ok = np.all(np.isfinite(x_noisy), axis=1)
-    units, x_noisy = units[ok], x_noisy[ok]
-    m, d = units.shape
-    if m == 0:
-        raise NPEError("no held-out run has every summary statistic: simulation-based calibration impossible")
-    samples = np.concatenate([trained.sample_batched(x_noisy[i:i + batch], draws) for i in range(0, m, batch)], axis=1)
-    ranks = (samples < units[None, :, :]).sum(axis=0)  # (m, d)
-    lp_draws = np.concatenate([trained.log_prob_batched(samples[:, i:i + batch], x_noisy[i:i + batch])
-                               for i in range(0, m, batch)], axis=1)  # (draws, m)
-    lp_true = np.concatenate([trained.log_prob_batched(units[None, i:i + batch], x_noisy[i:i + batch])[0]
-                              for i in range(0, m, batch)])  # (m,)
+    units, x_noisy = _finite_rows(units, x_noisy)
+    samples, lp_draws, lp_true = _draws_and_densities(trained, units, x_noisy, draws, batch)
     joint_q = (lp_draws > lp_true[None, :]).mean(axis=0)  # share of draws denser than the truth
-    rows = []
-    for a in levels:
-        lo_q, hi_q = np.quantile(samples, [(1 - a) / 2, (1 + a) / 2], axis=0)  # (m, d) each
-        inside = (units >= lo_q) & (units <= hi_q)
-        per = inside.mean(axis=0)
-        rows += [{"parameter": n, "level": a, "coverage": float(c)} for n, c in zip(names, per)]
-        rows.append({"parameter": ALL_MEAN, "level": a, "coverage": float(per.mean())})
-        rows.append({"parameter": JOINT, "level": a, "coverage": float(np.mean(joint_q < a))})
-    var_post = samples.var(axis=0)  # (m, d)
-    contraction = 1.0 - var_post.mean(axis=0) / (1.0 / 12.0)
-    z = (samples.mean(axis=0) - units) / np.sqrt(np.maximum(var_post, 1e-12))
-    return SBCResult(ranks=ranks, draws=draws, coverage=pd.DataFrame(rows, columns=["parameter", "level", "coverage"]),
-                     contraction=contraction, z_mean=z.mean(axis=0), m=m)
+    return _result(samples, units, joint_q, names, draws, levels)
+
+
+WIDENING_GRID = np.geomspace(0.5, 4.0, 43)  # candidate factors of ``fit_widening`` (steps of 5%)
+
+
+def fit_widening(samples: np.ndarray, units: np.ndarray, levels: tuple[float, ...] = LEVELS) -> np.ndarray:
+    """Per parameter, the factor of ``WIDENING_GRID`` whose widened draws cover the truths of these data sets best.
+
+    Best: the least sum over ``levels`` of squared (coverage - level) of the central marginal
+    intervals. Ties (a flat stretch of the grid) go to the factor nearest 1.
+    """
+    z = _logit(samples)
+    c = np.median(z, axis=0)
+    zt = _logit(units)
+    qs = np.array([[(1 - a) / 2, (1 + a) / 2] for a in levels])
+    out = np.ones(samples.shape[2])
+    for j in range(samples.shape[2]):
+        dev = (z[:, :, j] - c[None, :, j])  # (n, m): widening scales these
+        lo, hi = np.quantile(dev, qs[:, 0], axis=0), np.quantile(dev, qs[:, 1], axis=0)  # (levels, m)
+        t = zt[:, j] - c[:, j]  # (m,)
+        loss = []
+        for lam in WIDENING_GRID:
+            cov = ((t[None] >= lam * lo) & (t[None] <= lam * hi)).mean(axis=1)
+            loss.append(float(((cov - np.array(levels)) ** 2).sum()))
+        loss = np.array(loss)
+        best = np.flatnonzero(loss <= loss.min() + 1e-12)
+        out[j] = WIDENING_GRID[best[np.argmin(np.abs(np.log(WIDENING_GRID[best])))]]
+    return out
+
+
+def recalibrated_sbc(trained: Trained, units: np.ndarray, x_noisy: np.ndarray, names: list[str], draws: int = 500,
+                     levels: tuple[float, ...] = LEVELS, batch: int = 50, folds: int = 2) -> SBCResult:
+    """Simulation-based calibration of the *recalibrated* posterior, honestly out of sample; sets ``trained.widening``.
+
+    The flows' spread is recalibrated per parameter (``widen``, ``fit_widening``) on held-out runs,
+    by cross-fitting: the held-out sets are split into ``folds`` (by index modulo ``folds``), and
+    each fold's coverage, ranks and joint region are those of the posterior widened by the factors
+    fitted on the *other* folds, so no data set judges a widening fitted to itself. The factors of
+    the final posterior (``trained.widening``, used by ``Trained.sample``) are fitted on all the
+    held-out runs. The joint highest-density region of a widened posterior is exact: its density
+    is the flows' density at the un-widened point divided by the Jacobian of the widening.
+    The result's ``raw`` is the SBC of the flows as trained (same draws).
+    """
+    units, x_noisy = _finite_rows(units, x_noisy)
+    samples, lp_draws, lp_true = _draws_and_densities(trained, units, x_noisy, draws, batch)
+    raw = _result(samples, units, (lp_draws > lp_true[None, :]).mean(axis=0), names, draws, levels)
+    m, d = units.shape
+    fold = np.arange(m) % max(1, int(folds))
+    wid = np.empty_like(samples)
+    joint_q = np.empty(m)
+    lams = []
+    for f in range(max(1, int(folds))):
+        test, fit = fold == f, (fold != f) if folds > 1 else (fold == f)
+        lam = fit_widening(samples[:, fit], units[fit], levels)
+        lams.append(lam)
+        c = np.median(_logit(samples[:, test]), axis=0)  # (mt, d)
+        wid[:, test] = widen(samples[:, test], lam, c)
+        # the truth's preimage under the widening, and the widened density at draws and truth
+        pre = _sigmoid(c + (_logit(units[test]) - c) / lam[None, :])
+        lq_true = _lp_points(trained, pre, x_noisy[test], batch) - _log_jacobian(pre[None], lam, c)[0]
+        lq_draws = lp_draws[:, test] - _log_jacobian(samples[:, test], lam, c)
+        joint_q[test] = (lq_draws > lq_true[None, :]).mean(axis=0)
+    trained.widening = fit_widening(samples, units, levels)
+    return _result(wid, units, joint_q, names, draws, levels, raw=raw, widening=trained.widening,
+                   widening_folds=np.array(lams))
 
 
 def coverage_verdicts(res: SBCResult, names: list[str], tol: float = 0.05, level: float = 0.9) -> dict[str, str]:
@@ -545,6 +670,7 @@ class NPESettings:
     progress: bool = False
     rerun_stale: bool = True
     sbc_draws: int = 500
+    recalibrate: bool = True  # widen the flows' spread per parameter, fitted on the held-out runs (recalibrated_sbc)
     estimator: str = "maf"
     max_epochs: int = 500
     say: Callable[[str], None] = field(default=print)
@@ -610,10 +736,18 @@ def calibrate(problem: Problem, settings: NPESettings, client: Any = None) -> NP
     say(f"trained {len(trained.posteriors)} flow(s) on {trained.n_train} runs: {'/'.join(map(str, trained.epochs))} epochs, "
         f"{trained.wall_s:.0f} s")
     names = [p.key for p in problem.priors]
-    res_sbc = sbc(trained, te.units, x_test, names, draws=settings.sbc_draws)
-    cov = {a: res_sbc.coverage_at(ALL_MEAN, a) for a in LEVELS}
-    say(f"simulation-based calibration on {res_sbc.m} held-out runs: coverage " +
-        ", ".join(f"{100 * cov[a]:.0f}% at {100 * a:.0f}%" for a in LEVELS) + " (mean over parameters)")
+    check = recalibrated_sbc if settings.recalibrate else sbc
+    res_sbc = check(trained, te.units, x_test, names, draws=settings.sbc_draws)
+
+    def _cov(r: SBCResult) -> str:
+        return ", ".join(f"{100 * r.coverage_at(ALL_MEAN, a):.0f}% at {100 * a:.0f}%" for a in LEVELS)
+
+    if res_sbc.raw is not None:
+        say(f"simulation-based calibration on {res_sbc.m} held-out runs: the flows as trained cover {_cov(res_sbc.raw)}; "
+            f"recalibrated (widening {', '.join(f'{w:.2f}' for w in res_sbc.widening)}; cross-fitted) {_cov(res_sbc)} "
+            "(mean over parameters)")
+    else:
+        say(f"simulation-based calibration on {res_sbc.m} held-out runs: coverage {_cov(res_sbc)} (mean over parameters)")
     misspec = misspecification(problem, tr.x)
     units = trained.sample(problem.observed, b.draws, seed=settings.seed)
     sample = pd.DataFrame({p.key: from_unit(p, units[:, j]) for j, p in enumerate(problem.priors)})

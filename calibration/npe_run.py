@@ -77,6 +77,7 @@ def run_npe(opts: dict[str, str], argv: list[str]) -> int:
     overwrite = get_bool(opts, "overwrite", False)
     progress = get_bool(opts, "progress", True)
     rerun_stale = get_choice(opts, "stale", "rerun", ("rerun", "reuse")) == "rerun"
+    recalibrate = get_bool(opts, "recalibrate", True)
     seed = get_int(opts, "seed", 20240101, 0)
     address = get_text(opts, "address", None, ADDRESS)
     workers = get_int(opts, "workers", None, 1)
@@ -92,7 +93,7 @@ def run_npe(opts: dict[str, str], argv: list[str]) -> int:
          f"outputs {'FINAL' if final else 'marked as a pipeline check'}")
     problem = npe.AkrimProblem(priors, targets, budget.scale)
     settings = npe.NPESettings(budget=budget, store=runs, seed=seed, address=address, workers=workers, progress=progress,
-                               rerun_stale=rerun_stale, say=_say)
+                               rerun_stale=rerun_stale, recalibrate=recalibrate, say=_say)
     try:
         res = npe.calibrate(problem, settings)
     except npe.NPEError as exc:
@@ -170,6 +171,12 @@ def write_outputs(res: Any, problem: Any, settings: Any, targets: list, priors: 
         "coverage": {str(p): {f"{a:g}": round(float(c), 4) for a, c in zip(g["level"], g["coverage"])}
                      for p, g in cov.groupby("parameter", sort=False)},
         "coverage_verdicts_90": verdicts_cov,
+        "recalibrated": res.sbc.widening is not None,
+        "widening": (None if res.sbc.widening is None else
+                     {n: round(float(w), 4) for n, w in zip(names, res.sbc.widening)}),
+        "coverage_raw": (None if res.sbc.raw is None else
+                         {str(p): {f"{a:g}": round(float(c), 4) for a, c in zip(g["level"], g["coverage"])}
+                          for p, g in res.sbc.raw.coverage.groupby("parameter", sort=False)}),
         "misspecification": res.misspec,
         "fresh_run_distance": fresh_run_distance(targets, pred, None),
     }
