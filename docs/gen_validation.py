@@ -24,7 +24,8 @@ Usage (from the repository root, package installed)::
     python docs/gen_validation.py address=none workers=1 label="pre-rebuild model"
 
 Keys (``key=value``): ``reps`` (paired seeds per arm, >= 2), ``reps_latency`` (paired seeds of the
-latency arms, default ``reps``: their effects on harm are small against run-to-run noise), ``scale`` (population scale of the
+latency arms, default ``reps``: their effects on harm are small against run-to-run noise),
+``reps_displacement`` (of the displacement arms, default ``reps``), ``scale`` (population scale of the
 lever experiments), ``scales`` (scale-invariance scales), ``reps_full`` (seeds at scales >= 1.0,
 which cost ~30 s a run), ``seed`` (the first seed), ``end`` (last year of the lever
 experiments, >= 2030), ``world`` (a world scenario; default: the commands' default world),
@@ -107,6 +108,7 @@ class Settings:
 
     reps: int = 5
     reps_latency: int | None = None  # seeds of the latency arms (default: reps); its effects on harm are small
+    reps_displacement: int | None = None  # seeds of the displacement arms (default: reps)
     scale: float = 0.1
     scales: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.2, 1.0])
     reps_full: int = 2
@@ -159,6 +161,7 @@ def parse(argv: list[str]) -> Settings:
         ("reps", s.reps, s.reps >= 2, "a whole number >= 2 (paired intervals need two seeds)"),
         ("reps_full", s.reps_full, s.reps_full >= 2, "a whole number >= 2"),
         ("reps_latency", s.reps_latency, s.reps_latency is None or s.reps_latency >= 2, "a whole number >= 2"),
+        ("reps_displacement", s.reps_displacement, s.reps_displacement is None or s.reps_displacement >= 2, "a whole number >= 2"),
         ("scale", s.scale, 0 < s.scale <= 1, "a number in (0, 1]"),
         ("scales", s.scales, len(s.scales) >= 2 and all(0 < x <= 1 for x in s.scales), "a list of at least two scales in (0, 1]"),
         ("end", s.end, s.end >= WINDOW[1], f"a year >= {WINDOW[1]}"),
@@ -213,11 +216,11 @@ def plan_arms(s: Settings) -> dict[str, dict[Any, Arm]]:
         arms["latency"] = {k: mk(f"latency x{k:g}", [] if k == 1 else [intervention({"set": {LEVERS["latency"]: k}})],
                                  s.reps_latency) for k in LATENCY_MULTIPLES}
     if "displacement" in s.sections:
-        d = {"base": mk("baseline", [])}
+        d = {"base": mk("baseline", [], s.reps_displacement)}
         for push in ("sector_push", "region_push"):
             tried = []
             for body in LEVERS[push]:
-                arm = mk(push, [intervention(body)])
+                arm = mk(push, [intervention(body)], s.reps_displacement)
                 if not arm.missing:
                     arm.note = f"lever: {json.dumps(body)}" + (f" (preferred lever not available in this model version: {'; '.join(tried)})" if tried else "")
                     break
@@ -771,7 +774,8 @@ def build(s: Settings) -> Path:
         head.append(stale_note(stale, _code_version()))
     head.append(f"Command: `{cmd.strip()}`. Code {_code_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
                 f"{s.reps} paired seeds ({s.seed}-{s.seed + s.reps - 1}) at scale {s.scale:g} for the lever experiments"
-                + (f" ({s.reps_latency} for latency)" if s.reps_latency and s.reps_latency != s.reps else "") + ", world "
+                + "".join(f" ({n} for {what})" for n, what in ((s.reps_latency, "latency"), (s.reps_displacement, "displacement"))
+                          if n and n != s.reps) + ", world "
                 f"{s.world or 'the default of the commands'}; run store `{_shown(s.store)}` "
                 f"({'; '.join(f'{k}: {v}' for k, v in info.items())}); this invocation took {time.perf_counter() - t0:.0f} s wall on a "
                 "2-core machine shared with other jobs.\n")
