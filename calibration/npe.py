@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from calibration.params import Prior, to_overrides
-from calibration.targets import Target, by_role, last_year, statistics
+from calibration.targets import Target, by_role, last_year, record_statistics
 
 LEVELS = (0.5, 0.8, 0.9, 0.95)
 TRAIN, TEST = 0, 1  # the two independent streams of the design
@@ -162,17 +162,40 @@ class AkrimProblem(Problem):
               *to_overrides(params, self.priors)]
         return RunSpec.make(ov, **tags)
 
+    @property
+    def runner(self) -> Any:
+        """The runner of the calibration runs.
+
+        ``experiments.tables.run_tables_safe`` when a fit target reads one region's table (its records
+        keep the regional rows), else the default runner (national table only).
+        """
+        if any(t.region for t in self.targets):
+            from experiments.tables import run_tables_safe
+
+            return run_tables_safe
+        return None
+
     def summaries(self, record: Any) -> np.ndarray:
-        """The fit targets' statistics of one stored run (NaN where the run has none)."""
+        """The fit targets' statistics of one stored run (NaN where the run has none).
+
+        Raises:
+            NPEError: a fit target reads a region's table and the stored run has none (a run store
+                filled before the regional targets, or by another command): its statistics would be
+                missing in every run, and training impossible.
+        """
         cfg = json.loads(record["config_json"].iloc[0])
-        s = statistics(record.sort_values("year"), self.targets, cfg)
+        if self.runner is not None and "table" not in record.columns:
+            raise NPEError(f"run {record['run_key'].iloc[0]} in the run store has no regional table, which the fit targets "
+                           f"{', '.join(t.id for t in self.targets if t.region)} read: use a new run store (runs=...)")
+        s = record_statistics(record, self.targets, cfg)
         return np.array([s.get(k, math.nan) for k in self.stats], dtype=float)
 
     def fingerprint(self) -> dict[str, Any]:
         """Priors, fit targets (values and tolerances), scale, end year and base overrides."""
         fp = super().fingerprint()
         fp.update(targets=[[t.id, t.value, t.lo, t.hi, t.tolerance, t.stat, list(t.kpi)] for t in self.targets],
-                  scale=self.scale, end=self.end, base=list(self.base))
+                  scale=self.scale, end=self.end, base=list(self.base),
+                  records="tables" if self.runner is not None else "annual")
         return fp
 
 
@@ -284,7 +307,7 @@ def simulate(problem: Problem, sizes: dict[int, int], seed: int, store: Any, *, 
     cache.save(all_specs)  # before running: a calibration stopped while running plans again in seconds
     hint = "give stale=rerun (the default) to recompute them"
     summ = execute(all_specs, store, address=address, n_workers=workers, progress=progress, desc=desc, client=client,
-                   rerun_stale=rerun_stale, rerun_hint=hint)
+                   rerun_stale=rerun_stale, rerun_hint=hint, runner=getattr(problem, "runner", None))
     if summ.failed:
         raise NPEError(f"{summ.failed} of {len(all_specs)} runs failed; see {store.root / '_failed'} (run again to retry them)")
     redone = set(summ.stale) if summ.rerun_stale else set()

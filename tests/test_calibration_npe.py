@@ -309,3 +309,20 @@ def test_npe_small_budget_end_to_end_and_reuse(tmp_path):
     proc = subprocess.run(args, capture_output=True, text=True, timeout=3600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "40 training and 10 held-out runs reused, 0 and 0 run now" in proc.stdout
+
+
+def test_model_problem_runs_keep_the_regional_rows_its_targets_read():
+    """The Oslo centre's targets read the regional table: the calibration runs must record it, and a store
+    of national-only records is refused with one clear error instead of NaN in every run."""
+    import json
+
+    from calibration.params import load_priors
+    from calibration.targets import load_targets
+    from experiments.tables import run_tables_safe
+
+    prob = npe.AkrimProblem(load_priors(), load_targets(), 0.1)
+    regional = [t.id for t in prob.targets if t.region]
+    assert regional and prob.runner is run_tables_safe and prob.fingerprint()["records"] == "tables"
+    national_only = pd.DataFrame({"year": [2014], "run_key": ["k1"], "config_json": [json.dumps({"scale": 0.1})]})
+    with pytest.raises(npe.NPEError, match="no regional table.*" + regional[0]):
+        prob.summaries(national_only)
