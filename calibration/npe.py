@@ -787,7 +787,7 @@ def runs_table(problem: Problem, runs: dict[str, RunSet]) -> Any:
     One row per run: ``set`` (``training`` or ``heldout``), ``index`` (its place in the design
     stream), ``seed``, ``run_key``, each fitted parameter (dotted key, natural units) and each fit
     target's statistic (``stat:<id>``, without reporting error). Small (a few hundred bytes a run)
-    where the run store is not (about 60 kB a run), so it is what a later session can retrain,
+    where the run store is not (about 70 kB a run), so it is what a later session can retrain,
     check or plot from when the store is gone; the store itself stays the source of truth.
     """
     import pandas as pd
