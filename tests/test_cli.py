@@ -67,12 +67,10 @@ def test_run_info_has_seed_and_code_version(cli_run):
     info = json.loads((out / "run_info.json").read_text())
     assert info["seed"] == 20140101
     assert info["scale"] == 0.01 and info["start"] == 2014 and info["end"] == 2015
-    from experiments.posterior import is_current
-    from sim.config import SCENARIOS_DIR
+    from experiments.posterior import DEFAULT_SAMPLE, is_current
 
-    sample = SCENARIOS_DIR.parent / "calibration" / "posterior" / "posterior_sample.csv"
     # the calibrated world is the default once it is fitted to this model generation (test_calibration_world.py)
-    assert info["policy"] == "baseline" and info["world"] == ("calibrated" if is_current(sample) else "default")
+    assert info["policy"] == "baseline" and info["world"] == ("calibrated" if is_current(DEFAULT_SAMPLE) else "default")
     import sim
 
     assert isinstance(info["code_version"], str) and info["code_version"].startswith(sim.__version__)

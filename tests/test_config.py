@@ -82,12 +82,10 @@ def test_default_configuration_is_valid_and_as_documented():
     cfg = load_config([])
     assert isinstance(cfg, AkrimConfig)
     assert (cfg.start, cfg.end, cfg.scale) == (2014, 2025, 0.1)  # SPEC 9: history 2014-2025, 1:10
-    from experiments.posterior import is_current
-    from sim.config import SCENARIOS_DIR
+    from experiments.posterior import DEFAULT_SAMPLE, is_current
 
-    sample = SCENARIOS_DIR.parent / "calibration" / "posterior" / "posterior_sample.csv"
     # the calibrated world is the default once it is fitted to this model generation (test_calibration_world.py)
-    assert cfg.policy.name == "baseline" and cfg.world.name == ("calibrated" if is_current(sample) else "default")
+    assert cfg.policy.name == "baseline" and cfg.world.name == ("calibrated" if is_current(DEFAULT_SAMPLE) else "default")
     assert set(cfg.policy.centres.by_region) == set(REGIONS)
     opens = {r: c.open for r, c in cfg.policy.centres.by_region.items()}
     assert opens["alta"].startswith("2022") and opens["oslo"].startswith("2014")  # SPEC 2.1 table
