@@ -57,9 +57,11 @@ def world_field(key: str) -> WorldField:
             cls = type(f.default_factory())  # type: ignore[misc]
             continue
         default = f.default
+        md = f.metadata
+        if default is None and md.get("nullable") and "lo" in md:
+            default = math.nan  # a number, or null for what its doc says (e.g. rate_new_year: the steady state)
         if isinstance(default, bool) or not isinstance(default, (int, float)):
             raise PriorError(f"{key}: not a numeric parameter (default {default!r})")
-        md = f.metadata
         return WorldField(key=key, default=float(default), lo=float(md.get("lo", -math.inf)),
                           hi=float(md.get("hi", math.inf)), is_int=isinstance(default, int),
                           doc=str(md.get("doc", "")), src=str(md.get("src", "")))

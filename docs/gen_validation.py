@@ -84,7 +84,9 @@ LEVERS: dict[str, Any] = {
 SECTOR_TARGET, REGION_TARGET = "construction", "oslo"
 LATENCY_KPIS = (  # (column, how over WINDOW, label)
     ("cases_against_ta", "sum", "cases against threat actors, sum 2026-30"),
-    ("phoenix_before_target_mean", "mean", "phoenix bankruptcies before first targeting, mean 2026-30"),
+    # The cycles known actors ran before an action found them, over all known actors (sim/metrics.py):
+    # the mean over the actors first found in a year depends on which actors were found.
+    ("phoenix_before_target", "sum", "phoenix bankruptcies by known actors before an action found them, sum 2026-30"),
     ("exploited_workers", "mean", "exploited workers, mean 2026-30"),
     ("exploited_workers_ta", "mean", "workers exploited in threat actors' companies, mean 2026-30"),
 )

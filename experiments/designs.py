@@ -191,6 +191,8 @@ def parse_parameter(model: str, key: str, spec: Any) -> Parameter:
         return Parameter(key, levels=levels)
     f, default = lookup_field(model, key)
     meta, kind = f.metadata, str(f.type)
+    if meta.get("nullable"):  # a number or null: a range draws numbers
+        kind = kind.replace(" | None", "").replace("Optional[", "").rstrip("]")
     if "levels" in spec:
         levels = spec["levels"]
         if not isinstance(levels, list) or not levels:

@@ -10,8 +10,11 @@ __version__ = "0.1.0"
 # The generation of the model's mechanisms. A calibration is valid for the generation it was fitted
 # to (calibration/posterior/meta.json, ``model_generation``; absent = 1): generation 2 is the
 # rebuild of issue 11 (centres sized by staff, central and latent actors, sanction mix by origin,
-# saturating and heterogeneous deterrence, stale intelligence, displacement, Tax and NAV).
-MODEL_GENERATION = 2
+# saturating and heterogeneous deterrence, stale intelligence, displacement, Tax and NAV);
+# generation 3 (issue 11, latency work): cases weakened by stale evidence, weekly-restarted and
+# entity-keyed random streams, entry at the initial stock's steady state, agency-to-NLI signals
+# at face value.
+MODEL_GENERATION = 3
 
 
 

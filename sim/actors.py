@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.rng import keyed_uniform
 from sim.units import WEEK_YEARS
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class ActorTable:
         "central": np.bool_,
         "t_identified": np.float64,
         "phoenix_at_first_signal": np.int32,
+        "hit_since_known": np.bool_,  # an action has found one of its companies at work since an agency first shared a signal about it
         "t_first_signal": np.float64,  # when an agency first shared a signal about the actor  # phoenix bankruptcies run when an agency first shared a signal (-1: none yet)
     }
 
@@ -205,6 +207,7 @@ def spawn_actor(m: AkrimModel, rng: np.random.Generator, initial: bool) -> Threa
     t.t_last_sanction[aid] = -1e9
     t.t_identified[aid] = -1.0
     t.phoenix_at_first_signal[aid] = -1
+    t.hit_since_known[aid] = False
     nreg = len(m.tables.regions)
     home = int(min(np.searchsorted(np.cumsum(m.tables.region_share), r[4] * m.tables.region_share.sum(), side="right"), nreg - 1))
     cell = choose_cell(m, home, r[5])
@@ -248,7 +251,7 @@ def release_company(m: AkrimModel, a: ThreatActor, b: int) -> None:
     m.ordinary_entrant(b)
 
 
-def phoenix(m: AkrimModel, a: ThreatActor, b: int, rng: np.random.Generator) -> None:
+def phoenix(m: AkrimModel, a: ThreatActor, b: int) -> None:
     """Planned bankruptcy of the company in ``b``; a successor owned by the actor takes over.
 
     The successor takes the same workplace (the workers move with it) unless the actor now
@@ -259,10 +262,15 @@ def phoenix(m: AkrimModel, a: ThreatActor, b: int, rng: np.random.Generator) -> 
     """
     pop, t, w = m.pop, m.ta, m.cfg.world.actors
     old = int(pop.firm_id[b])
+    rng = m.streams.entity("actors.phoenix_succ", old)  # the bankruptcy's own draws (keyed by the bankrupt firm)
     sector, region = int(pop.sector[b]), int(pop.region[b])
     m.crime_loss(b, m.cfg.world.costs.phoenix_loss_nok + float(pop.liab[b]))
     m.metrics.add(m.year_idx, "phoenix_bankruptcies", region, sector)
     t.n_phoenix[a.aid] += 1
+    if t.phoenix_at_first_signal[a.aid] >= 0 and not t.hit_since_known[a.aid]:
+        # A cycle the agencies could have forestalled: they had shared intelligence on the actor,
+        # and no action had yet found it at work (SPEC 4.4: slower sharing, more cycles before targeting).
+        m.metrics.add(m.year_idx, "phoenix_before_target", region, sector)
     if m.formal_role(old):  # a company run through a front man leaves no role on the actor's record
         t.bankrupt_role[a.aid] = True
     m.log.add(m.env.now, "bankruptcy_phoenix", region=region, sector=sector, firm=old, actor=a.aid)
@@ -307,7 +315,7 @@ def incarcerate(m: AkrimModel, a: ThreatActor, days: float) -> None:
 
 
 def _release(m: AkrimModel, a: ThreatActor) -> None:
-    rng = m.streams.get("actors.release")
+    rng = m.streams.entity("actors.release", a.aid)
     if m.ta.status[a.aid] != INCARCERATED:
         return
     if rng.random() < m.cfg.world.actors.p_return_after_release:
@@ -326,12 +334,25 @@ def desist(m: AkrimModel, a: ThreatActor) -> None:
     m.log.add(m.env.now, "actor_desisted", region=int(m.ta.home_region[a.aid]), actor=a.aid)
 
 
+def entry_rate_year(w) -> float:
+    """New actors a year nationally: ``rate_new_year``, or, when it is null, the initial stock's steady state.
+
+    The steady state replaces the actors expected to leave in a year: ``n_initial x (rate_exit_year
+    + rate_desist_year x (1 - intent_initial) + rate_incapacitation_year)``. Without it an initial
+    stock above (below) ``rate_new_year`` / hazard drained (grew) for a decade whatever the
+    enforcement (issue 11: -20% from 2019-21 to 2028-30 on the calibrated world).
+    """
+    if w.rate_new_year is not None:
+        return float(w.rate_new_year)
+    return float(w.n_initial) * (w.rate_exit_year + w.rate_desist_year * (1.0 - w.intent_initial) + w.rate_incapacitation_year)
+
+
 def actors_weekly(m: AkrimModel) -> None:
     """New actors; registrations and wind-ups; planned bankruptcies; exit and desistance."""
     w = m.cfg.world.actors
-    n_new = m.streams.get("actors.arrivals").poisson(w.rate_new_year * m.scale * WEEK_YEARS)
-    for _ in range(n_new):
-        spawn_actor(m, m.streams.get("actors.spawn"), initial=False)
+    n_new = m.streams.get("actors.arrivals").poisson(entry_rate_year(w) * m.scale * WEEK_YEARS)
+    for _ in range(n_new):  # each new actor's draws are its own (keyed by its id): CRN across scenarios
+        spawn_actor(m, m.streams.entity("actors.spawn", m.ta.n), initial=False)
     t = m.ta
     n = t.n
     act = t.active_mask()
@@ -344,9 +365,9 @@ def actors_weekly(m: AkrimModel) -> None:
     p_open = 1.0 - np.exp(-w.rate_open_year * WEEK_YEARS * gap * t.intent[:n])
     p_open = np.where(banned, p_open * w.p_straw_man, p_open)
     p_open = np.where(t.under_investigation[:n] > 0, p_open * w.open_under_investigation, p_open)
-    rng_open = m.streams.get("actors.open")
     for aid in np.flatnonzero(can_open & (r[0] < p_open)):
         a = m.actor_list[aid]
+        rng_open = m.streams.entity("actors.open", int(aid))
         fr = int(t.focus_region[aid])
         sector = int(t.focus_sector[aid]) if rng_open.random() < w.p_same_sector else _sector_in_region(m, fr, rng_open.random())
         open_company(m, a, sector, fr, rng_open)
@@ -355,11 +376,12 @@ def actors_weekly(m: AkrimModel) -> None:
     if owned.size:
         heat = np.minimum(m.pop.heat[owned], 1.0)
         p_ph = w.rate_phoenix_year * WEEK_YEARS * (1.0 + w.phoenix_heat_mult * heat)
-        u = m.streams.get("actors.phoenix").random((2, owned.size))
+        # Keyed by (workplace, week): which other companies an actor owns changes no company's draw.
+        u = keyed_uniform(m.phoenix_key, ((owned.astype(np.uint64)[None, :] * 2 + np.arange(2, dtype=np.uint64)[:, None]) << 16) + m.week)
         for b in owned[u[0] < p_ph]:
             a = m.actor_list[m.pop.owner[b]]
             if a.is_active and m.pop.owner[b] == a.aid:
-                phoenix(m, a, int(b), m.streams.get("actors.phoenix_succ"))
+                phoenix(m, a, int(b))
         for b in owned[(u[1] < w.rate_company_close_year * WEEK_YEARS) & (u[0] >= p_ph)]:
             aid = int(m.pop.owner[b])
             if aid >= 0 and m.actor_list[aid].is_active and m.pop.status[b] == 0:

@@ -314,6 +314,7 @@ class Centre(mesa.Agent):
             # new history (``phoenix_before_target_mean`` counts from the first signal of the
             # intelligence that led to a priority, not from the actor's first signal ever).
             m.ta.phoenix_at_first_signal[aid] = -1
+            m.ta.hit_since_known[aid] = False
 
     def prioritise(self, aid: int) -> None:
         """Prioritise actor ``aid``: it waits for a joint action."""
@@ -347,9 +348,12 @@ class Centre(mesa.Agent):
             return
         ids = pop.firm_id[np.array(alive, dtype=np.int64)] * 4096 + self.n_meetings % 4096
         u = keyed_uniform(m.streams.key(f"centre.{self.name}.desk"), np.concatenate([ids * 2, ids * 2 + 1]))
+        now = m.env.now
         for i, b in enumerate(alive):
-            if u[i] < lv.p_case_on_priority:
-                m.police.report(b, source="centre", agencies=f.agencies | {"police"})
+            if u[i] < lv.p_case_on_priority:  # a desk case rests on the file's intelligence about the company, as old as it is
+                age = now - f.seen.get(b, f.t_newest)
+                m.police.report(b, source="centre", agencies=f.agencies | {"police"}, evidence_age=age)
+                m.metrics.ratio(m.year_idx, "desk_case_evidence_days_mean", age, 1.0)
             if u[len(alive) + i] < lv.p_audit_on_priority:
                 pop.n_insp[b] += 1
                 m.metrics.add(m.year_idx, "tax_audits", int(pop.region[b]), int(pop.sector[b]))
@@ -416,6 +420,7 @@ class Centre(mesa.Agent):
         elif not f.hit:
             f.hit = True
             t = m.ta
+            t.hit_since_known[aid] = True
             since = max(int(t.phoenix_at_first_signal[aid]), 0)
             m.metrics.ratio(m.year_idx, "phoenix_before_target_mean", float(t.n_phoenix[aid] - since), 1.0)
         cell = int(pop.cell[found[0] if found else targets[0]])

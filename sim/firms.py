@@ -137,7 +137,7 @@ def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
     if b.size == 0:
         return
     if r is None:  # a takeover outside the weekly churn (an actor's company released): own stream
-        r = np.stack([m.streams.get(f"firms.takeover.{m.tables.regions[pop.region[x]]}").random(3) for x in b])
+        r = np.stack([m.streams.entity(f"firms.takeover.{m.tables.regions[pop.region[x]]}", int(x)).random(3) for x in b])
     r = np.asarray(r).reshape(b.size, 3)
     p_opp = np.minimum(0.95, m.cfg.world.population.p_opportunistic * m.tables.evasion_propensity[pop.sector[b]])
     pop.new_occupant(b, int(m.env.now), np.where(r[:, 0] < p_opp, OPPORTUNISTIC, COMPLIANT).astype(np.int8))

@@ -107,7 +107,8 @@ class Inspections:
         r = m.streams.get("nli.intel").random(n_intel)
         k = min(n_intel, flagged.size)
         if k:
-            keys = -np.log(m.streams.get("nli.intel_keys").random(flagged.size)) / pop.flag_nli[flagged]
+            uk = keyed_uniform(m.intel_key, (flagged.astype(np.uint64) << 16) + m.week)  # keyed by (workplace, week)
+            keys = -np.log(np.maximum(uk, 1e-300)) / pop.flag_nli[flagged]
             targets.append(flagged[np.argpartition(keys, k - 1)[:k]])
         if n_intel > k:
             targets.append(np.minimum(np.searchsorted(cdf, r[k:] * cdf[-1], side="right"), pop.n - 1))

@@ -58,6 +58,13 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("companies_per_ta", "mean", "", "active companies per active threat actor at year end"),
     ("phoenix_bankruptcies", "flow", "rs", "planned (phoenix) bankruptcies"),
     (
+        "phoenix_before_target",
+        "flow",
+        "rs",
+        "phoenix bankruptcies run by actors an agency had already shared a signal about, before any joint action found one of their companies at work "
+        "(the cycles sharing could have forestalled; counted over all known actors, so unlike phoenix_before_target_mean it does not depend on which actors were hit)",
+    ),
+    (
         "undeclared_work_share",
         "share",
         "rs",
@@ -106,6 +113,12 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
         "mean phoenix bankruptcies an actor ran between the first signal an agency sent about it and the first joint action that found one of its companies",
     ),
     ("days_to_first_priority_mean", "mean", "", "mean days from the first signal an agency sent about an actor to the first prioritisation of the file it opened"),
+    (
+        "desk_case_evidence_days_mean",
+        "mean",
+        "",
+        "mean age, in days, of the intelligence the police cases opened at the desk on a centre's priority rest on (the file's newest signal about the company), over the cases opened in the year",
+    ),
     ("companies_opened", "flow", "rs", "companies registered by threat actors (not phoenix successors in the same workplace)"),
     ("actor_moves", "flow", "rs", "threat actors moving where they operate (displacement), by destination"),
     ("signals_shared", "flow", "r", "signals that reached a partner or a centre"),

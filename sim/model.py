@@ -123,6 +123,9 @@ class AkrimModel(mesa.Model):
         self.scale = float(cfg.scale)
         self.streams = Streams(cfg.seed)
         self.role_key = self.streams.key("actors.formal_role")
+        self.phoenix_key = self.streams.key("actors.phoenix")  # planned bankruptcies and wind-ups: (workplace, week)
+        self.police_signal_key = self.streams.key("signals.police")  # police intelligence: (actor, week)
+        self.intel_key = self.streams.key("nli.intel_keys")  # intelligence-led inspection order: (workplace, week)
         self.env = simpy.Environment()
         self.trace: list[str] | None = None  # set to [] to record the tick order
         self.origin = dt.date(cfg.start, 1, 1)
@@ -237,6 +240,7 @@ class AkrimModel(mesa.Model):
 
     def _tick(self) -> None:
         """One weekly tick, in the order of ``TICK_ORDER``."""
+        self.streams.week = self.week  # every stream restarts for this week (sim.rng)
         today = self.today
         month = today.year * 12 + today.month
         new_month = month != self._last_month

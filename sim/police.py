@@ -42,6 +42,7 @@ class Case:
     n_agencies: int
     against_ta: bool
     t_report: float
+    evidence_age: float = 0.0  # days old the intelligence the case rests on was when it was reported
 
 
 class Police(mesa.Agent):
@@ -63,8 +64,14 @@ class Police(mesa.Agent):
         p = self.model.policy.police
         self.queue.set_rate(p.n_investigators * p.cases_per_investigator_year * self.model.scale)
 
-    def report(self, b: int, source: str, agencies: set[str]) -> None:
-        """Report the firm in workplace ``b`` (and its actor, if any) to the police."""
+    def report(self, b: int, source: str, agencies: set[str], evidence_age: float = 0.0) -> None:
+        """Report the firm in workplace ``b`` (and its actor, if any) to the police.
+
+        ``evidence_age`` is how old, in days, the intelligence the report rests on is: 0 when the
+        evidence was secured at work (an inspection, an audit, an action that found the company
+        working); the age of the file's newest signal about the company for a case opened at the
+        desk on a centre's priority.
+        """
         m = self.model
         pop = m.pop
         region, sector, fid, aid = int(pop.region[b]), int(pop.sector[b]), int(pop.firm_id[b]), int(pop.owner[b])
@@ -85,7 +92,7 @@ class Police(mesa.Agent):
         self.open_cases += 1
         self.n_cases += 1
         n_ag = len(agencies | ({"nli", "tax"} if source == "centre" else {source}))
-        case = Case(b, region, sector, fid, aid, n_ag, against_ta, m.env.now)
+        case = Case(b, region, sector, fid, aid, n_ag, against_ta, m.env.now, max(float(evidence_age), 0.0))
         # A case's id (which keys its draws) is fixed by the firm and how often it was reported,
         # not by how many cases the whole country has had: another region's cases shift nothing.
         k = self.n_reports_firm.get(fid, 0)
@@ -124,8 +131,12 @@ class Police(mesa.Agent):
         aid, b, fid = case.aid, case.b, case.fid
         region, sector = case.region, case.sector
         extra = max(case.n_agencies - 1, 0)
-        p_conv = min(1.0, j.p_convict_base + j.convict_per_agency * extra)
+        p_conv0 = min(1.0, j.p_convict_base + j.convict_per_agency * extra)
         p_drop = max(0.0, j.p_drop_evidence_base - j.drop_per_agency * extra)
+        # Stale intelligence makes weak cases: the conviction chance halves every
+        # case_evidence_half_life_days of the evidence's age, and what is lost is dropped for evidence.
+        p_conv = p_conv0 * 0.5 ** (case.evidence_age / j.case_evidence_half_life_days)
+        p_drop = min(1.0 - p_conv, p_drop + (p_conv0 - p_conv))
         y = m.year_idx
         days = m.env.now - case.t_report
         m.metrics.ratio(y, "case_days_mean", days, 1.0)

@@ -9,6 +9,14 @@ BLAKE2b digest of the name, so it is the same on every machine and Python versio
 Why: a policy change that alters how many draws one purpose consumes must not shift the draws
 of any other purpose (common random numbers). Scenario differences are then real differences,
 not re-shuffled luck.
+
+Each stream also **restarts every week** (issue 11): its generator is a counter-based Philox
+whose key comes from ``(run_seed, name)`` and whose counter starts at the model's week
+(``Streams.week``, set by the clock at each tick). So a lever that changes how many draws a
+purpose consumes in one week (one more signal, one company fewer) shifts that purpose's draws
+for the rest of that week only, never the weeks after: without the restart a perturbation as
+small as a latency x1.001 re-shuffled every later phoenix bankruptcy, registration and signal
+of the run, and paired scenario differences were as noisy as unpaired ones.
 """
 
 from __future__ import annotations
@@ -36,16 +44,62 @@ class Streams:
         if seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")
         self.seed = int(seed)
+        self.week = -1  # the model's week (the clock sets it at each tick); -1 while the model is built
         self._streams: dict[str, np.random.Generator] = {}
+        self._state: dict[str, list] = {}  # name -> [week the generator was restarted for, bit generator, its key]
+        self._entity: dict[str, list] = {}  # name -> [unused, bit generator, key, generator] for Streams.entity
+        self._used: set[str] = set()
 
     def get(self, name: str) -> np.random.Generator:
-        """Return the generator for ``name``, creating it on first use."""
-        gen = self._streams.get(name)
-        if gen is None:
-            ss = np.random.SeedSequence([self.seed, stable_hash(name)])
-            gen = np.random.Generator(np.random.PCG64(ss))
-            self._streams[name] = gen
-        return gen
+        """Return the generator for ``name``, restarted for the current week on its first use in it.
+
+        The generator for (name, week) is ``Philox(key=SeedSequence([seed, blake2b_64(name)]),
+        counter=(0, 0, week + 1, 0))``: its draws depend on the seed, the name, the week and how
+        many draws the purpose made earlier in the same week, and on nothing else. (Philox counts
+        its blocks in the lowest counter word, so one week's draws never run into the next's.)
+        """
+        st = self._state.get(name)
+        if st is None:
+            st = self._new(name)
+        if st[0] != self.week:
+            st[0] = self.week
+            self._restart(st, 0)
+        return self._streams[name]
+
+    def entity(self, name: str, ident: int) -> np.random.Generator:
+        """The generator for ``name`` restarted for entity ``ident`` (0 <= ident < 2**63) this week.
+
+        For event-by-event purposes (an actor registering a company, a planned bankruptcy's
+        successor): the draws of one entity's occasion are a fixed function of (seed, name, week,
+        entity), so how many other entities drew before it this week changes nothing. The returned
+        generator is shared: use it up before asking for the next entity's.
+        """
+        st = self._entity.get(name)
+        if st is None:  # its own generator: the plain stream of the same name is not disturbed
+            key = np.random.SeedSequence([self.seed, stable_hash(name)]).generate_state(2, dtype=np.uint64)
+            bg = np.random.Philox(key=key)
+            st = self._entity[name] = [None, bg, key, np.random.Generator(bg)]
+            self._used.add(name)
+        self._restart(st, int(ident) + 1)
+        return st[3]
+
+    def _new(self, name: str) -> list:
+        key = np.random.SeedSequence([self.seed, stable_hash(name)]).generate_state(2, dtype=np.uint64)
+        bg = np.random.Philox(key=key)
+        self._streams[name] = np.random.Generator(bg)
+        st = self._state[name] = [None, bg, key]
+        self._used.add(name)
+        return st
+
+    def _restart(self, st: list, ident: int) -> None:
+        st[1].state = {
+            "bit_generator": "Philox",
+            "state": {"counter": np.array([0, ident, self.week + 1, 0], dtype=np.uint64), "key": st[2]},
+            "buffer": np.zeros(4, dtype=np.uint64),
+            "buffer_pos": 4,
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
 
     __getitem__ = get
 
@@ -53,9 +107,14 @@ class Streams:
         """A 64-bit key for ``name`` in this run, for :func:`keyed_uniform` (consumes no stream)."""
         return np.uint64(np.random.SeedSequence([self.seed, stable_hash(name)]).generate_state(1, dtype=np.uint64)[0])
 
+    def position(self, name: str) -> tuple:
+        """Where stream ``name`` stands: (week, counter words, buffer position) - comparable with ``==``."""
+        st = self._streams[name].bit_generator.state
+        return (self._state[name][0], *(int(c) for c in st["state"]["counter"]), int(st["buffer_pos"]), int(st["has_uint32"]))
+
     def names(self) -> list[str]:
         """Names of the streams used so far (sorted)."""
-        return sorted(self._streams)
+        return sorted(self._used)
 
 
 def replicate_seeds(seed: int, n: int) -> list[int]:

@@ -214,7 +214,7 @@ class Sanctions:
             if crim and aid >= 0:
                 from sim.actors import phoenix
 
-                phoenix(m, m.actor_list[aid], b, m.streams.get("actors.phoenix_succ"))
+                phoenix(m, m.actor_list[aid], b)
             else:
                 m.ordinary_entrant(b)
         return used

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.rng import keyed_uniform
 from sim.units import WEEK_YEARS
 
 if TYPE_CHECKING:
@@ -33,7 +34,11 @@ class Signals:
 
     def __init__(self, model: AkrimModel) -> None:
         self.m = model
-        self.share_rng = model.streams.get("signals.share")
+
+    @property
+    def share_rng(self) -> np.random.Generator:
+        """The ``signals.share`` stream (restarted every week: fetched at each use)."""
+        return self.m.streams.get("signals.share")
 
     # ------------------------------------------------------------------ sharing
     def link(self, region: int, pair: str):
@@ -62,11 +67,14 @@ class Signals:
             m.log.add(m.env.now, "signal_lost", region=region, firm=fid, actor=aid, agency=src)
             return
         delay = ln.latency_days * m.policy.sharing.latency_multiplier * (0.5 + r[1])  # uniform on [0.5, 1.5] x mean
-        weight *= 0.5 ** (delay / m.cfg.world.detection.evidence_half_life_days)  # stale on arrival
         m.metrics.add(m.year_idx, "signals_shared", region)
         if dst == "centre":
+            weight *= 0.5 ** (delay / m.cfg.world.detection.evidence_half_life_days)  # stale on arrival
             m.schedule(delay, self._to_centre, region, aid, block, fid, src, weight, m.env.now)
         else:
+            # To the NLI's targeting pool at face value: there a late signal loses out by arriving
+            # late and by finding its firm replaced (_to_nli), not by weighing less than the NLI's
+            # own fresh tips (that re-mixed the pool towards tips, so slower sharing could *lower* harm).
             m.schedule(delay, self._to_nli, block, fid, weight)
 
     def _to_centre(self, region: int, aid: int, block: int, fid: int, agency: str, weight: float, sent: float) -> None:
@@ -130,9 +138,9 @@ class Signals:
         for b in self._sparse(nav_rate, "signals.nav"):
             self.about_firm("nav", int(b))
         # Police intelligence on active actors (about the actor, through one of its companies).
-        rng = m.streams.get("signals.police")
-        act = np.flatnonzero(m.ta.active_mask())
-        hits = act[rng.random(act.size) < det.rate_police_signal_year * WEEK_YEARS]
+        act = np.flatnonzero(m.ta.active_mask())  # keyed by (actor, week): another actor's exit shifts nothing
+        u = keyed_uniform(m.police_signal_key, (act.astype(np.uint64) << 16) + m.week)
+        hits = act[u < det.rate_police_signal_year * WEEK_YEARS]
         for aid in hits:
             a = m.actor_list[aid]
             if a.firms:

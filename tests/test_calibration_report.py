@@ -21,8 +21,10 @@ POSTERIOR = Path(__file__).resolve().parents[1] / "calibration" / "posterior"
 def committed():
     if not (POSTERIOR / "predictive.csv").is_file():
         pytest.skip("no committed posterior")
-    priors = load_priors()
     sample = pd.read_csv(POSTERIOR / "posterior_sample.csv")
+    # The priors the committed posterior was made with: a parameter added to priors.yaml since has
+    # no column until the next calibration.
+    priors = [p for p in load_priors() if p.key in sample.columns]
     pred = pd.read_csv(POSTERIOR / "predictive.csv")
     # The targets the committed posterior was made with: targets added since (the public figures
     # of issue 11) have no predictive statistic until the next calibration.

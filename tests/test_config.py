@@ -143,3 +143,17 @@ def test_apply_intervention_set_and_multiply():
         apply_intervention(pol, Intervention(multiply={"sanctions.publish_suspensions": 2.0}))
     with pytest.raises(ConfigError, match="section"):
         apply_intervention(pol, Intervention(set={"centres.by_region.bodo": 1}))
+
+
+def test_config_error_survives_pickling_so_worker_processes_report_it_whole():
+    """A worker process (multiprocessing, Dask) pickles the error back to the parent: the key,
+    value and allowed values must survive, not fail with a TypeError that hides the message."""
+    import pickle
+
+    from sim.config.validate import ConfigError
+
+    e = ConfigError("scale", -1, "a number > 0")
+    back = pickle.loads(pickle.dumps(e))
+    assert isinstance(back, ConfigError)
+    assert (back.key, back.value, back.allowed) == ("scale", -1, "a number > 0")
+    assert str(back) == str(e)

@@ -74,21 +74,57 @@ def test_a_pool_with_spare_capacity_serves_all_demand_at_every_scale():
 
 
 # ---------------------------------------------------------------------------- actor stocks
+def _default_entry() -> float:
+    from sim.actors import entry_rate_year
+
+    return entry_rate_year(make_cfg("world=default").world.actors)
+
+
 @pytest.fixture(scope="module")
 def long_runs():
     out = {}
-    for label, extra in (("default", ()), ("no_exit", ("world.actors.rate_exit_year=0", "world.actors.rate_company_close_year=0",
-                                                      "world.actors.rate_desist_year=0"))):
+    e = _default_entry()
+    for label, extra in (("default", ()),
+                         # the same entry, fixed, without the exit hazards
+                         ("no_exit", (f"world.actors.rate_new_year={e}", "world.actors.rate_exit_year=0", "world.actors.rate_company_close_year=0",
+                                      "world.actors.rate_desist_year=0")),
+                         ("entry_low", (f"world.actors.rate_new_year={0.5 * e}",))):  # half the initial stock's steady state
         out[label] = [run("world=default", "scale=0.03", "end=2030", f"seed={s}", *extra, events=False)[1].annual for s in SEEDS]
     return out
 
 
 def test_threat_actor_stock_and_portfolios_settle(long_runs):
+    # Three-year means, and the stock's drift as the mean over seeds: at scale 0.03 the stock is
+    # some 40 actors, a random walk of entries and exits (one seed's 2020-30 change has an sd of
+    # about 20%), so one seed's change says little; a drift shows in all of them.
+    changes = []
     for a in long_runs["default"]:
         s = a.set_index("year")
-        change = s.loc[2030, "active_threat_actors"] / s.loc[2020, "active_threat_actors"] - 1.0
-        assert abs(change) < 0.25, change
+        changes.append(s.loc[2028:2030, "active_threat_actors"].mean() / s.loc[2019:2021, "active_threat_actors"].mean() - 1.0)
+        assert abs(changes[-1]) < 0.5, changes
         assert s.loc[2020:2030, "companies_per_ta"].max() < 1.5 * s.loc[2016, "companies_per_ta"]
+    assert abs(np.mean(changes)) < 0.25, changes
+
+
+def test_entry_at_the_initial_stocks_steady_state_keeps_the_latent_stock_level(long_runs):
+    """rate_new_year null (the default): entry replaces the actors expected to leave, so the stock
+    starts at its steady state and holds (2014-16 against 2028-30 within 15%, mean of seeds); a
+    fixed entry of half that drains it (issue 11: the calibrated world drained by 20%)."""
+    from sim.actors import entry_rate_year
+
+    w = make_cfg("world=default").world.actors
+    assert w.rate_new_year is None
+    assert entry_rate_year(w) == pytest.approx(w.n_initial * (w.rate_exit_year + w.rate_desist_year * (1 - w.intent_initial) + w.rate_incapacitation_year))
+    assert entry_rate_year(make_cfg("world=default", "world.actors.rate_new_year=150").world.actors) == 150.0
+
+    def change(a):
+        s = a.set_index("year")["active_threat_actors"]
+        return s.loc[2028:2030].mean() / s.loc[2014:2016].mean() - 1.0
+
+    level = np.mean([change(a) for a in long_runs["default"]])
+    low = np.mean([change(a) for a in long_runs["entry_low"]])
+    assert abs(level) < 0.15, level
+    assert low < level - 0.2, (level, low)
 
 
 def test_without_exit_and_wind_ups_the_stock_grows(long_runs):

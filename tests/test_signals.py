@@ -110,3 +110,43 @@ def test_latency_multiplier_lever_equals_scaling_every_link():
     plain = run_model(make_cfg("scale=0.02", "start=2014", "end=2016", f"seed={s}", events=False))[1]
     assert_frame_equal(lever.annual, links.annual, check_exact=True)
     assert not lever.annual.equals(plain.annual)
+
+
+def test_slower_sharing_makes_the_desk_cases_rest_on_older_evidence(paired):
+    """A desk case on a priority rests on the file's intelligence about the company; with slow
+    sharing that intelligence is older when the case is opened, and old evidence makes weak cases
+    (world.justice.case_evidence_half_life_days; the conviction effect itself is tested in
+    test_police.py)."""
+    fast = np.array([horizon_mean(f, "desk_case_evidence_days_mean") for f, _ in paired]).sum(axis=0)
+    slow = np.array([horizon_mean(s, "desk_case_evidence_days_mean") for _, s in paired]).sum(axis=0)
+    assert fast[1] >= 10 and slow[1] >= 5, (fast, slow)
+    assert slow[0] / slow[1] > fast[0] / fast[1] + 30.0, (fast[0] / fast[1], slow[0] / slow[1])
+
+
+def test_slower_sharing_lets_known_actors_run_more_phoenix_cycles_before_an_action_finds_them(paired):
+    """SPEC 4.4: phoenix_before_target counts the cycles of actors the agencies had shared a signal
+    about and no action had yet found; with slow sharing fewer are found, and later."""
+    fast = sum(f.metrics.nat[:, f.metrics.idx["phoenix_before_target"]].sum() for f, _ in paired)
+    slow = sum(s.metrics.nat[:, s.metrics.idx["phoenix_before_target"]].sum() for _, s in paired)
+    assert slow > 1.05 * fast, (fast, slow)
+
+
+def test_a_signal_to_the_nli_keeps_its_weight_and_one_to_a_centre_goes_stale_in_transit():
+    """Signals to the NLI's targeting pool are not discounted for their time in transit (a late one
+    loses out by arriving late, or finding its firm replaced); a centre's are."""
+    from sim.model import AkrimModel
+
+    m = AkrimModel(make_cfg("scale=0.01", "start=2014", "end=2015", "policy.sharing.latency_multiplier=4.0",
+                            *(f"policy.sharing.{r}.{k}.completeness=1.0" for r in ("before", "no_centre") for k in ("tax_to_nli",)),
+                            "policy.sharing.before.tax_to_centre.completeness=1.0"))
+    m.centres[0].is_open = True  # Oslo
+    sent = []
+    m.schedule = lambda delay, fn, *args: sent.append((delay, fn.__name__, args))
+    b = int(np.flatnonzero(m.pop.region == 0)[0])
+    fid = int(m.pop.firm_id[b])
+    m.signals.send("tax_to_nli", 0, b, fid, -1, 1.0)
+    m.signals.send("tax_to_centre", 0, b, fid, 0, 1.0)
+    (d_nli, fn_nli, a_nli), (d_c, fn_c, a_c) = sent
+    assert fn_nli == "_to_nli" and a_nli[-1] == 1.0 and d_nli > 0
+    hl = m.cfg.world.detection.evidence_half_life_days
+    assert fn_c == "_to_centre" and a_c[5] == pytest.approx(0.5 ** (d_c / hl)) and a_c[5] < 1.0

@@ -16,9 +16,15 @@ from typing import Any
 INF = math.inf
 
 
-def param(default: Any, lo: float = -INF, hi: float = INF, src: str = "assumption", doc: str = ""):
-    """A scalar parameter with an allowed closed range ``[lo, hi]`` and a source."""
-    return field(default=default, metadata={"lo": lo, "hi": hi, "src": src, "doc": doc})
+def param(default: Any, lo: float = -INF, hi: float = INF, src: str = "assumption", doc: str = "", nullable: bool = False):
+    """A scalar parameter with an allowed closed range ``[lo, hi]`` and a source.
+
+    ``nullable``: ``null`` is allowed too, and means what ``doc`` says (for example "derived").
+    """
+    meta = {"lo": lo, "hi": hi, "src": src, "doc": doc}
+    if nullable:
+        meta["nullable"] = True
+    return field(default=default, metadata=meta)
 
 
 def prob(default: float, src: str = "assumption", doc: str = ""):

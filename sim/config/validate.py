@@ -48,6 +48,9 @@ class ConfigError(ValueError):
         self.key, self.value, self.allowed = key, value, allowed
         super().__init__(f"{key} = {_short(value)!r} (allowed: {allowed})")
 
+    def __reduce__(self):  # picklable, so a worker process (multiprocessing, Dask) can send it back whole
+        return (type(self), (self.key, self.value, self.allowed))
+
 
 def _short(value: Any, limit: int = 120) -> Any:
     """Long values (a whole list, a file's content) cut to ``limit`` characters for a one-line message."""
@@ -136,6 +139,8 @@ def _walk(obj: Any, prefix: str) -> None:
         if meta.get("date"):
             parse_date(key, value)
         elif "lo" in meta:
+            if value is None and meta.get("nullable"):
+                continue
             check_range(key, value, meta, integer=False)
         elif isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(key, value, "a finite number")

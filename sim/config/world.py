@@ -92,7 +92,21 @@ class ActorWorld:
 
     n_initial: int = param(1_100, 0, 100_000, "assumption: latent criminal operators nationally (NTAES identified ~100 of them, seed 001 note viii)")
     companies_mean: float = param(2.2, 1.0, 20.0, "seed 001: one actor, several companies (size assumption)", "mean size of an actor's target portfolio of companies")
-    rate_new_year: float = param(125.0, 0.0, 10_000.0, doc="new actors per year nationally (1:1); with the exit hazards this sets the steady-state stock")
+    rate_new_year: float | None = param(
+        None,
+        0.0,
+        10_000.0,
+        doc="new actors per year nationally (1:1); null (the default): the steady state of the initial stock, n_initial x "
+        "(rate_exit_year + rate_desist_year x (1 - intent_initial) + rate_incapacitation_year), so the latent stock neither "
+        "drains nor grows unless enforcement changes",
+        nullable=True,
+    )
+    rate_incapacitation_year: float = prob(
+        0.02,
+        "seed 001: ~140 convictions of threat actors in 2014-19 (about 23 a year) among ~1,100 latent actors (n_initial, assumption)",
+        "share of the active actors incapacitated (convicted) in a year, as expected in setting the steady-state entry "
+        "(rate_new_year null); the model's incapacitation itself is endogenous (sim.police)",
+    )
     rate_exit_year: float = prob(
         0.08, doc="annual hazard that an actor leaves work-related crime for reasons outside the model (age, emigration, other crime)"
     )
@@ -226,6 +240,16 @@ class JusticeWorld:
     convict_per_agency: float = prob(0.05, doc="added conviction chance per extra agency contributing evidence")
     p_drop_evidence_base: float = prob(0.33, "seed 001: ~250 of 941 dropped for evidence", "chance a one-agency case is dropped for lack of evidence")
     drop_per_agency: float = prob(0.05, doc="fall of the drop chance per extra agency")
+    case_evidence_half_life_days: float = param(
+        180.0,
+        1.0,
+        1e9,
+        "seed 001: ~250 of 941 cases against threat actors were dropped 'due to the status of the evidence'; "
+        "seed 002 (TA10: measures on the current intelligence picture); length assumption",
+        "a case's conviction chance halves for every this many days the intelligence it rests on was old when it was "
+        "reported (0 for evidence secured at work: an inspection or an action that found the company working); the "
+        "conviction lost becomes a drop for lack of evidence",
+    )
     dur_sentence_mean: float = nonneg(540.0, doc="mean prison sentence, days")
     sentence_log_sd: float = param(0.6, 0.0, 3.0, doc="log-sd of the lognormal sentence length (its mean stays dur_sentence_mean)")
     dur_case_mean: float = nonneg(240.0, doc="mean investigation work time, days")
