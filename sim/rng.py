@@ -76,19 +76,21 @@ class Streams:
         """
         st = self._entity.get(name)
         if st is None:  # its own generator: the plain stream of the same name is not disturbed
-            key = np.random.SeedSequence([self.seed, stable_hash(name)]).generate_state(2, dtype=np.uint64)
-            bg = np.random.Philox(key=key)
+            bg, key = self._philox(name)
             st = self._entity[name] = [None, bg, key, np.random.Generator(bg)]
-            self._used.add(name)
         self._restart(st, int(ident) + 1)
         return st[3]
 
-    def _new(self, name: str) -> list:
+    def _philox(self, name: str) -> tuple[np.random.Philox, np.ndarray]:
+        """A Philox bit generator keyed by (seed, name), and its key; records ``name`` as used."""
         key = np.random.SeedSequence([self.seed, stable_hash(name)]).generate_state(2, dtype=np.uint64)
-        bg = np.random.Philox(key=key)
+        self._used.add(name)
+        return np.random.Philox(key=key), key
+
+    def _new(self, name: str) -> list:
+        bg, key = self._philox(name)
         self._streams[name] = np.random.Generator(bg)
         st = self._state[name] = [None, bg, key]
-        self._used.add(name)
         return st
 
     def _restart(self, st: list, ident: int) -> None:
