@@ -153,10 +153,41 @@ def _local(url: str, port: int) -> bool:
     return bool(re.match(rf"^(https?|wss?)://(127\.0\.0\.1|localhost):{port}/", url)) or url.startswith(("data:", "blob:"))
 
 
+def _wait(page, selector: str, timeout: int, what: str = "") -> None:
+    """``page.wait_for_selector`` that, on a timeout, fails with what the page shows (and saves a screenshot)."""
+    try:
+        page.wait_for_selector(selector, timeout=timeout)
+    except Exception as exc:  # playwright's TimeoutError
+        what = what or selector
+        shot = ARTIFACTS / f"failed-{re.sub(r'[^A-Za-z0-9]+', '-', what)}.png"
+        try:
+            page.screenshot(path=str(shot), full_page=True)
+            text = page.inner_text("body")[-1500:]
+        except Exception:
+            text = "(page not readable)"
+        pytest.fail(f"{what}: {selector!r} not shown within {timeout / 1000:.0f} s ({type(exc).__name__}); "
+                    f"screenshot {shot.name}; the page ends with:\n{text}", pytrace=False)
+
+
+def _wait_text(page, selector: str, parts: tuple[str, ...], timeout: int, what: str) -> str:
+    """Wait until ``selector``'s text contains every one of ``parts`` (the page redraws its widgets one by one); return it."""
+    js = "([sel, parts]) => { const el = document.querySelector(sel); return !!el && parts.every(p => el.innerText.includes(p)); }"
+    try:
+        page.wait_for_function(js, arg=[selector, list(parts)], timeout=timeout)
+    except Exception as exc:
+        try:
+            text = page.inner_text(selector)[-1500:]
+        except Exception:
+            text = "(not readable)"
+        pytest.fail(f"{what}: {selector!r} did not show {parts} within {timeout / 1000:.0f} s ({type(exc).__name__}); it shows:\n{text}",
+                    pytrace=False)
+    return page.inner_text(selector)
+
+
 def _open(page, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector(".akrim-charts-card", timeout=60_000)
-    page.wait_for_selector(".akrim-status >> text=baseline ready", timeout=60_000)
+    _wait(page, ".akrim-charts-card", 60_000)
+    _wait(page, ".akrim-status >> text=baseline ready", 60_000)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -174,25 +205,25 @@ def test_page_fits_the_room(server, viewport):
         # A lever: NLI inspectors to the slider's maximum (keyboard on the slider thumb).
         page.locator(".akrim-lever-n_inspectors .v-slider__thumb-container").focus()
         page.keyboard.press("End")
-        page.wait_for_selector(".akrim-lever-n_inspectors .akrim-lever-value >> text=800", timeout=15_000)
-        page.wait_for_selector(".akrim-feed >> text=Lever changed: NLI inspectors = 800", timeout=15_000)
-        page.wait_for_selector(".akrim-changes [data-key=n_inspectors]", timeout=15_000)
+        _wait(page, ".akrim-lever-n_inspectors .akrim-lever-value >> text=800", 15_000)
+        _wait(page, ".akrim-feed >> text=Lever changed: NLI inspectors = 800", 15_000)
+        _wait(page, ".akrim-changes [data-key=n_inspectors]", 15_000)
         assert "1 change in force" in page.inner_text(".akrim-status")
 
         page.locator(".akrim-year").click()  # a year, so the charts have lines and the axis has moved
-        page.wait_for_selector(".akrim-status >> text=week 52", timeout=30_000)
+        _wait(page, ".akrim-status >> text=week 52", 30_000)
         page.wait_for_timeout(800)
         assert page.inner_text(".akrim-feed") != feed_before
         _check_layout(page, f"workshop-live-year1-{viewport}")
         for week in (104, 156, 208):  # four years: the axis has more years than fit as labels at step 1
             page.locator(".akrim-year").click()
-            page.wait_for_selector(f".akrim-status >> text=week {week}", timeout=30_000)
+            _wait(page, f".akrim-status >> text=week {week}", 30_000)
         page.wait_for_timeout(800)
         live = float(page.get_attribute("[data-kpi=undeclared_share]", "data-live"))
         assert 0 < live < 1
         _check_layout(page, f"workshop-live-{viewport}")
         page.locator(".akrim-groups >> text=Enforcement").click()
-        page.wait_for_selector(".akrim-chart-controls_12m", timeout=15_000)
+        _wait(page, ".akrim-chart-controls_12m", 15_000)
         page.wait_for_timeout(500)
         assert page.locator(".akrim-panel").count() == 4  # at most four charts at a time
         # A year of 800 inspectors gives more controls than the baseline's 215.
@@ -203,11 +234,11 @@ def test_page_fits_the_room(server, viewport):
 
         # Reset that one lever from the changes panel.
         page.locator(".akrim-change:has([data-key=n_inspectors]) .akrim-reset-lever").click()
-        page.wait_for_selector(".akrim-lever-n_inspectors .akrim-lever-value >> text=215", timeout=15_000)
-        page.wait_for_selector(".akrim-changes >> text=None: the run follows the baseline", timeout=15_000)
+        _wait(page, ".akrim-lever-n_inspectors .akrim-lever-value >> text=215", 15_000)
+        _wait(page, ".akrim-changes >> text=None: the run follows the baseline", 15_000)
 
         page.get_by_role("tab", name="Regions and actors").click()
-        page.wait_for_selector(".akrim-map g.region", timeout=15_000)
+        _wait(page, ".akrim-map g.region", 15_000)
         assert page.locator(".akrim-map g.region").count() == 8
         assert page.locator(".akrim-network g.actor").count() > 0
         page.wait_for_timeout(500)
@@ -243,16 +274,16 @@ def test_policy_game_locks_the_sidebar(server, viewport):
             box.fill(value)
             box.press("Enter")
         page.locator(".akrim-game-start").click()
-        page.wait_for_selector("text=Round 1 of 1: 2017", timeout=90_000)
+        _wait(page, "text=Round 1 of 1: 2017", 90_000)
         page.wait_for_timeout(500)
         locked = _sidebar_disabled(page)
         assert all(locked.values()), f"controls still active during the game: {locked}"
         assert "A game is on" in page.inner_text("body")
         page.locator(".akrim-chips-inspectors .v-slider__thumb-container").focus()
         page.keyboard.press("End")  # all ten chips on inspectors
-        page.wait_for_selector(".akrim-chips-left >> text=0", timeout=15_000)
+        _wait(page, ".akrim-chips-left >> text=0", 15_000)
         page.locator(".akrim-game-play").click()
-        page.wait_for_selector(".akrim-scoreboard", timeout=120_000)
+        _wait(page, ".akrim-scoreboard", 120_000)
         board = page.inner_text(".akrim-scoreboard")
         assert "2017" in board and "NLI inspectors: 10" in board and "Total, 1 round" in board
         assert "95% interval" in board and "paired seeds" in board
@@ -281,13 +312,13 @@ def test_second_team_joins_and_shows_on_the_trainer_page(server):
         trainer = browser.new_context(viewport=VIEWPORTS["1440x900"]).new_page()
         _watch(trainer, log)
         trainer.goto(url + "trainer")
-        trainer.wait_for_selector(".akrim-room-create", timeout=60_000)
+        _wait(trainer, ".akrim-room-create", 60_000)
         for label, value in (("First round's year", "2017"), ("Rounds", "1"), ("Paired seeds", "2")):
             box = trainer.get_by_label(label)
             box.fill(value)
             box.press("Enter")
         trainer.locator(".akrim-room-create").click()
-        trainer.wait_for_selector("text=Teams are joining", timeout=30_000)
+        _wait(trainer, "text=Teams are joining", 30_000)
 
         teams = {}
         for name, vp in (("Blue", "1024x768"), ("Red", "1440x900")):
@@ -298,31 +329,31 @@ def test_second_team_joins_and_shows_on_the_trainer_page(server):
             page.get_by_role("tab", name="Policy game").click()
             page.get_by_label("Team name").fill(name)
             page.locator(".akrim-team-join").click()
-            page.wait_for_selector(f".akrim-team-label >> text={name}", timeout=90_000)
+            _wait(page, f".akrim-team-label >> text={name}", 90_000, f"team {name} joins")
             teams[name] = page
-        trainer.wait_for_selector(".akrim-room-team[data-team=Blue]", timeout=30_000)
-        trainer.wait_for_selector(".akrim-room-team[data-team=Red]", timeout=90_000)
+        _wait(trainer, ".akrim-room-team[data-team=Blue]", 30_000)
+        _wait(trainer, ".akrim-room-team[data-team=Red]", 90_000)
         trainer.wait_for_function("() => !document.body.innerText.includes('preparing its runs')", timeout=120_000)
         trainer.locator(".akrim-room-open").click()
-        trainer.wait_for_selector("text=Round 1 of 1 (2017) is open", timeout=15_000)
+        _wait(trainer, "text=Round 1 of 1 (2017) is open", 15_000)
 
         red = teams["Red"]
-        red.wait_for_selector(".akrim-team-submit", timeout=15_000)
+        _wait(red, ".akrim-team-submit", 15_000)
         assert all(_sidebar_disabled(red).values()), "a team's sidebar is locked during the room's game"
         red.locator(".akrim-chips-police .v-slider__thumb-container").focus()
         red.keyboard.press("End")
-        red.wait_for_selector(".akrim-chips-left >> text=0", timeout=15_000)
+        _wait(red, ".akrim-chips-left >> text=0", 15_000)
         red.locator(".akrim-team-submit").click()
-        red.wait_for_selector("text=Your allocation is in", timeout=15_000)
-        trainer.wait_for_selector("text=1 of 2 teams have submitted", timeout=15_000)
-        assert "Police investigators: 10" in trainer.inner_text(".akrim-room-table")
+        _wait(red, "text=Your allocation is in", 15_000)
+        _wait(trainer, "text=1 of 2 teams have submitted", 15_000)
+        _wait_text(trainer, ".akrim-room-table", ("Police investigators: 10",), 15_000, "Red's allocation on the trainer's page")
         trainer.locator(".akrim-room-close").click()
-        trainer.wait_for_selector("text=The game is over", timeout=120_000)
-        table = trainer.inner_text(".akrim-room-table")
-        assert "Blue" in table and "Red" in table and "no chips spent" in table and "Police investigators: 10" in table
+        _wait(trainer, "text=The game is over", 120_000, "the round is played")
+        _wait_text(trainer, ".akrim-room-table", ("Blue", "Red", "no chips spent", "Police investigators: 10"), 30_000,
+                   "both teams' scores on the trainer's page")
         trainer.screenshot(path=str(ARTIFACTS / "workshop-trainer.png"), full_page=True)
-        red.wait_for_selector(".akrim-scoreboard", timeout=30_000)
-        teams["Blue"].wait_for_selector(".akrim-scoreboard", timeout=30_000)
+        _wait(red, ".akrim-scoreboard", 30_000)
+        _wait(teams["Blue"], ".akrim-scoreboard", 30_000)
         red.screenshot(path=str(ARTIFACTS / "workshop-team.png"), full_page=True)
         browser.close()
     _assert_offline(log, port)
@@ -374,14 +405,14 @@ def test_room_network_needs_the_token():
             ctx = browser.new_context(viewport=VIEWPORTS["1024x768"])
             page = ctx.new_page()
             page.goto(f"http://127.0.0.1:{port}/?token={token}")
-            page.wait_for_selector(".akrim-status >> text=baseline ready", timeout=60_000)
+            _wait(page, ".akrim-status >> text=baseline ready", 60_000)
             page.locator(".akrim-step").click()  # the WebSocket works: the cookie carries the token
-            page.wait_for_selector(".akrim-status >> text=week 1", timeout=15_000)
+            _wait(page, ".akrim-status >> text=week 1", 15_000)
             trainer = ctx.new_page()  # the same browser: the cookie it was given is enough
             trainer.goto(f"http://127.0.0.1:{port}/trainer")
-            trainer.wait_for_selector("text=needs the trainer's key", timeout=30_000)
+            _wait(trainer, "text=needs the trainer's key", 30_000)
             trainer.goto(f"http://127.0.0.1:{port}/trainer?token={token}&key={key}")
-            trainer.wait_for_selector(".akrim-room-create", timeout=30_000)
+            _wait(trainer, ".akrim-room-create", 30_000)
             browser.close()
     finally:
         proc.terminate()

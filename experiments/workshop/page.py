@@ -504,10 +504,13 @@ def RoomWatcher():
     """Polls the room (shared by every session) about once a second and redraws on a change."""
     def poll():
         ctx = _session()
-        seen = -1
+        seen = None
         while _connected(ctx):
-            if ROOM.version != seen or any(t.game.preparing for t in list(ROOM.teams.values())):
-                seen = ROOM.version
+            # redraw on a change of the room or of a team's "preparing" state, not every second while a team
+            # prepares: a redraw mid-typing costs every page in the room a render
+            state = (ROOM.version, tuple(t.game.preparing for t in list(ROOM.teams.values())))
+            if state != seen:
+                seen = state
                 room_version.value += 1
             time.sleep(1.0)
 
@@ -626,7 +629,8 @@ def TeamGame(model: solara.Reactive):
     if team is None:
         if ROOM.phase != "lobby":
             return
-        solara.InputText("Team name", value=name, classes=["akrim-team-name"])
+        # every keystroke reaches the server, so "Join" never reads a name the browser has not sent yet
+        solara.InputText("Team name", value=name, continuous_update=True, classes=["akrim-team-name"])
 
         def join():
             try:
