@@ -226,6 +226,35 @@ def stock_level(values: Any, lo: float, hi: float, tol: float, what: str = "stoc
     return Verdict(word != "outside", f"{what} {m:,.0f} (95% interval {clo:,.0f} to {chi:,.0f}) against {rep} +- {tol:,.0f}: {word}", tab)
 
 
+def regional_spread(ratios: pd.DataFrame, max_ratio: float = 1.5, what: str = "undeclared work") -> Verdict:
+    """Is every region's level within ``max_ratio`` x the national level (issue 11: "plausible regions")?
+
+    Args:
+        ratios: Seeds x regions of the region's level over the national level of the same run.
+        max_ratio: The largest plausible ratio without a sourced reason (issue 11: about 1.5).
+        what: The level's name, for the sentence.
+
+    Passes if, for every region, the upper end of the 95% interval of the mean ratio is at most
+    ``max_ratio`` (and the lower end of the smallest at least ``1 / max_ratio``).
+    """
+    r = ratios.dropna(axis=1, how="all")
+    if len(r) < 2 or r.shape[1] == 0:
+        return Verdict(None, f"{what} by region: needs two seeds with regional rows")
+    rows = []
+    for unit in r.columns:
+        m, lo, hi, n = mean_ci(r[unit])
+        rows.append({"region": unit, "ratio_to_national": m, "ci_low": lo, "ci_high": hi, "seeds": n})
+    tab = pd.DataFrame(rows).sort_values("ratio_to_national", ascending=False, ignore_index=True)
+    top, low = tab.iloc[0], tab.iloc[-1]
+    ok = bool(np.isfinite(tab["ci_high"]).all() and (tab["ci_high"] <= max_ratio).all() and (tab["ci_low"] >= 1.0 / max_ratio).all())
+    out = tab[~((tab["ci_high"] <= max_ratio) & (tab["ci_low"] >= 1.0 / max_ratio))]
+    why = "" if ok else "; intervals leaving the band: " + ", ".join(
+        f"{r.region} ({r.ci_low:.2f} to {r.ci_high:.2f})" for r in out.itertuples())
+    return Verdict(ok, f"{what} by region relative to the national level: highest {top['region']} {top['ratio_to_national']:.2f}x "
+                       f"(95% interval {top['ci_low']:.2f} to {top['ci_high']:.2f}), lowest {low['region']} "
+                       f"{low['ratio_to_national']:.2f}x (allowed {1 / max_ratio:.2f}x to {max_ratio:.2f}x){why}", tab)
+
+
 def steady_state(values: pd.DataFrame, max_rel_change: float, what: str = "stock") -> Verdict:
     """Does a stock level off? Relative change from the first to the last column (years), per seed.
 

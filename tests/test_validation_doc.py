@@ -135,6 +135,34 @@ def test_steady_state():
     assert g.passed is False and "+60%" in g.text
 
 
+def test_regional_spread_passes_plausible_regions_and_names_an_outlier():
+    rng = np.random.default_rng(5)
+    ok = pd.DataFrame({r: m + rng.normal(0, 0.02, 6) for r, m in (("oslo", 0.95), ("bodo", 1.2), ("alta", 0.8))})
+    v = V.regional_spread(ok, 1.5)
+    assert v.passed is True and "bodo 1.2" in v.text and list(v.table["region"]) == ["bodo", "oslo", "alta"]
+    high = ok.assign(bodo=2.4 + rng.normal(0, 0.05, 6))  # issue 11 found Bodo at 38-51% against ~16% nationally
+    h = V.regional_spread(high, 1.5)
+    assert h.passed is False and "leaving the band: bodo" in h.text
+    low = ok.assign(alta=0.5 + rng.normal(0, 0.02, 6))  # far below the national level is as implausible
+    assert V.regional_spread(low, 1.5).passed is False
+    assert V.regional_spread(ok.iloc[:1], 1.5).passed is None  # one seed cannot decide
+
+
+def test_regions_section_from_regional_rows(gen, tmp_path):
+    """The document's section 8 reads the regional rows of the baseline runs (tables records)."""
+    rows = []
+    for seed, key in ((1, "k1"), (2, "k2")):
+        for y in range(2019, 2025):
+            rows.append({"table": "annual", "unit": "", "year": y, "run_key": key, "undeclared_work_share": 0.20})
+            for unit, share in (("oslo", 0.19), ("bodo", 0.26 + 0.002 * seed)):
+                rows.append({"table": "region", "unit": unit, "year": y, "run_key": key, "undeclared_work_share": share})
+    rec = pd.DataFrame(rows)
+    doc = gen.Doc(gen.Settings(img=str(tmp_path), out=str(tmp_path / "v.md")))
+    md = gen.sec_regions(doc, rec, {1: "k1", 2: "k2"})
+    assert "## 8. Plausible regions" in md and "| bodo | 1.31 |" in md and "Verdict: PASS" in md
+    assert ("regions", "undeclared work 2019-2024 by region", "PASS") in doc.summary
+
+
 # ------------------------------------------------------------------------------ scale invariance
 def _scale_data(shift: float = 0.0, reps: int = 4) -> pd.DataFrame:
     rng = np.random.default_rng(3)
