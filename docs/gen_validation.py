@@ -767,6 +767,7 @@ def sec_regions(doc: Doc, rec: pd.DataFrame, keys: dict[int, str]) -> str:
         ax.axhline(lvl, color="C3", ls="--", lw=1)
     ax.axhline(1.0, color="0.5", lw=0.8)
     ax.set_ylabel("region / national")
+    ax.set_title(f"mean of seeds, 95% interval; dashed: the plausible band 1/{REGION_MAX_RATIO:g} to {REGION_MAX_RATIO:g}", fontsize=8)
     ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     fig.tight_layout()
     md.append(doc.figure(fig, "regions", "undeclared work by region over the national level"))
