@@ -752,7 +752,7 @@ def sec_regions(doc: Doc, rec: pd.DataFrame, keys: dict[int, str]) -> str:
           f"1/{REGION_MAX_RATIO:g} of it) without a sourced reason - for every region the 95% interval of the mean ratio lies "
           "inside that band. The model has no sourced regional differences in evasion: regions differ by their sector mix, "
           "their centres and the actors they draw.\n"]
-    if not _has(rec, "undeclared_work_share") or rec.empty or not (rec["table"] == "region").any():
+    if not _has(rec, "undeclared_work_share") or not (rec["table"] == "region").any():
         return "\n".join(md) + doc.missing("regions", "undeclared work by region", "regional rows", "undeclared_work_share by region")
     nat = V.per_seed(rec, {"n": keys}, "undeclared_work_share", REGION_YEARS)["n"]
     units = sorted(u for u in rec.loc[rec["table"] == "region", "unit"].unique() if u)
