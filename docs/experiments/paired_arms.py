@@ -40,13 +40,37 @@ def one(args):
     return arm, seed, {c: a[c].tolist() for c in COLS if c in a.columns}, a["year"].tolist()
 
 
+USAGE = "usage: python docs/experiments/paired_arms.py <scale> <seed,seed,...> <end> 'name=override;override' ..."
+
+
+def parse(argv: list[str]) -> tuple[float, list[int], int, dict[str, list[str]]]:
+    """(scale, seeds, end, arms) from the command line; every arm's configuration is checked before any run."""
+    from sim.config import load_config
+    from sim.config.validate import ConfigError
+
+    if len(argv) < 4:
+        raise SystemExit(f"paired_arms: needs scale, seeds, end and at least one arm\n{USAGE}")
+    try:
+        scale, seeds, end = float(argv[0]), [int(s) for s in argv[1].split(",")], int(argv[2])
+    except ValueError:
+        raise SystemExit(f"paired_arms: scale {argv[0]!r}, seeds {argv[1]!r} or end {argv[2]!r} is not a number "
+                         f"(allowed: e.g. 0.1 1,2,3 2030)\n{USAGE}") from None
+    arms: dict[str, list[str]] = {}
+    for spec in argv[3:]:
+        name, eq, ov = spec.partition("=")
+        if not eq or not name or name in arms:
+            raise SystemExit(f"paired_arms: arm {spec!r}: allowed 'name=override;...' with a new name (the first arm may be 'base=')")
+        arms[name] = [o for o in ov.split(";") if o]
+        try:
+            load_config([f"scale={scale}", f"seed={seeds[0]}", f"end={end}", *arms[name]])
+        except ConfigError as exc:
+            raise SystemExit(f"paired_arms: arm {name!r}: {exc}") from None
+    return scale, seeds, end, arms
+
+
 def main() -> None:
     """Run the arms and print the paired table."""
-    scale, seeds, end = float(sys.argv[1]), [int(s) for s in sys.argv[2].split(",")], int(sys.argv[3])
-    arms = {}
-    for spec in sys.argv[4:]:
-        name, _, ov = spec.partition("=")
-        arms[name] = [o for o in ov.split(";") if o]
+    scale, seeds, end, arms = parse(sys.argv[1:])
     jobs = [(a, ov, s, scale, end) for a, ov in arms.items() for s in seeds]
     t0, res, years = time.time(), {}, None
     with ProcessPoolExecutor(int(os.environ.get("NP", "2"))) as ex:
