@@ -44,6 +44,7 @@ import math
 import os
 import shlex
 import subprocess
+import textwrap
 import sys
 import time
 from dataclasses import dataclass, field
@@ -469,7 +470,7 @@ def sec_latency(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[An
         ax.set_xscale("log")
         ax.set_xticks(list(LATENCY_MULTIPLES), [f"x{k:g}" for k in LATENCY_MULTIPLES])
         ax.minorticks_off()
-        ax.set_title(label, fontsize=8)
+        ax.set_title(textwrap.fill(label, 38), fontsize=8)  # long labels ran into the next panel
         md.append(f"**{label}** (`{col}`):\n")
         md.append(md_table(v.table, {"difference": ".4g", "ci_low": ".4g", "ci_high": ".4g", "mean_from": ".5g", "mean_to": ".5g"}))
         md.append("\n" + doc.verdict("latency", col, v))
