@@ -44,8 +44,8 @@ import math
 import os
 import shlex
 import subprocess
-import textwrap
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
