@@ -27,7 +27,10 @@ Usage (from the repository root, package installed)::
 Keys (``key=value``): ``reps`` (paired seeds per arm, >= 2), ``reps_latency`` (paired seeds of the
 latency arms, default ``reps``: their effects on harm are small against run-to-run noise),
 ``reps_displacement`` (of the displacement arms, default ``reps``), ``scale`` (population scale of the
-lever experiments), ``scales`` (scale-invariance scales), ``reps_full`` (seeds at scales >= 1.0,
+lever experiments), ``scale_latency`` (population scale of the latency arms, default ``scale``: the
+latency effects are the most scale-sensitive - at 0.2 a centre rarely has more than one prioritised
+actor to choose among, so the freshest-tip-first choice of an action is lost - and their paired
+noise falls as 1/sqrt(scale), so 1.0 shows what 0.2 cannot), ``scales`` (scale-invariance scales), ``reps_full`` (seeds at scales >= 1.0,
 which cost ~30 s a run), ``seed`` (the first seed), ``end`` (last year of the lever
 experiments, >= 2030), ``world`` (a world scenario; default: the commands' default world),
 ``sections`` (a subset of the seven names above), ``store``, ``out``, ``img``, ``address``,
@@ -116,6 +119,7 @@ class Settings:
     reps_latency: int | None = None  # seeds of the latency arms (default: reps); its effects on harm are small
     reps_displacement: int | None = None  # seeds of the displacement arms (default: reps)
     scale: float = 0.1
+    scale_latency: float | None = None  # population scale of the latency arms (default: scale); see the module docstring
     scales: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.2, 1.0])
     reps_full: int = 2
     seed: int = 1
@@ -169,6 +173,7 @@ def parse(argv: list[str]) -> Settings:
         ("reps_latency", s.reps_latency, s.reps_latency is None or s.reps_latency >= 2, "a whole number >= 2"),
         ("reps_displacement", s.reps_displacement, s.reps_displacement is None or s.reps_displacement >= 2, "a whole number >= 2"),
         ("scale", s.scale, 0 < s.scale <= 1, "a number in (0, 1]"),
+        ("scale_latency", s.scale_latency, s.scale_latency is None or 0 < s.scale_latency <= 1, "a number in (0, 1], or null for scale"),
         ("scales", s.scales, len(s.scales) >= 2 and all(0 < x <= 1 for x in s.scales), "a list of at least two scales in (0, 1]"),
         ("end", s.end, s.end >= WINDOW[1], f"a year >= {WINDOW[1]}"),
         ("sections", s.sections, bool(s.sections) and set(s.sections) <= set(SECTIONS), f"a list from {list(SECTIONS)}"),
@@ -212,15 +217,16 @@ def plan_arms(s: Settings) -> dict[str, dict[Any, Arm]]:
     base = [f"scale={s.scale!r}", f"end={s.end}", *([f"world={s.world}"] if s.world else [])]
     arms: dict[str, dict[Any, Arm]] = {}
 
-    def mk(name: str, extra: list[str], reps: int | None = None) -> Arm:
-        return _check(Arm(name, [*base, *extra], reps or s.reps), s.seed)
+    def mk(name: str, extra: list[str], reps: int | None = None, scale: float | None = None) -> Arm:
+        head = base if scale is None else [f"scale={scale!r}", *base[1:]]
+        return _check(Arm(name, [*head, *extra], reps or s.reps), s.seed)
 
     if "deterrence" in s.sections:
         arms["deterrence"] = {k: mk(f"inspectors x{k:g}", [] if k == 1 else [intervention({"multiply": {LEVERS["inspectors"]: k}})])
                               for k in INSPECTOR_MULTIPLES}
     if "latency" in s.sections:
         arms["latency"] = {k: mk(f"latency x{k:g}", [] if k == 1 else [intervention({"set": {LEVERS["latency"]: k}})],
-                                 s.reps_latency) for k in LATENCY_MULTIPLES}
+                                 s.reps_latency, s.scale_latency) for k in LATENCY_MULTIPLES}
     if "displacement" in s.sections:
         d = {"base": mk("baseline", [], s.reps_displacement)}
         for push in ("sector_push", "region_push"):
@@ -449,11 +455,21 @@ def sec_deterrence(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict
     return "\n".join(md)
 
 
+def _arm_scale(arms: dict[Any, Arm]) -> str:
+    """", at scale S" from the arms' overrides (they share one scale), or "" if none is given."""
+    for arm in arms.values():
+        for o in arm.overrides:
+            if o.startswith("scale="):
+                return f", at scale {float(o.split('=', 1)[1]):g}"
+    return ""
+
+
 def sec_latency(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[Any, dict[int, str]]) -> str:
     """Section 2: latency against three outcomes, monotone and distinguishable."""
     plt = _plt()
     md = ["## 2. Information-sharing latency\n",
-          f"`policy.{LEVERS['latency']}` x{', x'.join(f'{k:g}' for k in LATENCY_MULTIPLES)} from {START} (`set`), paired seeds. "
+          f"`policy.{LEVERS['latency']}` x{', x'.join(f'{k:g}' for k in LATENCY_MULTIPLES)} from {START} (`set`), paired seeds"
+          f"{_arm_scale(arms)}. "
           "Check: each outcome is monotone in latency and neighbouring levels are distinguishable (paired 95% interval "
           "of the difference excludes 0).\n"]
     md.append(_arm_missing(doc, "latency", arms))
@@ -817,7 +833,8 @@ def build(s: Settings) -> Path:
     head.append(f"Command: `{cmd.strip()}`. Code {_code_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
                 f"{s.reps} paired seeds ({s.seed}-{s.seed + s.reps - 1}) at scale {s.scale:g} for the lever experiments"
                 + "".join(f" ({n} for {what})" for n, what in ((s.reps_latency, "latency"), (s.reps_displacement, "displacement"))
-                          if n and n != s.reps) + ", world "
+                          if n and n != s.reps)
+                + (f"; the latency arms at scale {s.scale_latency:g}" if s.scale_latency not in (None, s.scale) else "") + ", world "
                 f"{s.world or 'the default of the commands'}; run store `{_shown(s.store)}` "
                 f"({'; '.join(f'{k}: {v}' for k, v in info.items())}); this invocation took {time.perf_counter() - t0:.0f} s wall on a "
                 "2-core machine shared with other jobs.\n")
