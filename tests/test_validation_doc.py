@@ -275,6 +275,20 @@ def test_settings_parse_and_errors(gen):
             gen.parse(argv)
 
 
+def test_latency_arms_run_at_their_own_scale(gen):
+    s = gen.parse(["sections=[latency,deterrence]", "scale=0.05", "scale_latency=1.0"])
+    arms = gen.plan_arms(s)
+    lat = [o for a in arms["latency"].values() for o in a.overrides if o.startswith("scale=")]
+    det = [o for a in arms["deterrence"].values() for o in a.overrides if o.startswith("scale=")]
+    assert set(lat) == {"scale=1.0"} and len(lat) == len(arms["latency"])  # one scale override per arm, not two
+    assert set(det) == {"scale=0.05"}
+    assert gen._arm_scale(arms["latency"]) == ", at scale 1"
+    default = gen.plan_arms(gen.parse(["sections=[latency]", "scale=0.05"]))["latency"]
+    assert {o for a in default.values() for o in a.overrides if o.startswith("scale=")} == {"scale=0.05"}
+    with pytest.raises(gen.UsageError, match=r"scale_latency = 0.0 \(allowed: a number in \(0, 1\], or null"):
+        gen.parse(["scale_latency=0"])
+
+
 def test_bad_input_exits_2_with_one_line(gen, capsys):
     assert gen.main(["end=2020"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
