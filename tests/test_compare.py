@@ -416,3 +416,16 @@ def test_whole_number_parameters_are_rounded(tmp_path):
     assert posterior.as_overrides(world) == ["world.actors.n_initial=1306", "world.firms.beta=4.25"]
     o = parse_args(["policy=[baseline,no_centres]", "reps=2", *TINY_RUN, f"posterior={path}"])
     assert resolve(make_plan(o).specs[0]).world.actors.n_initial == 1306
+
+
+def test_sharing_scenarios_below_national_scale_carry_a_warning():
+    """A comparison of information sharing below scale 1.0 says it is biased; other comparisons do not."""
+    tiny = [a for a in TINY if not a.startswith(("scale=", "end="))] + ["end=2030"]  # planned only: nothing runs
+    warned = make_plan(parse_args(["policy=[baseline,sharing_reform_early,more_inspectors]", "reps=2", "scale=0.05", *tiny])).warnings
+    assert len(warned) == 1 and "scale = 0.05: sharing_reform_early changes information sharing" in warned[0]
+    assert "more_inspectors" not in warned[0] and "scale=1.0" in warned[0]
+    lever = "policy.interventions=[{start: '2026-01-01', set: {sharing.latency_multiplier: 4}}]"
+    assert make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.05", *tiny])).warnings == []
+    # The same intervention in every scenario changes no scenario's sharing against the reference.
+    assert make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.05", lever, *tiny])).warnings == []
+    assert make_plan(parse_args(["policy=[baseline,sharing_reform_early]", "reps=2", "scale=1.0", *tiny])).warnings == []
