@@ -305,9 +305,12 @@ def _sharing_differs(cfg: Any, ref: Any) -> bool:
     if plain(cfg.policy.sharing) != plain(ref.policy.sharing):
         return True
     touched = {k for p in (cfg.policy, ref.policy) for iv in p.interventions for k in (*iv.set, *iv.multiply) if str(k).startswith("sharing.")}
-    ivs = [[(iv.start, {k: v for k, v in {**iv.set, **iv.multiply}.items() if k in touched}) for iv in p.interventions]
-           for p in (cfg.policy, ref.policy)]
-    return bool(touched) and ivs[0] != ivs[1]
+    def dated(p: Any) -> list[tuple[str, dict[str, Any]]]:  # each intervention's sharing changes (others ignored)
+        out = [(str(iv.start), {f"{how}:{k}": v for how, d in (("set", iv.set), ("multiply", iv.multiply)) for k, v in d.items() if k in touched})
+               for iv in p.interventions]
+        return sorted((start, tuple(sorted((k, repr(v)) for k, v in ch.items()))) for start, ch in out if ch)
+
+    return bool(touched) and dated(cfg.policy) != dated(ref.policy)
 
 
 def scale_warnings(o: CompareOptions, cfgs: list[Any]) -> list[str]:

@@ -429,3 +429,24 @@ def test_sharing_scenarios_below_national_scale_carry_a_warning():
     # The same intervention in every scenario changes no scenario's sharing against the reference.
     assert make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.05", lever, *tiny])).warnings == []
     assert make_plan(parse_args(["policy=[baseline,sharing_reform_early]", "reps=2", "scale=1.0", *tiny])).warnings == []
+
+
+def test_sharing_differs_ignores_other_levers_and_sees_set_against_multiply():
+    from types import SimpleNamespace as NS
+
+    from experiments.compare import _sharing_differs
+
+    def cfg(*ivs, sharing=None):
+        return NS(policy=NS(sharing=sharing or {"regulation": "2022-06-01"}, interventions=list(ivs)))
+
+    def iv(start, set_=None, mul=None):
+        return NS(start=start, set=set_ or {}, multiply=mul or {})
+
+    lat = iv("2026-01-01", {"sharing.latency_multiplier": 4})
+    inspectors = iv("2026-01-01", mul={"nli.n_inspectors": 2})
+    assert not _sharing_differs(cfg(inspectors, lat), cfg(lat))  # an extra non-sharing intervention
+    assert not _sharing_differs(cfg(lat, iv("2026-01-01", {"sharing.regulation": None})), cfg(iv("2026-01-01", {"sharing.regulation": None}), lat))
+    assert _sharing_differs(cfg(lat), cfg())
+    assert _sharing_differs(cfg(iv("2026-01-01", mul={"sharing.latency_multiplier": 4})), cfg(lat))
+    assert _sharing_differs(cfg(lat), cfg(iv("2027-01-01", {"sharing.latency_multiplier": 4})))
+    assert _sharing_differs(cfg(sharing={"regulation": "2016-06-01"}), cfg())
