@@ -297,12 +297,7 @@ SHARING_SCALE = 1.0
 
 def _sharing_differs(cfg: Any, ref: Any) -> bool:
     """Whether a scenario's information sharing differs from the reference's (levers or interventions)."""
-    import dataclasses
-
-    def plain(x: Any) -> Any:
-        return dataclasses.asdict(x) if dataclasses.is_dataclass(x) else x
-
-    if plain(cfg.policy.sharing) != plain(ref.policy.sharing):
+    if cfg.policy.sharing != ref.policy.sharing:  # dataclasses (and dicts) compare field by field
         return True
     touched = {k for p in (cfg.policy, ref.policy) for iv in p.interventions for k in (*iv.set, *iv.multiply) if str(k).startswith("sharing.")}
     def dated(p: Any) -> list[tuple[str, dict[str, Any]]]:  # each intervention's sharing changes (others ignored)
