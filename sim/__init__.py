@@ -13,8 +13,9 @@ __version__ = "0.1.0"
 # saturating and heterogeneous deterrence, stale intelligence, displacement, Tax and NAV);
 # generation 3 (issue 11, latency work): cases weakened by stale evidence, weekly-restarted and
 # entity-keyed random streams, entry at the initial stock's steady state, agency-to-NLI signals
-# at face value.
-MODEL_GENERATION = 3
+# at face value; generation 4 (issue 11, stocks): capacity with a restoring force (depreciation,
+# no per-company upkeep) and entry with a replacement effect (crowding).
+MODEL_GENERATION = 4
 
 
 

@@ -13,7 +13,8 @@ identified through its knowledge process and works on (``central``; set and clea
 
 Lifecycle (weekly unless stated):
 
-* **entry and exit** - new actors arrive at ``rate_new_year``; each active actor leaves at
+* **entry and exit** - new actors arrive at ``rate_new_year`` (or the initial stock's steady state)
+  times the room the market leaves (``crowding_factor``: fewer active actors draw more newcomers); each active actor leaves at
   ``rate_exit_year`` (outside reasons) plus a desistance hazard that grows as its intent falls;
   conviction incapacitates for a sentence (released actors return with ``p_return_after_release``),
   so the stock settles where entry balances exit, incapacitation and desistance;
@@ -32,7 +33,8 @@ Lifecycle (weekly unless stated):
   markets (never all to the single least-controlled cell); choosing another region moves the
   actor's base there. New actors and further companies choose within their region by the same
   weights;
-* **capacity and intent** (monthly) - illicit profit grows capacity and upkeep shrinks it;
+* **capacity and intent** (monthly) - reinvested illicit profit grows capacity, upkeep per company
+  and depreciation (``capacity_depreciation_year``) shrink it, so it settles where they balance;
   intent rises with impunity and falls with sanctions felt.
 """
 
@@ -334,23 +336,42 @@ def desist(m: AkrimModel, a: ThreatActor) -> None:
     m.log.add(m.env.now, "actor_desisted", region=int(m.ta.home_region[a.aid]), actor=a.aid)
 
 
-def entry_rate_year(w) -> float:
-    """New actors a year nationally: ``rate_new_year``, or, when it is null, the initial stock's steady state.
+def crowding_factor(m: AkrimModel) -> float:
+    """How much room the market leaves new actors: ``(n_initial / active actors)^entry_crowding``.
+
+    The replacement effect (ODD §8.5): the demand that draws operators in (cheap, unregistered
+    labour) outlasts any one of them, so a market with fewer active actors than its usual
+    ``n_initial`` draws more newcomers, and a crowded one fewer. With ``entry_crowding`` 0 the entry
+    is fixed. Counted among the active actors of this run (scaled), at least one.
+    """
+    w = m.cfg.world.actors
+    if w.entry_crowding == 0.0 or w.n_initial <= 0:
+        return 1.0
+    n_act = max(int(np.count_nonzero(m.ta.active_mask())), 1)
+    return float((w.n_initial * m.scale / n_act) ** w.entry_crowding)
+
+
+def entry_rate_year(w, crowding: float = 1.0) -> float:
+    """New actors a year nationally: ``rate_new_year``, or, when it is null, the initial stock's steady state; times ``crowding``.
 
     The steady state replaces the actors expected to leave in a year: ``n_initial x (rate_exit_year
     + rate_desist_year x (1 - intent_initial) + rate_incapacitation_year)``. Without it an initial
     stock above (below) ``rate_new_year`` / hazard drained (grew) for a decade whatever the
-    enforcement (issue 11: -20% from 2019-21 to 2028-30 on the calibrated world).
+    enforcement (issue 11: -20% from 2019-21 to 2028-30 on the calibrated world). ``crowding``
+    (``crowding_factor``) scales it by how much room the market leaves: the exits a run actually
+    has (intent settling above ``intent_initial``, incapacitation as enforced) differ from those
+    assumed, and the crowding brings the stock back towards the market's size instead of letting
+    it drift.
     """
     if w.rate_new_year is not None:
-        return float(w.rate_new_year)
-    return float(w.n_initial) * (w.rate_exit_year + w.rate_desist_year * (1.0 - w.intent_initial) + w.rate_incapacitation_year)
+        return float(w.rate_new_year) * crowding
+    return float(w.n_initial) * (w.rate_exit_year + w.rate_desist_year * (1.0 - w.intent_initial) + w.rate_incapacitation_year) * crowding
 
 
 def actors_weekly(m: AkrimModel) -> None:
     """New actors; registrations and wind-ups; planned bankruptcies; exit and desistance."""
     w = m.cfg.world.actors
-    n_new = m.streams.get("actors.arrivals").poisson(entry_rate_year(w) * m.scale * WEEK_YEARS)
+    n_new = m.streams.get("actors.arrivals").poisson(entry_rate_year(w, crowding_factor(m)) * m.scale * WEEK_YEARS)
     for _ in range(n_new):  # each new actor's draws are its own (keyed by its id): CRN across scenarios
         spawn_actor(m, m.streams.entity("actors.spawn", m.ta.n), initial=False)
     t = m.ta
@@ -405,7 +426,10 @@ def actors_monthly(m: AkrimModel, months: float) -> None:
     profit = np.bincount(pop.owner[owned], weights=gain[owned], minlength=n)[:n] / 1e6 * months / 12.0
     nfirms = np.bincount(pop.owner[owned], minlength=n)[:n]
     act = t.active_mask()
-    t.capacity[:n] += np.where(act, w.reinvest * profit - w.capacity_cost_mnok_year * nfirms * months / 12.0, 0.0)
+    # Reinvested profit adds, upkeep and depreciation take away: capacity settles near reinvested
+    # profit / depreciation instead of draining or growing by construction (generation 4).
+    spent = w.capacity_depreciation_year * np.maximum(t.capacity[:n], 0.0) * months / 12.0
+    t.capacity[:n] += np.where(act, w.reinvest * profit - w.capacity_cost_mnok_year * nfirms * months / 12.0 - spent, 0.0)
     m.pop.heat[owned] *= 1.0 - w.heat_decay_month * months
     quiet = (m.env.now - t.t_last_sanction[:n]) > w.impunity_days
     t.intent[:n] = np.where(act & quiet, t.intent[:n] + w.intent_impunity_rise * months * (1.0 - t.intent[:n]), t.intent[:n])

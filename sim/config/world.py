@@ -101,6 +101,16 @@ class ActorWorld:
         "drains nor grows unless enforcement changes",
         nullable=True,
     )
+    entry_crowding: float = param(
+        1.0,
+        0.0,
+        10.0,
+        "assumption (generation 4): the replacement effect of illicit markets - demand for cheap, unregistered labour "
+        "outlasts any one operator, so removing operators opens room for new ones (seed 003: actors adapt and new ones "
+        "take over; size assumption)",
+        "elasticity of entry to crowding: new actors arrive at the steady-state entry x (n_initial / active "
+        "actors)^entry_crowding, so the latent stock has a restoring force towards the market's size (0: a fixed entry)",
+    )
     rate_incapacitation_year: float = prob(
         0.02,
         "seed 001: ~140 convictions of threat actors in 2014-19 (about 23 a year) among ~1,100 latent actors (n_initial, assumption)",
@@ -116,7 +126,23 @@ class ActorWorld:
     capacity_log_sd: float = param(0.8, 0.0, 3.0, doc="log-sd of an actor's initial capacity (lognormal; its mean stays capacity_mean_mnok)")
     intent_sd: float = prob(0.1, doc="sd of a new actor's intent around intent_initial")
     reinvest: float = prob(0.3, doc="share of illicit profit that adds to capacity")
-    capacity_cost_mnok_year: float = nonneg(0.4, doc="upkeep of capacity per company and year, MNOK")
+    capacity_cost_mnok_year: float = nonneg(
+        0.0,
+        "assumption (generation 4; was 0.4, twice the reinvested profit of the average actor company, so every actor's "
+        "capacity drained by construction: docs/experiments/actor_capacity_2026-12-02.md). 0: a company's running costs "
+        "are already netted out of the illicit gain the actor takes (extraction)",
+        "upkeep of capacity per company and year beyond what the company's own accounts carry (front men, "
+        "accountants, facilitators), MNOK",
+    )
+    capacity_depreciation_year: float = prob(
+        0.1,
+        "assumption (generation 4): resources are spent, laundered away or lost, and facilitators drift off; a 7-year "
+        "half-life. With reinvested profit ~0.45-0.5 MNOK a year per actor (2.2 companies, 2014-19) it puts the steady "
+        "state near capacity_mean_mnok, so a new actor neither drains nor hoards on average (measured: median capacity "
+        "3.5-3.9 MNOK from 2014 to 2030 on the calibrated world, scale 0.1, 4 seeds)",
+        "annual share of an actor's (positive) capacity that is used up: the restoring force that gives capacity a "
+        "steady state of reinvested profit / depreciation",
+    )
     rate_open_year: float = nonneg(2.0, doc="company registrations per year per company missing from the actor's target portfolio")
     rate_company_close_year: float = prob(0.10, doc="annual hazard that an actor winds up a company (deregistered, no bankruptcy)")
     max_companies: int = param(8, 1, 1_000, doc="most companies one actor runs at once")
