@@ -108,6 +108,13 @@ BUILD_UP = (2014, 2019)  # pooled in the scale check: issue 11 found the bias th
 STEADY_TOL = 0.15  # assumption: a stock "levels off" if it changes by at most 15% over 2020-2030
 STEADY_YEARS = (2020, 2030)
 STEADY_WINDOWS = ((2019, 2021), (2028, 2030))  # each end is the mean of three year-end stocks (one year-end of a few actors is noisy)
+# Steadiness is a property of the dynamics under a fixed policy. The baseline changes policy after
+# 2019 (the June 2022 sharing regulation, the Alta centre from September 2022, the approval scheme for
+# car valeting from July 2021), and more sharing and a new centre identify more actors: that is a
+# policy effect, not a drift. So steadiness is judged on the baseline with the policy of 2019
+# carried forward (the same seeds); the baseline's own change is shown beside it.
+FROZEN_2019 = ["policy.sharing.regulation=null", "policy.centres.by_region.alta.open=null",
+               "policy.consumers.approval_car_valeting_from=null"]
 STOCK_YEAR = 2019  # year-end 2019: the stock the 2020 situation picture describes (targets.yaml)
 
 
@@ -242,6 +249,8 @@ def plan_arms(s: Settings) -> dict[str, dict[Any, Arm]]:
         arms["displacement"] = d
     if "undeclared" in s.sections or "stocks" in s.sections or "regions" in s.sections:
         arms["baseline"] = {"base": mk("baseline", [])}
+    if "stocks" in s.sections:
+        arms["frozen"] = {"frozen": mk("policy of 2019 carried forward", FROZEN_2019)}
     if "scale" in s.sections:
         extra = [f"world={s.world}"] if s.world else []
         arms["scale"] = {x: _check(Arm(f"scale {x:g}", [f"scale={x!r}", f"end={SCALE_YEARS[1]}", *extra],
@@ -584,8 +593,8 @@ def sec_undeclared(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: l
     return "\n".join(md)
 
 
-def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[Any]) -> str:
-    """Section 5: central and latent threat-actor stocks."""
+def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[Any], frozen_keys: dict[int, str] | None = None) -> str:
+    """Section 5: central and latent threat-actor stocks (steadiness judged under the policy of 2019 carried forward)."""
     plt = _plt()
     tgt = next((t for t in targets if t.id == "central_threat_actors"), None)
     md = ["## 5. Stocks of threat actors\n",
@@ -595,26 +604,42 @@ def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[
           f"{STOCK_YEAR} as in `targets.yaml`. Steady state (an assumption of this document): a stock changes by at most "
           f"{STEADY_TOL:.0%} from {STEADY_YEARS[0]} to {STEADY_YEARS[1]}, each end the mean of the year-end stocks of "
           f"{STEADY_WINDOWS[0][0]}-{STEADY_WINDOWS[0][1]} and of {STEADY_WINDOWS[1][0]}-{STEADY_WINDOWS[1][1]} "
-          "(a scale-0.1 run holds only a few central actors, so one year-end is noisy).\n"]
+          "(a scale-0.1 run holds only a few central actors, so one year-end is noisy). Steadiness is a property of the "
+          "dynamics under a fixed policy, and the baseline changes policy after 2019 (the June 2022 sharing regulation, the "
+          "Alta centre from September 2022, the car-valeting approval scheme from July 2021), which identifies more actors. "
+          "So the verdict is taken on the same seeds with **the policy of 2019 carried forward** "
+          f"(`{' '.join(FROZEN_2019)}`; dashed in the figure); the baseline's own change is shown too, without a verdict.\n"]
     fig, ax = plt.subplots(figsize=(6, 3))
     for col, colour in (("central_threat_actors", "C3"), ("active_threat_actors", "C0")):
         if not _has(rec, col):
             md.append(doc.missing("stocks", col, f"column {col}", "not in the annual table"))
             continue
         vals = _series(rec, keys, col)
-        ax.plot(vals.columns, vals.mean().to_numpy(), color=colour, label=col)
+        ax.plot(vals.columns, vals.mean().to_numpy(), color=colour, label=f"{col} (baseline)")
         ax.fill_between(vals.columns, vals.min().to_numpy(), vals.max().to_numpy(), color=colour, alpha=0.15)
+        fvals = _series(rec, frozen_keys, col) if frozen_keys else None
+        if fvals is not None and len(fvals):
+            ax.plot(fvals.columns, fvals.mean().to_numpy(), color=colour, ls="--", lw=1, label=f"{col} (policy of 2019)")
         if col == "central_threat_actors" and tgt is not None and STOCK_YEAR in vals.columns:
             lo, hi = (tgt.lo, tgt.hi) if tgt.is_range else (tgt.value, tgt.value)
             v = V.stock_level(vals[STOCK_YEAR], lo, hi, tgt.tolerance, f"central threat actors at the end of {STOCK_YEAR}")
             md.append(md_table(v.table, {"mean": ",.0f", "ci_low": ",.0f", "ci_high": ",.0f"}))
             md.append("\n" + doc.verdict("stocks", "central stock against NTAES", v))
             ax.axhspan(lo, hi, color="C3", alpha=0.2)
-        ys = [w for w in STEADY_WINDOWS if all(y in vals.columns for y in range(w[0], w[1] + 1))]
+        judged = fvals if fvals is not None and len(fvals) else None
+        if judged is None:
+            md.append(doc.missing("stocks", f"{col} steady", "the arm with the policy of 2019 carried forward", "no runs"))
+            continue
+        fmt = {"relative_change": "+.2f", "ci_low": "+.2f", "ci_high": "+.2f", "mean_from": ",.0f", "mean_to": ",.0f"}
+        ys = [w for w in STEADY_WINDOWS if all(y in judged.columns for y in range(w[0], w[1] + 1))]
         if len(ys) == 2:
-            ends = pd.DataFrame({f"{a}-{b % 100:02d}": vals[list(range(a, b + 1))].mean(axis=1) for a, b in ys})
-            v = V.steady_state(ends, STEADY_TOL, col)
-            md.append(md_table(v.table, {"relative_change": "+.2f", "ci_low": "+.2f", "ci_high": "+.2f", "mean_from": ",.0f", "mean_to": ",.0f"}))
+            def ends(v):
+                return pd.DataFrame({f"{a}-{b % 100:02d}": v[list(range(a, b + 1))].mean(axis=1) for a, b in ys})
+            vb = V.steady_state(ends(vals), STEADY_TOL, f"{col} (baseline, policy changes of 2021-22 included)")
+            md.append(f"\n_{vb.text}_ (no verdict: the baseline's policy changes after 2019.)\n")
+            md.append(md_table(vb.table, fmt))
+            v = V.steady_state(ends(judged), STEADY_TOL, f"{col} (policy of 2019 carried forward)")
+            md.append(md_table(v.table, fmt))
             md.append("\n" + doc.verdict("stocks", f"{col} steady", v))
         else:
             md.append(doc.missing("stocks", f"{col} steady", f"years {STEADY_YEARS}", "the runs end earlier"))
@@ -815,7 +840,7 @@ def build(s: Settings) -> Path:
     if "undeclared" in s.sections:
         body.append(sec_undeclared(doc, rec, base_keys, targets))
     if "stocks" in s.sections:
-        body.append(sec_stocks(doc, rec, base_keys, targets))
+        body.append(sec_stocks(doc, rec, base_keys, targets, keys.get("frozen", {}).get("frozen", {})))
     if "scale" in arms:
         body.append(sec_scale(doc, scale_rec, arms["scale"], keys.get("scale", {})))
     if "targets" in s.sections:

@@ -163,6 +163,30 @@ def test_regions_section_from_regional_rows(gen, tmp_path):
     assert ("regions", "undeclared work 2019-2024 by region", "PASS") in doc.summary
 
 
+def test_stocks_steadiness_is_judged_under_the_policy_of_2019(gen, tmp_path):
+    """Section 5: a baseline whose central stock rises after the 2022 policy changes does not fail
+    the steadiness check when the same seeds with the policy of 2019 carried forward are steady;
+    a drift in that arm fails it; without that arm there is no verdict."""
+    def rows(key, seed, central_growth, latent_growth):
+        return [{"table": "annual", "unit": "", "year": y, "run_key": key,
+                 "central_threat_actors": 90 * (1 + central_growth * max(0, y - 2021) / 9) + seed,
+                 "active_threat_actors": 1700 * (1 + latent_growth * max(0, y - 2021) / 9) + 3 * seed} for y in range(2014, 2031)]
+    rec = pd.DataFrame(rows("b1", 1, 0.3, 0.0) + rows("b2", 2, 0.3, 0.0) + rows("f1", 1, 0.0, 0.0) + rows("f2", 2, 0.0, 0.0)
+                       + rows("d1", 1, 0.0, -0.4) + rows("d2", 2, 0.0, -0.4))
+    plan = gen.plan_arms(gen.parse(["sections=[stocks]", "scale=0.05"]))
+    assert gen.FROZEN_2019 == plan["frozen"]["frozen"].overrides[-len(gen.FROZEN_2019):]
+    for frozen, expect in (({1: "f1", 2: "f2"}, "PASS"), ({1: "d1", 2: "d2"}, "FAIL")):
+        doc = gen.Doc(gen.Settings(img=str(tmp_path), out=str(tmp_path / "v.md")))
+        md = gen.sec_stocks(doc, rec, {1: "b1", 2: "b2"}, [], frozen)
+        assert "policy of 2019 carried forward" in md and "(no verdict: the baseline's policy changes after 2019.)" in md
+        verdicts = {c: v for sec, c, v in doc.summary if sec == "stocks"}
+        assert verdicts["central_threat_actors steady"] == "PASS"
+        assert verdicts["active_threat_actors steady"] == expect, (expect, verdicts)
+    doc = gen.Doc(gen.Settings(img=str(tmp_path), out=str(tmp_path / "v.md")))
+    gen.sec_stocks(doc, rec, {1: "b1", 2: "b2"}, [], {})
+    assert not any(sec == "stocks" and v in ("PASS", "FAIL") for sec, _c, v in doc.summary)
+
+
 # ------------------------------------------------------------------------------ scale invariance
 def _scale_data(shift: float = 0.0, reps: int = 4) -> pd.DataFrame:
     rng = np.random.default_rng(3)
