@@ -70,13 +70,17 @@ class NPEBudget:
     predictive: int  # posterior predictive runs (to the last validation year)
     draws: int = 1000  # posterior sample size
     ensemble: int = 1  # flows trained on the same runs and averaged
+    fidelity: float = 0.0  # population scale of the high-fidelity runs that measure the scale discrepancy (0: none)
+    fidelity_points: int = 10  # posterior draws at which the discrepancy is measured (one high-fidelity run each)
+    fidelity_reps: int = 3  # runs at the calibration scale per point (independent seeds; they are cheap)
 
 
 BUDGETS = {
     "small": NPEBudget(simulations=120, sbc=30, scale=0.01, predictive=10),
     "medium": NPEBudget(simulations=1000, sbc=200, scale=0.05, predictive=40, ensemble=3),
-    "full": NPEBudget(simulations=2000, sbc=200, scale=0.1, predictive=200, ensemble=5),
+    "full": NPEBudget(simulations=2000, sbc=200, scale=0.1, predictive=200, ensemble=5, fidelity=1.0),
 }
+FIDELITY_LO, FIDELITY_HI = 10, 11  # seed streams of the discrepancy runs (their parameters are posterior draws)
 
 
 # ------------------------------------------------------------------ the unit cube
@@ -139,6 +143,10 @@ class Problem(ABC):
         """What the stored runs depend on besides the code: priors, statistics, run settings."""
         return {"priors": [[p.key, p.dist, p.lo, p.hi] for p in self.priors], "stats": list(self.stats)}
 
+    def at_scale(self, scale: float) -> Problem:
+        """The same problem simulated at another population scale (multi-fidelity; ``NotImplementedError`` if it has none)."""
+        raise NotImplementedError(f"{type(self).__name__} has no population scale")
+
 
 class AkrimProblem(Problem):
     """The A-krim model against the fit targets, at a population scale, to the last fit year."""
@@ -152,6 +160,10 @@ class AkrimProblem(Problem):
         self.observed = np.array([t.centre() for t in self.targets], dtype=float)
         self.noise_sd = np.array([float(t.tolerance or 0.0) for t in self.targets])
         self.noise_half = np.array([(t.hi - t.lo) / 2 if t.is_range else 0.0 for t in self.targets])
+
+    def at_scale(self, scale: float) -> AkrimProblem:
+        """The same priors, targets and base overrides at population scale ``scale``."""
+        return AkrimProblem(self.priors, self.targets, scale, self.base)
 
     def spec(self, params: dict[str, float], seed: int, **tags: Any):
         """One calibration run: default world, the parameters as overrides, no output files."""
@@ -326,6 +338,102 @@ def simulate(problem: Problem, sizes: dict[int, int], seed: int, store: Any, *, 
         out[stream] = RunSet(units=units, x=x, seeds=seeds, keys=keys, done=len(set(keys)) - reused, reused=reused,
                              wall_s=summ.wall_s)
     return out
+
+
+# ------------------------------------------------------------------ multi-fidelity: the scale discrepancy
+@dataclass
+class Discrepancy:
+    """How far the calibration scale's summaries lie from a higher fidelity's, per statistic (issue 12, *Scale*).
+
+    The model is trained on many cheap runs at the calibration scale, but the reported figures are
+    national. Where a statistic depends on the population scale (issue 11 measured cases against
+    threat actors 10-15% lower at scale 0.1 than at 1:1 in 2014-19), the posterior conditioned on
+    the reported figures fits the small-scale model to national numbers. The discrepancy is measured
+    where it matters, at ``points`` draws of that posterior: one run at the high fidelity and
+    ``reps`` runs at the calibration scale each, ``delta = mean over points of (high - mean of
+    low)``. The reported figures are then read at the calibration scale as ``observed - delta``
+    (an additive, locally constant discrepancy, as in multi-fidelity and model-discrepancy
+    calibration: Kennedy and O'Hagan 2001), and the amortised posterior is simply evaluated there -
+    no retraining. Only corrections distinguishable from noise (``|delta| > z x se``) are applied.
+    """
+
+    stats: list[str]
+    lo_scale: float
+    hi_scale: float
+    points: int
+    reps: int
+    x_lo: np.ndarray  # (points, stats): mean of the low-fidelity runs at each point
+    x_hi: np.ndarray  # (points, stats)
+    delta: np.ndarray
+    se: np.ndarray
+    applied: np.ndarray  # bool per statistic
+    z: float
+    wall_s: float
+
+    def correct(self, observed: np.ndarray) -> np.ndarray:
+        """The reported figures as the calibration scale would show them."""
+        return np.asarray(observed, dtype=float) - np.where(self.applied, self.delta, 0.0)
+
+    def shift(self) -> dict[str, float]:
+        """``{statistic: delta}`` of the applied corrections (what a calibration-scale run misses against the high fidelity)."""
+        return {st: float(d) for st, d, a in zip(self.stats, self.delta, self.applied) if a}
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``meta.json``."""
+        return {"lo_scale": self.lo_scale, "hi_scale": self.hi_scale, "points": self.points, "reps": self.reps, "z": self.z,
+                "wall_s": round(self.wall_s, 1),
+                "stats": {st: {"delta": _round(d), "se": _round(e), "applied": bool(a),
+                               "mean_lo": _round(float(np.nanmean(self.x_lo[:, j]))), "mean_hi": _round(float(np.nanmean(self.x_hi[:, j])))}
+                          for j, (st, d, e, a) in enumerate(zip(self.stats, self.delta, self.se, self.applied))}}
+
+
+def _round(x: float) -> float | None:
+    return None if not math.isfinite(x) else float(f"{x:.6g}")
+
+
+def measure_discrepancy(problem: Problem, units: np.ndarray, hi_scale: float, reps: int, seed: int, store: Any, *,
+                        address: str | None = None, workers: int | None = None, progress: bool = False,
+                        rerun_stale: bool = True, client: Any = None, z: float = 2.0) -> Discrepancy:
+    """Run each of ``units`` (unit-cube points) once at ``hi_scale`` and ``reps`` times at the problem's scale; the discrepancy.
+
+    Runs go to ``store`` like the training runs (a stopped calibration reuses them); their seeds
+    come from their own streams, so they are independent of the training and held-out runs.
+
+    Raises:
+        NPEError: some runs failed, or fewer than two points have a finite statistic anywhere.
+    """
+    from experiments.execute import execute
+    from experiments.runs import spec_key
+
+    t0 = time.perf_counter()
+    hi = problem.at_scale(hi_scale)
+    k = len(units)
+    params = [{p.key: float(from_unit(p, units[i, j])) for j, p in enumerate(problem.priors)} for i in range(k)]
+    lo_specs = [[problem.spec(params[i], run_seed(seed, FIDELITY_LO, i * reps + r), npe_stream=FIDELITY_LO, npe_index=i * reps + r)
+                 for r in range(reps)] for i in range(k)]
+    hi_specs = [hi.spec(params[i], run_seed(seed, FIDELITY_HI, i), npe_stream=FIDELITY_HI, npe_index=i) for i in range(k)]
+    specs = [sp for row in lo_specs for sp in row] + hi_specs
+    summ = execute(specs, store, address=address, n_workers=workers, progress=progress, desc=f"scale discrepancy ({hi_scale:g})",
+                   client=client, rerun_stale=rerun_stale, rerun_hint="give stale=rerun (the default) to recompute them",
+                   runner=getattr(problem, "runner", None))
+    if summ.failed:
+        raise NPEError(f"{summ.failed} of {len(specs)} discrepancy runs failed; see {store.root / '_failed'} (run again to retry them)")
+    data = store.load(keys={spec_key(sp) for sp in specs})
+    by_key = {key: g for key, g in data.groupby("run_key", sort=False)}
+    x_lo = np.array([np.nanmean([problem.summaries(by_key[spec_key(sp)]) for sp in row], axis=0) for row in lo_specs]).reshape(k, -1)
+    x_hi = np.array([hi.summaries(by_key[spec_key(sp)]) for sp in hi_specs], dtype=float).reshape(k, -1)
+    d = x_hi - x_lo
+    n = np.sum(np.isfinite(d), axis=0)
+    if np.all(n < 2):
+        raise NPEError("the discrepancy needs at least two points with finite statistics")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delta = np.where(n > 0, np.nansum(d, axis=0) / np.maximum(n, 1), np.nan)
+        sd = np.array([np.nanstd(d[:, j], ddof=1) if n[j] >= 2 else np.nan for j in range(d.shape[1])])
+        se = sd / np.sqrt(np.maximum(n, 1))
+    applied = np.isfinite(delta) & np.isfinite(se) & (np.abs(delta) > z * se)
+    return Discrepancy(stats=list(problem.stats), lo_scale=float(getattr(problem, "scale", math.nan)), hi_scale=float(hi_scale),
+                       points=k, reps=reps, x_lo=x_lo, x_hi=x_hi, delta=delta, se=se, applied=applied, z=z,
+                       wall_s=time.perf_counter() - t0)
 
 
 # ------------------------------------------------------------------ training
@@ -714,6 +822,7 @@ class NPEResult:
     wall_runs_s: float
     wall_train_s: float
     wall_s: float
+    discrepancy: Discrepancy | None = None  # multi-fidelity: the posterior is at discrepancy.correct(observed)
 
     @property
     def runs_used(self) -> int:
@@ -722,34 +831,43 @@ class NPEResult:
 
 
 def calibrate(problem: Problem, settings: NPESettings, client: Any = None) -> NPEResult:
-    """Training runs, held-out runs, training, simulation-based calibration, posterior sample."""
-    import pandas as pd
+    """Training runs, held-out runs, training, simulation-based calibration, posterior sample.
 
+    With ``budget.fidelity`` > 0 (a scale other than the problem's), the scale discrepancy is
+    measured at posterior draws (``measure_discrepancy``) and the posterior is taken at the
+    reported figures less the discrepancy. The Dask client stays open until then.
+    """
     from experiments.store import ResultStore
 
     t0 = time.perf_counter()
-    b, say = settings.budget, settings.say
     store = ResultStore(settings.store)
-    check_store(store, problem, say)
+    check_store(store, problem, settings.say)
     own = client is None and settings.address != "none"
     if own:
         from experiments.execute import make_client
 
         client = make_client(settings.address, settings.workers)
     try:
-        runs = simulate(problem, {TRAIN: b.simulations, TEST: b.sbc}, settings.seed, store, address=settings.address,
-                        workers=settings.workers, progress=settings.progress, rerun_stale=settings.rerun_stale,
-                        client=client, desc="NPE runs")
-        tr, te = runs[TRAIN], runs[TEST]
-        say(f"runs in {store.root}: {tr.reused} training and {te.reused} held-out runs reused, {tr.done} and {te.done} "
-            f"run now ({tr.wall_s:.0f} s); {int(tr.valid.sum())} of {len(tr.keys)} training and {int(te.valid.sum())} of "
-            f"{len(te.keys)} held-out runs have every statistic")
+        return _calibrate(problem, settings, client, store, t0)
     finally:
         if own:
             cluster = getattr(client, "cluster", None)
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _calibrate(problem: Problem, settings: NPESettings, client: Any, store: Any, t0: float) -> NPEResult:
+    import pandas as pd
+
+    b, say = settings.budget, settings.say
+    runs = simulate(problem, {TRAIN: b.simulations, TEST: b.sbc}, settings.seed, store, address=settings.address,
+                    workers=settings.workers, progress=settings.progress, rerun_stale=settings.rerun_stale,
+                    client=client, desc="NPE runs")
+    tr, te = runs[TRAIN], runs[TEST]
+    say(f"runs in {store.root}: {tr.reused} training and {te.reused} held-out runs reused, {tr.done} and {te.done} "
+        f"run now ({tr.wall_s:.0f} s); {int(tr.valid.sum())} of {len(tr.keys)} training and {int(te.valid.sum())} of "
+        f"{len(te.keys)} held-out runs have every statistic")
     wall_runs = time.perf_counter() - t0
     rng = np.random.default_rng([settings.seed, 99])
     x_train = add_noise(tr.x, problem.noise_sd, problem.noise_half, rng)
@@ -773,12 +891,25 @@ def calibrate(problem: Problem, settings: NPESettings, client: Any = None) -> NP
         say(f"simulation-based calibration on {res_sbc.m} held-out runs: coverage {_cov(res_sbc)} (mean over parameters)")
     misspec = misspecification(problem, tr.x)
     units = trained.sample(problem.observed, b.draws, seed=settings.seed)
+    disc = None
+    if b.fidelity > 0 and b.fidelity != getattr(problem, "scale", b.fidelity):
+        k = min(b.fidelity_points, len(units))
+        disc = measure_discrepancy(problem, units[:k], b.fidelity, b.fidelity_reps, settings.seed, store,
+                                   address=settings.address, workers=settings.workers, progress=settings.progress,
+                                   rerun_stale=settings.rerun_stale, client=client)
+        shift = disc.shift()
+        say(f"scale discrepancy ({disc.lo_scale:g} against {disc.hi_scale:g}, {k} posterior draws x {disc.reps} + 1 runs, "
+            f"{disc.wall_s:.0f} s): " + (", ".join(f"{st} {d:+.4g}" for st, d in shift.items()) or "none beyond noise")
+            + "; the posterior is taken at the reported figures less these")
+        if shift:
+            units = trained.sample(disc.correct(problem.observed), b.draws, seed=settings.seed)
     sample = pd.DataFrame({p.key: from_unit(p, units[:, j]) for j, p in enumerate(problem.priors)})
     sample = sample[sorted(sample.columns)]
     sample["weight"] = 1.0 / len(sample)
     wall = time.perf_counter() - t0
     return NPEResult(problem=problem, train_runs=tr, test_runs=te, trained=trained, sbc=res_sbc, misspec=misspec,
-                     units=units, sample=sample, wall_runs_s=wall_runs, wall_train_s=wall - wall_runs, wall_s=wall)
+                     units=units, sample=sample, wall_runs_s=wall_runs, wall_train_s=wall - wall_runs, wall_s=wall,
+                     discrepancy=disc)
 
 
 def runs_table(problem: Problem, runs: dict[str, RunSet]) -> Any:

@@ -51,8 +51,11 @@ def budget_from(opts: dict[str, str]):
     b = replace(b, simulations=get_int(opts, "simulations", b.simulations, 20), sbc=get_int(opts, "sbc", b.sbc, 1),
                 scale=get_float(opts, "scale", b.scale, 0.0, 1.0, lo_open=True),
                 predictive=get_int(opts, "predictive", b.predictive, 1), draws=get_int(opts, "draws", b.draws, 1000),
-                ensemble=get_int(opts, "ensemble", b.ensemble, 1, 20))
-    custom = any(k in opts for k in ("simulations", "sbc", "scale", "predictive", "draws", "ensemble"))
+                ensemble=get_int(opts, "ensemble", b.ensemble, 1, 20), fidelity=get_float(opts, "fidelity", b.fidelity, 0.0, 1.0),
+                fidelity_points=get_int(opts, "fidelity_points", b.fidelity_points, 2, 1000),
+                fidelity_reps=get_int(opts, "fidelity_reps", b.fidelity_reps, 1, 100))
+    custom = any(k in opts for k in ("simulations", "sbc", "scale", "predictive", "draws", "ensemble", "fidelity", "fidelity_points",
+                                     "fidelity_reps"))
     return (f"{name} (customised)" if custom else name), b
 
 
@@ -88,8 +91,10 @@ def run_npe(opts: dict[str, str], argv: list[str]) -> int:
         raise UsageError(str(exc)) from None
     _guard(world_out, out / "meta.json", final, overwrite)
     where = "local Dask cluster" if address is None else ("in this process" if address == "none" else address)
+    fid = (f"scale bias measured at scale {budget.fidelity:g} ({budget.fidelity_points} draws x ({budget.fidelity_reps} + 1) runs)"
+           if budget.fidelity > 0 and budget.fidelity != budget.scale else "no scale-bias runs")
     _say(f"method npe, budget {budget_name}: {budget.simulations} training + {budget.sbc} held-out runs at scale "
-         f"{budget.scale:g}, {budget.ensemble} flow(s), {budget.draws} posterior draws, {budget.predictive} predictive runs; {where}; "
+         f"{budget.scale:g}, {budget.ensemble} flow(s), {budget.draws} posterior draws, {budget.predictive} predictive runs, {fid}; {where}; "
          f"outputs {'FINAL' if final else 'marked as a pipeline check'}")
     problem = npe.AkrimProblem(priors, targets, budget.scale)
     settings = npe.NPESettings(budget=budget, store=runs, seed=seed, address=address, workers=workers, progress=progress,
@@ -128,6 +133,10 @@ def write_outputs(res: Any, problem: Any, settings: Any, targets: list, priors: 
     pred, columns = predictive(res.sample, priors, targets, b.predictive, b.scale, out / "runs" / "predictive", seed=seed,
                                address=settings.address, workers=settings.workers, progress=progress)
     wall_pred = time.perf_counter() - t0
+    shift = res.discrepancy.shift() if res.discrepancy is not None else {}
+    for st, d in shift.items():  # the predictive runs are at the calibration scale: read them at the high fidelity
+        if st in pred:
+            pred[st] = pred[st] + d
     pred.to_csv(out / "predictive.csv", index=False, float_format="%.8g")
     summary = summarise(res.sample, priors)
     contraction = npe.contraction_at_observed(res.units)
@@ -178,6 +187,9 @@ def write_outputs(res: Any, problem: Any, settings: Any, targets: list, priors: 
                          {str(p): {f"{a:g}": round(float(c), 4) for a, c in zip(g["level"], g["coverage"])}
                           for p, g in res.sbc.raw.coverage.groupby("parameter", sort=False)}),
         "misspecification": res.misspec,
+        # multi-fidelity: the scale discrepancy, and the predictive statistics shifted by it (predictive.csv)
+        "discrepancy": None if res.discrepancy is None else res.discrepancy.as_dict(),
+        "predictive_shifted": shift,
         "fresh_run_distance": fresh_run_distance(targets, pred, None),
     }
     write_world(summary, world_out, pipeline_check=not final, provenance=meta)

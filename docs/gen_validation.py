@@ -633,7 +633,7 @@ def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[
         fmt = {"relative_change": "+.2f", "ci_low": "+.2f", "ci_high": "+.2f", "mean_from": ",.0f", "mean_to": ",.0f"}
         ys = [w for w in STEADY_WINDOWS if all(y in judged.columns for y in range(w[0], w[1] + 1))]
         if len(ys) == 2:
-            def ends(v):
+            def ends(v, ys=ys):
                 return pd.DataFrame({f"{a}-{b % 100:02d}": v[list(range(a, b + 1))].mean(axis=1) for a, b in ys})
             vb = V.steady_state(ends(vals), STEADY_TOL, f"{col} (baseline, policy changes of 2021-22 included)")
             md.append(f"\n_{vb.text}_ (no verdict: the baseline's policy changes after 2019.)\n")

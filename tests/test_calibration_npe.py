@@ -326,3 +326,69 @@ def test_model_problem_runs_keep_the_regional_rows_its_targets_read():
     national_only = pd.DataFrame({"year": [2014], "run_key": ["k1"], "config_json": [json.dumps({"scale": 0.1})]})
     with pytest.raises(npe.NPEError, match="no regional table.*" + regional[0]):
         prob.summaries(national_only)
+
+
+class BiasedProbe(npe.Problem):
+    """A toy with a scale bias: the statistic is x at the high fidelity (scale 1) and x - 0.15 below it.
+
+    So a posterior fitted at the low fidelity to the reported 0.6 sits near x = 0.75; read at the
+    reported figure less the measured discrepancy it sits near the truth, 0.6.
+    """
+
+    BIAS = -0.15
+
+    def __init__(self, scale: float = 0.1) -> None:
+        self.scale = scale
+        self.priors = [Prior("x", "uniform", 0.0, 1.0)]
+        self.stats = ["y"]
+        self.observed = np.array([0.6])
+        self.noise_sd = np.array([0.03])
+        self.noise_half = np.zeros(1)
+
+    def at_scale(self, scale):
+        return BiasedProbe(scale)
+
+    def spec(self, params, seed, **tags):
+        from experiments.runs import RunSpec
+
+        return RunSpec.for_model("probe", [f"x={params['x']!r}", f"seed={seed}"], scale=self.scale, **tags)
+
+    def summaries(self, record):
+        return np.array([float(record["y"].iloc[0]) + (self.BIAS if self.scale < 1.0 else 0.0)])
+
+
+def test_multi_fidelity_discrepancy_moves_the_posterior_to_the_truth(tmp_path):
+    """Issue 12 (*Scale*): runs at a high fidelity at a few posterior draws measure the calibration
+    scale's bias, and the posterior is taken at the reported figure less it; without it the fit
+    absorbs the bias into the parameter."""
+    def fit(fidelity, store):
+        lines: list[str] = []
+        b = npe.NPEBudget(simulations=300, sbc=10, scale=0.1, predictive=1, ensemble=1, fidelity=fidelity, fidelity_points=4,
+                          fidelity_reps=2)
+        st = npe.NPESettings(budget=b, store=tmp_path / store, seed=7, address="none", sbc_draws=50, max_epochs=200,
+                             say=lines.append)
+        return npe.calibrate(BiasedProbe(0.1), st), lines
+
+    plain, _ = fit(0.0, "plain")
+    assert plain.discrepancy is None
+    assert abs(plain.sample["x"].median() - 0.75) < 0.04, plain.sample["x"].median()
+    multi, lines = fit(1.0, "multi")
+    d = multi.discrepancy
+    assert d is not None and d.points == 4 and d.reps == 2 and d.hi_scale == 1.0 and d.lo_scale == 0.1
+    assert d.delta[0] == pytest.approx(0.15) and bool(d.applied[0])
+    assert d.correct(np.array([0.6]))[0] == pytest.approx(0.45)
+    assert abs(multi.sample["x"].median() - 0.6) < 0.04, multi.sample["x"].median()
+    assert any("scale discrepancy (0.1 against 1" in ln and "y +0.15" in ln for ln in lines), lines
+    info = d.as_dict()
+    assert info["stats"]["y"]["applied"] and info["stats"]["y"]["mean_hi"] - info["stats"]["y"]["mean_lo"] == pytest.approx(0.15)
+    from calibration.npe_report import discrepancy_section
+
+    page = "\n".join(discrepancy_section(d, {}))
+    assert "measured and removed" in page and "<span class='inside'>applied</span>" in page and "+0.15" in page
+    assert "No scale-bias runs" in "\n".join(discrepancy_section(None, {}))
+    # an unbiased problem: nothing applied (the discrepancy is exactly zero)
+    monkey = BiasedProbe(0.1)
+    monkey.at_scale = lambda s: monkey  # the "high fidelity" is the same model
+    store = __import__("experiments.store", fromlist=["ResultStore"]).ResultStore(tmp_path / "same")
+    same = npe.measure_discrepancy(monkey, multi.units[:3], 1.0, 1, 7, store, address="none")
+    assert same.delta[0] == pytest.approx(0.0) and not bool(same.applied[0])
