@@ -9,14 +9,18 @@ undeclared work, harm in actors' companies and cases against actors from the ann
 prints the means over seeds for even years and the change of both stocks from 2019-21 to 2028-30.
 Results and commands: actor_stocks_2026-12-06.txt.
 """
-import sys, os, json, numpy as np
+import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
 sys.path.insert(0, os.environ.get("AKRIM", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")))
 
 def one(args):
+    from sim.actors import ACTIVE
     from sim.config import load_config
     from sim.model import AkrimModel
-    from sim.actors import ACTIVE
     arm, ov, seed, scale = args
     cfg = load_config([f"scale={scale}", f"seed={seed}", "output.progress=false", "end=2030", "output.events=false", *ov])
     m = AkrimModel(cfg)
