@@ -84,7 +84,7 @@ class FitArgs:
     ensemble: int | None = arg(None, lo=1, hi=20, doc="NPE: flows trained on the same runs and averaged (budgets: 1, 3, 5)")
     stale: str = arg("rerun", choices=("rerun", "reuse"), doc="NPE: stored runs of another code version are recomputed, or reused with a warning")
     recalibrate: bool = arg(True, doc="NPE: widen the posterior's spread per parameter to the coverage of the held-out runs (cross-fitted)")
-    fidelity: float | None = arg(None, lo=0.0, hi=1.0, doc="NPE: population scale of the runs that measure the calibration scale's bias "
+    fidelity: float | None = arg(None, lo=0.0, hi=1.0, allowed="a population scale in [0, 1]; 0 for none", doc="NPE: population scale of the runs that measure the calibration scale's bias "
                                  "(multi-fidelity); 0: none (budgets: full 1.0, else 0)")
     fidelity_points: int | None = arg(None, lo=2, hi=1000, doc="NPE: posterior draws at which the scale bias is measured (default 10)")
     fidelity_reps: int | None = arg(None, lo=1, hi=100, doc="NPE: runs at the calibration scale per such draw (default 3)")

@@ -51,7 +51,7 @@ def budget_from(opts: dict[str, str]):
     b = replace(b, simulations=get_int(opts, "simulations", b.simulations, 20), sbc=get_int(opts, "sbc", b.sbc, 1),
                 scale=get_float(opts, "scale", b.scale, 0.0, 1.0, lo_open=True),
                 predictive=get_int(opts, "predictive", b.predictive, 1), draws=get_int(opts, "draws", b.draws, 1000),
-                ensemble=get_int(opts, "ensemble", b.ensemble, 1, 20), fidelity=get_float(opts, "fidelity", b.fidelity, 0.0, 1.0),
+                ensemble=get_int(opts, "ensemble", b.ensemble, 1, 20), fidelity=get_float(opts, "fidelity", b.fidelity, 0.0, 1.0, allowed="a population scale in [0, 1]; 0 for none"),
                 fidelity_points=get_int(opts, "fidelity_points", b.fidelity_points, 2, 1000),
                 fidelity_reps=get_int(opts, "fidelity_reps", b.fidelity_reps, 1, 100))
     custom = any(k in opts for k in ("simulations", "sbc", "scale", "predictive", "draws", "ensemble", "fidelity", "fidelity_points",
