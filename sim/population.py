@@ -206,15 +206,19 @@ class Population:
         # Candidates: q below the larger threshold (undeclared or underpaid if active).
         cand = np.flatnonzero(wk.q < np.repeat(np.maximum(self.u, self.w), self.cap))
         blk = wk.block[cand]
-        keep = wk.rank[cand] < size_eff[blk]
+        # np.compress, not boolean indexing: the same elements, 4-6x faster on masks that are
+        # neither sparse nor dense (numpy 2.4: 650 us against 120 us on 200k elements, 25% true).
+        # A slot's rank is its offset in the workplace: from ``start`` (in cache), not ``wk.rank``
+        # (one more pass over a slot-sized array, memory-bound at 1:1).
+        keep = np.flatnonzero(cand - self.start[blk] < size_eff[blk])
         cand, blk = cand[keep], blk[keep]
         qc = wk.q[cand]
-        self.n_und = np.bincount(blk[qc < self.u[blk]], minlength=nb).astype(np.int32)
-        self.n_under = np.bincount(blk[qc < self.w[blk]], minlength=nb).astype(np.int32)
+        self.n_und = np.bincount(np.compress(qc < self.u[blk], blk), minlength=nb).astype(np.int32)
+        self.n_under = np.bincount(np.compress(qc < self.w[blk], blk), minlength=nb).astype(np.int32)
         self.n_expl = np.bincount(blk, minlength=nb).astype(np.int32)
         p = np.flatnonzero(wk.posted)
         pb = wk.block[p]
-        self.n_posted = np.bincount(pb[wk.rank[p] < size_eff[pb]], minlength=nb).astype(np.int32)
+        self.n_posted = np.bincount(np.compress(p - self.start[pb] < size_eff[pb], pb), minlength=nb).astype(np.int32)
         vals = wk.aware[cand] * (1.0 - dependence * wk.vuln[cand])
         self.tip_w = self._tip_sums(cand, blk, vals.astype(np.float32), self.n_expl)
 
@@ -232,7 +236,7 @@ class Population:
             local = np.zeros(int(caps.sum()), dtype=np.float32)
             shift = np.zeros(nb, dtype=np.int64)
             shift[many] = seg - self.start[many]  # slot + shift = position in ``local``
-            sel = n_expl[blk] >= 3
+            sel = np.flatnonzero(n_expl[blk] >= 3)
             local[cand[sel] + shift[blk[sel]]] = vals[sel]
             out[many] = np.add.reduceat(local, seg, dtype=np.float32)
         return out
