@@ -98,12 +98,13 @@ def compliance_weekly(m: AkrimModel) -> None:
     target = (1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell * pub))[pop.cell]
     pop.p_hat += (fw.learn_peer * (target - pop.p_hat)).astype(np.float32)
     # Evaders per cell: an integer count, exactly the float64 sum of ones.
-    m.peer_evading = np.bincount(pop.cell[pop.u > fw.evader_threshold], minlength=pop.n_cells) / m.cell_n_blocks
+    # np.compress, not pop.cell[mask]: the same cells, ~5x faster (numpy 2.4's boolean indexing).
+    m.peer_evading = np.bincount(np.compress(pop.u > fw.evader_threshold, pop.cell), minlength=pop.n_cells) / m.cell_n_blocks
     p_review = fw.rate_review_year * WEEK_YEARS
     due = []
     for r, blocks in enumerate(m.region_blocks):
         draws = m.streams.get(f"firms.review.{m.tables.regions[r]}").random(blocks.size)
-        due.append(blocks[draws < p_review])
+        due.append(np.compress(draws < p_review, blocks))
     b = np.concatenate(due)
     if b.size:
         u_t, w_t = evasion_targets(m, b)
