@@ -122,6 +122,9 @@ class Population:
         bounds = np.searchsorted(cell[order], np.arange(nsec * nreg + 1))
         self.cell = cell
         self.cell_blocks = [order[bounds[c] : bounds[c + 1]] for c in range(nsec * nreg)]
+        # Built cell by cell, every cell non-empty: each cell's workplaces are one contiguous run.
+        assert np.all(cell[1:] >= cell[:-1]) and np.all(np.diff(bounds) > 0)
+        self.cell_start = bounds[:-1]
         self.n_cells = nsec * nreg
         self.workers = self._build_workers(rng)
         self.aggregate()
@@ -182,6 +185,17 @@ class Population:
         """Replace the holders of slots ``idx`` (job turnover)."""
         if idx.size:
             self._hire(self.workers, idx, rng, informed)
+
+    def cell_sums(self, values: np.ndarray) -> np.ndarray:
+        """Exact per-cell sums (int64) of integer ``values``, one per workplace.
+
+        Sums of integers are exact in any order, so as floats they equal
+        ``np.bincount(self.cell, weights=values)`` (exact below 2**53), bit for bit. A bincount
+        with weights over cells in order adds into one bin after another, each addition waiting
+        for the last: 4 ns a workplace, against a fraction of that for a ``reduceat`` over the
+        contiguous cells.
+        """
+        return np.add.reduceat(values, self.cell_start, dtype=np.int64)
 
     def active_mask(self) -> np.ndarray:
         """Boolean mask of employed slots (rank below the firm's size)."""
