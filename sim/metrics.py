@@ -253,21 +253,33 @@ class Metrics:
 
 
 # ---------------------------------------------------------------------------- observation
-def undeclared_share(pop, tables, by: np.ndarray | None = None, minlength: int = 0, risk_only: bool = True):
+def undeclared_share(pop, tables) -> float:
     """Share of employees in the risk sectors who work (wholly or partly) undeclared (SPEC 5).
 
     The one definition of ``undeclared_work_share``: undeclared workers over employed workers,
     both counted in the risk sectors of ``sectors.csv`` (``risk_sector``); a suspended workplace
-    employs nobody while suspended. With ``by`` (a code per workplace, e.g. ``pop.region``) it
-    returns the numerators and denominators per code instead of the national share
-    (``risk_only=False`` counts every sector, for the by-sector table).
+    employs nobody while suspended. ``undeclared_cells`` gives the counts per cell (for the
+    regional and sectoral tables).
     """
-    risk = tables.risk_sector[pop.sector] if risk_only else np.ones(pop.n, dtype=bool)
-    emp = np.where(risk & (pop.status == 0), pop.size, 0).astype(float)
-    und = np.where(risk, pop.n_und, 0).astype(float)
-    if by is None:
-        return float(und.sum() / max(emp.sum(), 1.0))
-    return np.bincount(by, und, minlength), np.bincount(by, emp, minlength)
+    und, emp = undeclared_cells(pop, tables)
+    return float(np.float64(und.sum()) / max(np.float64(emp.sum()), 1.0))
+
+
+def undeclared_cells(pop, tables, risk_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``undeclared_share``'s undeclared and employed workers per cell: int64 grids, sectors x regions.
+
+    ``risk_only=False`` counts every sector (for the by-sector table). Integer sums
+    (``Population.cell_sums``) are exact, so any total of them as a float is the float sum of
+    the per-workplace counts (exact below 2**53) whatever the order of summation: the numbers
+    are those of the earlier per-workplace ``np.where`` and ``np.bincount`` formulation.
+    """
+    ns, nr = len(tables.sectors), len(tables.regions)
+    und = pop.cell_sums(pop.n_und).reshape(ns, nr)
+    emp = pop.cell_sums(np.where(pop.status == 0, pop.size, 0)).reshape(ns, nr)
+    if risk_only:
+        risk = tables.risk_sector.astype(bool)[:, None]
+        und, emp = und * risk, emp * risk
+    return und, emp
 
 
 class Observer:
@@ -288,13 +300,11 @@ class Observer:
         pop, mt, tb = m.pop, m.metrics, m.tables
         nr, ns = len(tb.regions), len(tb.sectors)
         # Every quantity is a count: exact integer sums per sector x region cell, then per region
-        # and per sector - the same float64 numbers as ``undeclared_share``'s and ``np.bincount``'s
-        # sums (exact for integers), at a fraction of their cost (``Population.cell_sums``).
-        act = pop.status == 0
-        und = pop.cell_sums(pop.n_und).reshape(ns, nr)
-        emp = pop.cell_sums(np.where(act, pop.size, 0)).reshape(ns, nr)
-        risk = tb.risk_sector.astype(bool)[:, None]  # undeclared_share's risk sectors, by region
-        und_r, emp_r = (und * risk).sum(axis=0).astype(float), (emp * risk).sum(axis=0).astype(float)
+        # and per sector - the same float64 numbers as ``np.bincount``'s sums (exact for
+        # integers), at a fraction of their cost (``Population.cell_sums``).
+        und, emp = undeclared_cells(pop, tb)  # risk sectors: by region
+        und_r, emp_r = und.sum(axis=0).astype(float), emp.sum(axis=0).astype(float)
+        und, emp = undeclared_cells(pop, tb, risk_only=False)  # every sector: by sector
         und_s, emp_s = und.sum(axis=1).astype(float), emp.sum(axis=1).astype(float)
         mt.ratio(y, "undeclared_work_share", und_r.sum(), emp_r.sum(), und_r, emp_r, und_s, emp_s)
         ones_r, ones_s = np.ones(nr), np.ones(ns)
@@ -310,7 +320,7 @@ class Observer:
         pop, fw, ww, cw = m.pop, m.cfg.world.firms, m.cfg.world.workers, m.cfg.world.costs
         days = m.env.now - self.t_last_cost
         self.t_last_cost = m.env.now
-        wage = m.tables.wage[pop.sector]
+        wage = pop.wage
         per_year = (
             pop.n_und * wage * cw.undeclared_wage_share * fw.tax_wedge
             + pop.n_under * wage * fw.underpay_gain
@@ -321,8 +331,12 @@ class Observer:
         mt = m.metrics
         k = mt.idx["crime_cost_nok"]
         mt.nat[y, k] += cost.sum()
-        mt.reg[y, :, k] += np.bincount(pop.region, weights=cost, minlength=len(m.tables.regions))
-        mt.sec[y, :, k] += np.bincount(pop.sector, weights=cost, minlength=len(m.tables.sectors))
+        # Most workplaces cost nothing: a bin's sum skips its zeros exactly (x + 0.0 == x), so the
+        # bincounts run over the others only, in the same order (the same sums, bit for bit).
+        nz = np.flatnonzero(cost != 0)
+        cnz = cost[nz]
+        mt.reg[y, :, k] += np.bincount(pop.region[nz], weights=cnz, minlength=len(m.tables.regions))
+        mt.sec[y, :, k] += np.bincount(pop.sector[nz], weights=cnz, minlength=len(m.tables.sectors))
 
     def year_end(self, y: int) -> None:
         """Year-end stocks and shares for year index ``y``."""

@@ -125,6 +125,7 @@ class Population:
         # Built cell by cell, every cell non-empty: each cell's workplaces are one contiguous run.
         assert np.all(cell[1:] >= cell[:-1]) and np.all(np.diff(bounds) > 0)
         self.cell_start = bounds[:-1]
+        self.wage = tables.wage[sector]  # annual wage per worker, NOK (workplaces keep their sector)
         self.n_cells = nsec * nreg
         self.workers = self._build_workers(rng)
         self.aggregate()
@@ -330,4 +331,4 @@ class Population:
 
     def wage_bill(self, blocks: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Annual wage bill (NOK, at the model's scale) of workplaces ``blocks``."""
-        return self.size[blocks] * self.t.wage[self.sector[blocks]]
+        return self.size[blocks] * self.wage[blocks]
