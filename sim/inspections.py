@@ -159,7 +159,7 @@ class Inspections:
         w = self.risk_weights()
         tot = max(float(w.sum()), 1e-12)
         per_block = lam * (weights[0] / pop.n + (weights[1] + weights[2]) * w / tot)
-        return np.bincount(pop.cell, weights=per_block, minlength=pop.n_cells)
+        return pop.cell_float_sums(per_block)
 
     def _register(self, b: np.ndarray, joint: bool) -> None:
         """Counts, memories and records common to every inspection or control of ``b``."""

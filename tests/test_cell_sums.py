@@ -55,6 +55,14 @@ def test_cell_sums_equal_bincount(model):
         assert got.tobytes() == want.tobytes()
 
 
+def test_cell_float_sums_equal_bincount(model):
+    pop = model.pop
+    rng = np.random.default_rng(3)
+    for values in (rng.random(pop.n), rng.lognormal(0, 4, pop.n), rng.random(pop.n).astype(np.float32), np.zeros(pop.n)):
+        want = np.bincount(pop.cell, weights=values, minlength=pop.n_cells)
+        assert pop.cell_float_sums(values).tobytes() == want.tobytes()
+
+
 def test_month_equals_the_bincount_version(model):
     m = model
     pop = m.pop
