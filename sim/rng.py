@@ -138,6 +138,26 @@ _S30, _S27, _S31, _S11 = (np.array(k, dtype=np.uint64) for k in (30, 27, 31, 11)
 _INV53 = 1.0 / 9007199254740992.0
 
 
+_MASK64 = (1 << 64) - 1
+_M1_INT, _M2_INT = int(_M1), int(_M2)
+
+
+def _keyed_one(key: int, i: int) -> float:
+    """``keyed_uniform`` for one id, in Python integers modulo 2**64: the same bits.
+
+    Every step is the uint64 operation of the array version (wrapping multiplication as
+    ``& _MASK64``, an id's two's complement as ``i & _MASK64``); ``z >> 11`` is below 2**53, so
+    its conversion to float and the product with 2**-53 are exact, as in the array version.
+    """
+    z = (i & _MASK64) ^ key
+    z ^= z >> 30
+    z = (z * _M1_INT) & _MASK64
+    z ^= z >> 27
+    z = (z * _M2_INT) & _MASK64
+    z ^= z >> 31
+    return (z >> 11) * _INV53
+
+
 def keyed_uniform(key: np.uint64, ids) -> np.ndarray:
     """Uniform(0, 1) numbers that are a fixed function of ``(key, id)`` (SplitMix64 finaliser).
 
@@ -149,6 +169,12 @@ def keyed_uniform(key: np.uint64, ids) -> np.ndarray:
     integer arithmetic wraps modulo 2**64 without the overflow check of numpy scalars), so one id
     costs a few microseconds; a 0-d result is returned as a numpy float64 scalar.
     """
+    if isinstance(key, np.integer):  # one id: the same arithmetic on Python ints (15 -> 2 us a call)
+        if isinstance(ids, (int, np.integer)) and not isinstance(ids, bool):
+            return np.float64(_keyed_one(int(key), int(ids)))
+        if isinstance(ids, np.ndarray) and ids.size == 1 and ids.dtype.kind in "iu":
+            one = _keyed_one(int(key), int(ids.reshape(-1)[0]))
+            return np.float64(one) if ids.ndim == 0 else np.array([one]).reshape(ids.shape)
     z = np.asarray(ids).astype(np.uint64) ^ key
     shape = np.shape(z)
     z = np.array(z, dtype=np.uint64).reshape(-1)
