@@ -130,6 +130,9 @@ class Population:
         self._cell_rr = np.lexsort((cell, np.arange(nb) - self.cell_start[cell]))
         self._cell_rr_key = cell[self._cell_rr].astype(np.intp)
         self.wage = tables.wage[sector]  # annual wage per worker, NOK (workplaces keep their sector)
+        # Per sector, P(migrant | not posted), so that P(migrant) = migrant_share (set_holders).
+        ps, ms = tables.posted_share, tables.migrant_share
+        self._p_migrant_not_posted = (ms - ps) / np.maximum(1.0 - ps, 1e-9)
         self.n_cells = nsec * nreg
         self.workers = self._build_workers(rng)
         self.aggregate()
@@ -171,9 +174,8 @@ class Population:
         r, told_u, rq = draws
         ww = self.world.workers
         sec = self.sector[wk.block[idx]]
-        ps, ms = self.t.posted_share[sec], self.t.migrant_share[sec]
-        posted = r[0] < ps
-        migrant = posted | (r[1] < (ms - ps) / np.maximum(1.0 - ps, 1e-9))  # P(migrant) = migrant_share
+        posted = r[0] < self.t.posted_share[sec]
+        migrant = posted | (r[1] < self._p_migrant_not_posted[sec])  # P(migrant) = migrant_share
         vmean = np.where(migrant, ww.vulnerability_migrant, ww.vulnerability_native)
         amean = np.where(migrant, ww.awareness_migrant, ww.awareness_native)
         # np.minimum(np.maximum(x, 0), 1) is np.clip(x, 0, 1) without its Python-level overhead.
