@@ -122,8 +122,10 @@ class Population:
         bounds = np.searchsorted(cell[order], np.arange(nsec * nreg + 1))
         self.cell = cell
         self.cell_blocks = [order[bounds[c] : bounds[c + 1]] for c in range(nsec * nreg)]
-        # Built cell by cell, every cell non-empty: each cell's workplaces are one contiguous run.
-        assert np.all(cell[1:] >= cell[:-1]) and np.all(np.diff(bounds) > 0)
+        # Built cell by cell, every cell non-empty: each cell's workplaces are one contiguous run
+        # (cell_sums and cell_float_sums rely on it).
+        if not (np.all(cell[1:] >= cell[:-1]) and np.all(np.diff(bounds) > 0)):
+            raise RuntimeError("workplaces must be stored cell by cell, every cell non-empty")
         self.cell_start = bounds[:-1]
         # The workplaces in round-robin order over the cells (the first of every cell, then the
         # second, ...), each cell's in their own order: for ``cell_float_sums``.
