@@ -95,7 +95,7 @@ def compliance_weekly(m: AkrimModel) -> None:
     pop, fw = m.pop, m.cfg.world.firms
     pub = 1.0 + fw.publication_boost * float(m.policy.sanctions.publish_suspensions)
     # The saturating target per cell, then spread to the firms (the same numbers as per firm).
-    target = (1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell * pub))[pop.cell]
+    target = pop.per_cell(1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell * pub))
     pop.p_hat += (fw.learn_peer * (target - pop.p_hat)).astype(np.float32)
     # Evaders per cell: an integer count, exactly the float64 sum of ones.
     # np.compress, not pop.cell[mask]: the same cells, ~5x faster (numpy 2.4's boolean indexing).

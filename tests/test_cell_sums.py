@@ -55,6 +55,12 @@ def test_cell_sums_equal_bincount(model):
         assert got.tobytes() == want.tobytes()
 
 
+def test_per_cell_equals_the_gather(model):
+    pop = model.pop
+    v = np.random.default_rng(6).random(pop.n_cells)
+    assert pop.per_cell(v).tobytes() == v[pop.cell].tobytes()
+
+
 def test_cell_float_sums_equal_bincount(model):
     pop = model.pop
     rng = np.random.default_rng(3)
