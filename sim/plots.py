@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 # The figure is built on matplotlib's object-oriented API with the Agg canvas, not pyplot: pyplot
-# also imports the interactive machinery (widgets, backend selection), 0.08 s of the start-up of a
-# run measured 2026-12-06, and keeps a registry of open figures the run does not need.
+# also imports the interactive machinery (widgets, backend selection), 0.03-0.08 s more at the
+# start of a run (measured 2026-12-06), and keeps a registry of open figures the run does not need.
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
