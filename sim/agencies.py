@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.population import ACTIVE
 from sim.rng import keyed_uniform
+from sim.sampling import inverse_cdf
 from sim.units import WEEK_YEARS
 
 if TYPE_CHECKING:
@@ -43,8 +44,7 @@ def _sample(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray
     total = float(weights.sum())
     if k == 0 or total <= 0:
         return np.empty(0, dtype=np.int64)
-    cdf = np.cumsum(weights)
-    return np.unique(np.searchsorted(cdf, u * cdf[-1], side="right").clip(0, weights.size - 1))
+    return np.unique(inverse_cdf(weights, u).clip(0, weights.size - 1))
 
 
 class Agencies:

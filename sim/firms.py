@@ -95,15 +95,16 @@ def compliance_weekly(m: AkrimModel) -> None:
     pop, fw = m.pop, m.cfg.world.firms
     pub = 1.0 + fw.publication_boost * float(m.policy.sanctions.publish_suspensions)
     # The saturating target per cell, then spread to the firms (the same numbers as per firm).
-    target = (1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell * pub))[pop.cell]
+    target = pop.per_cell(1.0 - np.exp(-fw.detect_amplifier * m.detect_rate_cell * pub))
     pop.p_hat += (fw.learn_peer * (target - pop.p_hat)).astype(np.float32)
     # Evaders per cell: an integer count, exactly the float64 sum of ones.
-    m.peer_evading = np.bincount(pop.cell[pop.u > fw.evader_threshold], minlength=pop.n_cells) / m.cell_n_blocks
+    # np.compress, not pop.cell[mask]: the same cells, ~5x faster (numpy 2.4's boolean indexing).
+    m.peer_evading = np.bincount(np.compress(pop.u > fw.evader_threshold, pop.cell), minlength=pop.n_cells) / m.cell_n_blocks
     p_review = fw.rate_review_year * WEEK_YEARS
     due = []
     for r, blocks in enumerate(m.region_blocks):
         draws = m.streams.get(f"firms.review.{m.tables.regions[r]}").random(blocks.size)
-        due.append(blocks[draws < p_review])
+        due.append(np.compress(draws < p_review, blocks))
     b = np.concatenate(due)
     if b.size:
         u_t, w_t = evasion_targets(m, b)

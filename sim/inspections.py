@@ -45,6 +45,9 @@ class Inspections:
     def __init__(self, model: AkrimModel) -> None:
         self.m = model
         self._risk_w: np.ndarray | None = None
+        self._risk_stale = True
+        self._risk_key: tuple | None = None  # the global factors the weights were computed with
+        self._risk_in: tuple = ()  # each workplace's size, status and owned flag they were computed with
         self._risk_cdf: np.ndarray | None = None
         self._pow_key: float | None = None
         self._pow = np.empty(0)
@@ -57,21 +60,44 @@ class Inspections:
     def invalidate_weights(self) -> None:
         """Sector priorities, weights or sizes changed: rebuild the risk-based sampling weights."""
         self._risk_cdf = None
-        self._risk_w = None
+        self._risk_stale = True
 
     def risk_weights(self) -> np.ndarray:
-        """Risk-based targeting weight of every workplace (0 for a suspended one)."""
-        if self._risk_w is None:
-            m = self.m
-            pop, tb, nli = m.pop, m.tables, m.policy.nli
-            vis = np.where(pop.owner >= 0, m.cfg.world.actors.firm_visibility, 1.0)  # front companies look ordinary
-            sw = np.array([nli.sector_weights.get(s, 1.0) for s in tb.sectors])
-            rw = np.array([nli.region_weights.get(r, 1.0) for r in tb.regions])
-            # Per cell first, then spread (the same products, left to right, as per workplace).
-            cell = (m.sector_priority[:, None] * sw[:, None] * rw[None, :]).ravel()
-            w = cell[pop.cell] * self._size_power(nli.size_exponent)[pop.size] * vis
-            self._risk_w = np.where(pop.status == ACTIVE, w, 0.0)
+        """Risk-based targeting weight of every workplace (0 for a suspended one).
+
+        After an invalidation only the workplaces whose size, status or owner changed are
+        recomputed (found by comparing with the values last used), unless a per-cell factor, the
+        size exponent or the front companies' visibility changed: then all are. Each weight is
+        the same product either way, so the numbers are those of a full rebuild.
+        """
+        if self._risk_stale:
+            self._update_weights()
+            self._risk_stale = False
         return self._risk_w
+
+    def _update_weights(self) -> None:
+        m = self.m
+        pop, tb, nli = m.pop, m.tables, m.policy.nli
+        fv = m.cfg.world.actors.firm_visibility  # front companies look ordinary
+        sw = np.array([nli.sector_weights.get(s, 1.0) for s in tb.sectors])
+        rw = np.array([nli.region_weights.get(r, 1.0) for r in tb.regions])
+        # Per cell first, then spread (the same products, left to right, as per workplace).
+        cell = (m.sector_priority[:, None] * sw[:, None] * rw[None, :]).ravel()
+        power = self._size_power(nli.size_exponent)
+        key = (cell.tobytes(), float(nli.size_exponent), float(fv))
+        owned = pop.owner >= 0
+        if self._risk_w is None or key != self._risk_key:
+            w = cell[pop.cell] * power[pop.size] * np.where(owned, fv, 1.0)
+            self._risk_w = np.where(pop.status == ACTIVE, w, 0.0)
+            self._risk_key, self._risk_in = key, (pop.size.copy(), pop.status.copy(), owned)
+            return
+        size0, status0, owned0 = self._risk_in
+        ch = np.flatnonzero((pop.size != size0) | (pop.status != status0) | (owned != owned0))
+        if ch.size:
+            w = cell[pop.cell[ch]] * power[pop.size[ch]] * np.where(owned[ch], fv, 1.0)
+            self._risk_w[ch] = np.where(pop.status[ch] == ACTIVE, w, 0.0)
+            size0[ch], status0[ch] = pop.size[ch], pop.status[ch]
+            self._risk_in = (size0, status0, owned)
 
     def _size_power(self, exponent: float) -> np.ndarray:
         """``np.power(size, exponent)`` for every possible firm size, as a lookup table (cached)."""
@@ -133,7 +159,7 @@ class Inspections:
         w = self.risk_weights()
         tot = max(float(w.sum()), 1e-12)
         per_block = lam * (weights[0] / pop.n + (weights[1] + weights[2]) * w / tot)
-        return np.bincount(pop.cell, weights=per_block, minlength=pop.n_cells)
+        return pop.cell_float_sums(per_block)
 
     def _register(self, b: np.ndarray, joint: bool) -> None:
         """Counts, memories and records common to every inspection or control of ``b``."""

@@ -253,21 +253,33 @@ class Metrics:
 
 
 # ---------------------------------------------------------------------------- observation
-def undeclared_share(pop, tables, by: np.ndarray | None = None, minlength: int = 0, risk_only: bool = True):
+def undeclared_share(pop, tables) -> float:
     """Share of employees in the risk sectors who work (wholly or partly) undeclared (SPEC 5).
 
     The one definition of ``undeclared_work_share``: undeclared workers over employed workers,
     both counted in the risk sectors of ``sectors.csv`` (``risk_sector``); a suspended workplace
-    employs nobody while suspended. With ``by`` (a code per workplace, e.g. ``pop.region``) it
-    returns the numerators and denominators per code instead of the national share
-    (``risk_only=False`` counts every sector, for the by-sector table).
+    employs nobody while suspended. ``undeclared_cells`` gives the counts per cell (for the
+    regional and sectoral tables).
     """
-    risk = tables.risk_sector[pop.sector] if risk_only else np.ones(pop.n, dtype=bool)
-    emp = np.where(risk & (pop.status == 0), pop.size, 0).astype(float)
-    und = np.where(risk, pop.n_und, 0).astype(float)
-    if by is None:
-        return float(und.sum() / max(emp.sum(), 1.0))
-    return np.bincount(by, und, minlength), np.bincount(by, emp, minlength)
+    und, emp = undeclared_cells(pop, tables)
+    return float(np.float64(und.sum()) / max(np.float64(emp.sum()), 1.0))
+
+
+def undeclared_cells(pop, tables, risk_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``undeclared_share``'s undeclared and employed workers per cell: int64 grids, sectors x regions.
+
+    ``risk_only=False`` counts every sector (for the by-sector table). Integer sums
+    (``Population.cell_sums``) are exact, so any total of them as a float is the float sum of
+    the per-workplace counts (exact below 2**53) whatever the order of summation: the numbers
+    are those of the earlier per-workplace ``np.where`` and ``np.bincount`` formulation.
+    """
+    ns, nr = len(tables.sectors), len(tables.regions)
+    und = pop.cell_sums(pop.n_und).reshape(ns, nr)
+    emp = pop.cell_sums(np.where(pop.status == 0, pop.size, 0)).reshape(ns, nr)
+    if risk_only:
+        risk = tables.risk_sector.astype(bool)[:, None]
+        und, emp = und * risk, emp * risk
+    return und, emp
 
 
 class Observer:
@@ -287,16 +299,20 @@ class Observer:
         m = self.m
         pop, mt, tb = m.pop, m.metrics, m.tables
         nr, ns = len(tb.regions), len(tb.sectors)
-        und_r, emp_r = undeclared_share(pop, tb, pop.region, nr)
-        und_s, emp_s = undeclared_share(pop, tb, pop.sector, ns, risk_only=False)
+        # Every quantity is a count: exact integer sums per sector x region cell, then per region
+        # and per sector - the same float64 numbers as ``np.bincount``'s sums (exact for
+        # integers), at a fraction of their cost (``Population.cell_sums``).
+        und, emp = undeclared_cells(pop, tb)  # risk sectors: by region
+        und_r, emp_r = und.sum(axis=0).astype(float), emp.sum(axis=0).astype(float)
+        und, emp = undeclared_cells(pop, tb, risk_only=False)  # every sector: by sector
+        und_s, emp_s = und.sum(axis=1).astype(float), emp.sum(axis=1).astype(float)
         mt.ratio(y, "undeclared_work_share", und_r.sum(), emp_r.sum(), und_r, emp_r, und_s, emp_s)
-        emp = np.where(pop.status == 0, pop.size, 0).astype(float)
         ones_r, ones_s = np.ones(nr), np.ones(ns)
-        expl = pop.n_expl.astype(float)
-        mt.ratio(y, "exploited_workers", expl.sum(), 1.0, np.bincount(pop.region, expl, nr), ones_r, np.bincount(pop.sector, expl, ns), ones_s)
-        ta = np.where(pop.owner >= 0, expl, 0.0)
-        mt.ratio(y, "exploited_workers_ta", ta.sum(), 1.0, np.bincount(pop.region, ta, nr), ones_r, np.bincount(pop.sector, ta, ns), ones_s)
-        mt.ratio(y, "workers_employed", emp.sum(), 1.0, np.bincount(pop.region, emp, nr), ones_r, np.bincount(pop.sector, emp, ns), ones_s)
+        expl = pop.cell_sums(pop.n_expl).reshape(ns, nr)
+        ta = pop.cell_sums(np.where(pop.owner >= 0, pop.n_expl, 0)).reshape(ns, nr)
+        for name, g in (("exploited_workers", expl), ("exploited_workers_ta", ta), ("workers_employed", emp)):
+            by_r, by_s = g.sum(axis=0).astype(float), g.sum(axis=1).astype(float)
+            mt.ratio(y, name, by_r.sum(), 1.0, by_r, ones_r, by_s, ones_s)
 
     def crime_cost(self, y: int) -> None:
         """Accrue the cost of work-related crime since the last accrual to year index ``y``."""
@@ -304,7 +320,7 @@ class Observer:
         pop, fw, ww, cw = m.pop, m.cfg.world.firms, m.cfg.world.workers, m.cfg.world.costs
         days = m.env.now - self.t_last_cost
         self.t_last_cost = m.env.now
-        wage = m.tables.wage[pop.sector]
+        wage = pop.wage
         per_year = (
             pop.n_und * wage * cw.undeclared_wage_share * fw.tax_wedge
             + pop.n_under * wage * fw.underpay_gain
@@ -315,8 +331,12 @@ class Observer:
         mt = m.metrics
         k = mt.idx["crime_cost_nok"]
         mt.nat[y, k] += cost.sum()
-        mt.reg[y, :, k] += np.bincount(pop.region, weights=cost, minlength=len(m.tables.regions))
-        mt.sec[y, :, k] += np.bincount(pop.sector, weights=cost, minlength=len(m.tables.sectors))
+        # Most workplaces cost nothing: a bin's sum skips its zeros exactly (x + 0.0 == x), so the
+        # bincounts run over the others only, in the same order (the same sums, bit for bit).
+        nz = np.flatnonzero(cost != 0)
+        cnz = cost[nz]
+        mt.reg[y, :, k] += np.bincount(pop.region[nz], weights=cnz, minlength=len(m.tables.regions))
+        mt.sec[y, :, k] += np.bincount(pop.sector[nz], weights=cnz, minlength=len(m.tables.sectors))
 
     def year_end(self, y: int) -> None:
         """Year-end stocks and shares for year index ``y``."""

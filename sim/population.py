@@ -122,6 +122,20 @@ class Population:
         bounds = np.searchsorted(cell[order], np.arange(nsec * nreg + 1))
         self.cell = cell
         self.cell_blocks = [order[bounds[c] : bounds[c + 1]] for c in range(nsec * nreg)]
+        # Built cell by cell, every cell non-empty: each cell's workplaces are one contiguous run
+        # (cell_sums and cell_float_sums rely on it).
+        if not (np.all(cell[1:] >= cell[:-1]) and np.all(np.diff(bounds) > 0)):
+            raise RuntimeError("workplaces must be stored cell by cell, every cell non-empty")
+        self.cell_start = bounds[:-1]
+        self._cell_counts = np.diff(bounds)
+        # The workplaces in round-robin order over the cells (the first of every cell, then the
+        # second, ...), each cell's in their own order: for ``cell_float_sums``.
+        self._cell_rr = np.lexsort((cell, np.arange(nb) - self.cell_start[cell]))
+        self._cell_rr_key = cell[self._cell_rr].astype(np.intp)
+        self.wage = tables.wage[sector]  # annual wage per worker, NOK (workplaces keep their sector)
+        # Per sector, P(migrant | not posted), so that P(migrant) = migrant_share (set_holders).
+        ps, ms = tables.posted_share, tables.migrant_share
+        self._p_migrant_not_posted = (ms - ps) / np.maximum(1.0 - ps, 1e-9)
         self.n_cells = nsec * nreg
         self.workers = self._build_workers(rng)
         self.aggregate()
@@ -163,9 +177,8 @@ class Population:
         r, told_u, rq = draws
         ww = self.world.workers
         sec = self.sector[wk.block[idx]]
-        ps, ms = self.t.posted_share[sec], self.t.migrant_share[sec]
-        posted = r[0] < ps
-        migrant = posted | (r[1] < (ms - ps) / np.maximum(1.0 - ps, 1e-9))  # P(migrant) = migrant_share
+        posted = r[0] < self.t.posted_share[sec]
+        migrant = posted | (r[1] < self._p_migrant_not_posted[sec])  # P(migrant) = migrant_share
         vmean = np.where(migrant, ww.vulnerability_migrant, ww.vulnerability_native)
         amean = np.where(migrant, ww.awareness_migrant, ww.awareness_native)
         # np.minimum(np.maximum(x, 0), 1) is np.clip(x, 0, 1) without its Python-level overhead.
@@ -182,6 +195,33 @@ class Population:
         """Replace the holders of slots ``idx`` (job turnover)."""
         if idx.size:
             self._hire(self.workers, idx, rng, informed)
+
+    def per_cell(self, values: np.ndarray) -> np.ndarray:
+        """``values[self.cell]``: one value per cell spread to its workplaces.
+
+        A ``repeat`` over the contiguous cells: 0.03 ms instead of 0.28 ms for the gather (200k).
+        """
+        return np.repeat(values, self._cell_counts)
+
+    def cell_sums(self, values: np.ndarray) -> np.ndarray:
+        """Exact per-cell sums (int64) of integer ``values``, one per workplace.
+
+        Sums of integers are exact in any order, so as floats they equal
+        ``np.bincount(self.cell, weights=values)`` (exact below 2**53), bit for bit. A bincount
+        with weights over cells in order adds into one bin after another, each addition waiting
+        for the last: 4 ns a workplace, against a fraction of that for a ``reduceat`` over the
+        contiguous cells.
+        """
+        return np.add.reduceat(values, self.cell_start, dtype=np.int64)
+
+    def cell_float_sums(self, values: np.ndarray) -> np.ndarray:
+        """``np.bincount(self.cell, weights=values, minlength=self.n_cells)``, bit for bit, twice as fast.
+
+        Every cell's values are added in the same order (ascending workplace), so its float sum
+        is the same number; but one cell's additions are interleaved with the other cells', so
+        they do not wait on each other (0.38 ms instead of 0.78 ms for 200k workplaces).
+        """
+        return np.bincount(self._cell_rr_key, weights=np.take(values, self._cell_rr), minlength=self.n_cells)
 
     def active_mask(self) -> np.ndarray:
         """Boolean mask of employed slots (rank below the firm's size)."""
@@ -206,15 +246,19 @@ class Population:
         # Candidates: q below the larger threshold (undeclared or underpaid if active).
         cand = np.flatnonzero(wk.q < np.repeat(np.maximum(self.u, self.w), self.cap))
         blk = wk.block[cand]
-        keep = wk.rank[cand] < size_eff[blk]
+        # np.compress, not boolean indexing: the same elements, 4-6x faster on masks that are
+        # neither sparse nor dense (numpy 2.4: 650 us against 120 us on 200k elements, 25% true).
+        # A slot's rank is its offset in the workplace: from ``start`` (in cache), not ``wk.rank``
+        # (one more pass over a slot-sized array, memory-bound at 1:1).
+        keep = np.flatnonzero(cand - self.start[blk] < size_eff[blk])
         cand, blk = cand[keep], blk[keep]
         qc = wk.q[cand]
-        self.n_und = np.bincount(blk[qc < self.u[blk]], minlength=nb).astype(np.int32)
-        self.n_under = np.bincount(blk[qc < self.w[blk]], minlength=nb).astype(np.int32)
+        self.n_und = np.bincount(np.compress(qc < self.u[blk], blk), minlength=nb).astype(np.int32)
+        self.n_under = np.bincount(np.compress(qc < self.w[blk], blk), minlength=nb).astype(np.int32)
         self.n_expl = np.bincount(blk, minlength=nb).astype(np.int32)
         p = np.flatnonzero(wk.posted)
         pb = wk.block[p]
-        self.n_posted = np.bincount(pb[wk.rank[p] < size_eff[pb]], minlength=nb).astype(np.int32)
+        self.n_posted = np.bincount(np.compress(p - self.start[pb] < size_eff[pb], pb), minlength=nb).astype(np.int32)
         vals = wk.aware[cand] * (1.0 - dependence * wk.vuln[cand])
         self.tip_w = self._tip_sums(cand, blk, vals.astype(np.float32), self.n_expl)
 
@@ -232,7 +276,7 @@ class Population:
             local = np.zeros(int(caps.sum()), dtype=np.float32)
             shift = np.zeros(nb, dtype=np.int64)
             shift[many] = seg - self.start[many]  # slot + shift = position in ``local``
-            sel = n_expl[blk] >= 3
+            sel = np.flatnonzero(n_expl[blk] >= 3)
             local[cand[sel] + shift[blk[sel]]] = vals[sel]
             out[many] = np.add.reduceat(local, seg, dtype=np.float32)
         return out
@@ -312,4 +356,4 @@ class Population:
 
     def wage_bill(self, blocks: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Annual wage bill (NOK, at the model's scale) of workplaces ``blocks``."""
-        return self.size[blocks] * self.t.wage[self.sector[blocks]]
+        return self.size[blocks] * self.wage[blocks]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.rng import keyed_uniform
+from sim.sampling import inverse_cdf
 from sim.units import WEEK_YEARS
 
 if TYPE_CHECKING:
@@ -117,8 +118,7 @@ class Signals:
         k = rng.poisson(total)
         if k == 0 or total <= 0:
             return np.empty(0, dtype=np.int64)
-        cdf = np.cumsum(rates)
-        return np.minimum(np.searchsorted(cdf, rng.random(k) * cdf[-1], side="right"), rates.size - 1)
+        return np.minimum(inverse_cdf(rates, rng.random(k)), rates.size - 1)
 
     def weekly(self) -> None:
         """Generate this week's tax, NAV, police, tip, register and cross-border signals."""
