@@ -67,7 +67,10 @@ def test_joint_actions_target_prioritised_actors_firms(paired):
         assert hit & prioritised, "no action ever reached a prioritised actor's company"
         shares.append((joint["actor"] >= 0).mean())
     owned_share = float((paired[0][0][0].pop.owner >= 0).mean())
-    assert np.mean(shares) > 3 * owned_share, (shares, owned_share)
+    # Untargeted controls would hit actors' companies at about their share of workplaces (1x). Measured
+    # on generation 4, whose actors keep their portfolios (no capacity drain), so the end-of-run share
+    # of owned workplaces is higher than before: 2.7-3.3x per seed (generation 3: above 3x).
+    assert np.mean(shares) > 2.5 * owned_share, (shares, owned_share)
 
 
 def test_an_action_controls_several_businesses_and_checks_their_workers(paired):
