@@ -123,6 +123,9 @@ class Problem(ABC):
         observed: The observed summaries (same order).
         noise_sd: Per statistic, the sd of Gaussian reporting error added to training summaries.
         noise_half: Per statistic, the half-width of a uniform reporting error (ranges), else 0.
+
+    A problem with a population scale may also define ``at_scale(scale)``: the same problem at
+    another scale, which the multi-fidelity step (``measure_discrepancy``) needs.
     """
 
     priors: list[Prior]
@@ -143,9 +146,6 @@ class Problem(ABC):
         """What the stored runs depend on besides the code: priors, statistics, run settings."""
         return {"priors": [[p.key, p.dist, p.lo, p.hi] for p in self.priors], "stats": list(self.stats)}
 
-    def at_scale(self, scale: float) -> Problem:
-        """The same problem simulated at another population scale (multi-fidelity; ``NotImplementedError`` if it has none)."""
-        raise NotImplementedError(f"{type(self).__name__} has no population scale")
 
 
 class AkrimProblem(Problem):
@@ -406,6 +406,8 @@ def measure_discrepancy(problem: Problem, units: np.ndarray, hi_scale: float, re
     from experiments.runs import spec_key
 
     t0 = time.perf_counter()
+    if not callable(getattr(problem, "at_scale", None)):  # optional: a problem with a population scale has it
+        raise NPEError(f"{type(problem).__name__} has no population scale to measure a scale bias at (allowed: fidelity=0)")
     hi = problem.at_scale(hi_scale)
     k = len(units)
     params = [{p.key: float(from_unit(p, units[i, j])) for j, p in enumerate(problem.priors)} for i in range(k)]

@@ -392,3 +392,5 @@ def test_multi_fidelity_discrepancy_moves_the_posterior_to_the_truth(tmp_path):
     store = __import__("experiments.store", fromlist=["ResultStore"]).ResultStore(tmp_path / "same")
     same = npe.measure_discrepancy(monkey, multi.units[:3], 1.0, 1, 7, store, address="none")
     assert same.delta[0] == pytest.approx(0.0) and not bool(same.applied[0])
+    with pytest.raises(npe.NPEError, match=r"IshigamiProblem has no population scale .*allowed: fidelity=0"):
+        npe.measure_discrepancy(IshigamiProblem(), multi.units[:2, :0], 1.0, 1, 7, store, address="none")
