@@ -14,8 +14,9 @@ __version__ = "0.1.0"
 # generation 3 (issue 11, latency work): cases weakened by stale evidence, weekly-restarted and
 # entity-keyed random streams, entry at the initial stock's steady state, agency-to-NLI signals
 # at face value; generation 4 (issue 11, stocks): capacity with a restoring force (depreciation,
-# no per-company upkeep) and entry with a replacement effect (crowding).
-MODEL_GENERATION = 4
+# no per-company upkeep) and entry with a replacement effect (crowding); generation 5 (issue 11,
+# central stock): NTAES re-weights the exposed industries' priorities only (ODD 8.12).
+MODEL_GENERATION = 5
 
 
 

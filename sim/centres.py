@@ -517,11 +517,21 @@ class Ntaes(mesa.Agent):
         viol = m.metrics.sec[y, :, k_viol]
         if insp.sum() <= 0:
             return
-        rate = np.where(insp > 0, viol / np.maximum(insp, 1), np.nan)
+        # Re-weigh within the sectors in scope: the exposed industries (the a-krim strategy's
+        # scope) by default, every sector if ``exposed_only`` is false. Sectors out of scope keep
+        # their priority. Average hit rates are compared, so a thinly controlled sector whose few
+        # controls go to its riskiest firms looks as good as an exposed one: re-weighing every
+        # sector draws controls out of the exposed industries (ODD 8.12).
+        scope = m.tables.risk_sector.astype(bool) if m.policy.ntaes.exposed_only else np.ones(insp.shape, dtype=bool)
+        if insp[scope].sum() <= 0:
+            return
+        rate = np.where(insp > 0, viol / np.maximum(insp, 1), np.nan)[scope]
         rate = np.where(np.isnan(rate), np.nanmean(rate), rate)
-        target = rate / np.mean(rate) * np.mean(m.sector_priority)
+        prio = m.sector_priority.copy()
+        target = rate / np.mean(rate) * np.mean(prio[scope])
         gamma = min(1.0, m.policy.ntaes.reweight_per_staff * m.policy.ntaes.staff)
-        m.sector_priority = (1 - gamma) * m.sector_priority + gamma * target
+        prio[scope] = (1 - gamma) * prio[scope] + gamma * target
+        m.sector_priority = prio
         m.inspections.invalidate_weights()
         self.n_assessments += 1
         m.log.add(m.env.now, "ntaes_assessment", agency="ntaes", value=gamma)

@@ -504,3 +504,36 @@ def test_slower_sharing_makes_more_joint_actions_miss_the_actor():
             tot += [a["actions_target_gone"].sum(), a["actions_on_actors"].sum()]
         share[lat] = tot[0] / tot[1]
     assert share[4.0] > share[1.0] + 0.08, share
+
+
+# ---------------------------------------------------------------------------- NTAES
+def _exposed_share_of_nli(m: AkrimModel, years: tuple[int, int]) -> float:
+    k = m.metrics.idx["inspections_nli"]
+    ys = slice(m.years.index(years[0]), m.years.index(years[1]) + 1)
+    by_sector = m.metrics.sec[ys, :, k].sum(axis=0)
+    return float(by_sector[m.tables.risk_sector.astype(bool)].sum() / by_sector.sum())
+
+
+def test_ntaes_reweighs_the_exposed_industries_and_keeps_ordinary_controls_there():
+    """ODD 8.12 (generation 5). NTAES moves the exposed industries' priorities towards their hit
+    rates and leaves the ordinary sector alone. Re-weighing every sector (``exposed_only=false``,
+    generation 4) lifts the ordinary sector's priority from 0.3 towards the exposed industries'
+    (its few risk-based controls find as much as theirs), and ordinary NLI controls leave the
+    exposed industries: paired seeds, 2019-20."""
+    base = ("world=default", "scale=0.03", "end=2020")
+    shares = {}
+    for flag in ("true", "false"):
+        s = []
+        for seed in SEEDS:
+            m, _ = run(*base, f"seed={seed}", f"policy.ntaes.exposed_only={flag}", events=False)
+            other = ~m.tables.risk_sector.astype(bool)
+            start = m.tables.evasion_propensity
+            exposed_moved = np.abs(m.sector_priority[~other] - start[~other]).max()
+            if flag == "true":
+                np.testing.assert_array_equal(m.sector_priority[other], start[other])  # out of scope: untouched
+                assert exposed_moved > 0.05, m.sector_priority  # the mechanism is at work
+            else:
+                assert (m.sector_priority[other] > start[other] + 0.3).all(), m.sector_priority
+            s.append(_exposed_share_of_nli(m, (2019, 2020)))
+        shares[flag] = np.array(s)
+    assert (shares["true"] > shares["false"] + 0.03).all(), shares

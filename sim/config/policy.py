@@ -376,6 +376,15 @@ class NtaesPolicy:
     staff: float = nonneg(10.0, "seed 002: ten staff")
     dur_interval: float = param(365.0, 30.0, 3650.0, doc="days between strategic assessments")
     reweight_per_staff: float = prob(0.05, doc="weight of new evidence in sector priorities per analyst")
+    exposed_only: bool = field(
+        default=True,
+        metadata={
+            "src": "seed 003 measure 30 and seed 002: NTAES assesses work-related crime, whose industries the strategy names (sectors.csv risk_sector); "
+            "model generation 5",
+            "doc": "NTAES re-weights the priorities of the exposed industries among themselves and leaves other sectors' priority alone; "
+            "false: it re-weights every sector, which equalises average hit rates and draws controls out of the exposed industries (ODD 8.12)",
+        },
+    )
 
 
 @dataclass
