@@ -25,7 +25,7 @@ import numpy as np
 
 from calibration.distance import TargetDistance
 from calibration.posterior import weighted_quantile
-from calibration.targets import Target
+from calibration.targets import Target, load_targets
 
 ROLE_TITLES = {
     "fit": "Fit targets (2014-2019 figures, NLI inspection rate, cost range): these shaped the posterior",
@@ -314,6 +314,40 @@ def misses_section(targets: list[Target], verdicts: dict[str, str], misses: dict
             "after reading this calibration's runs).</p>" + _table(["target", "verdict", "why"], rows))
 
 
+def rerender_misses(folder: Path, misses_path: Path | None = None, targets_path: Path | None = None) -> list[str]:
+    """Rewrite the *Targets missed* section of ``folder/report.html`` from ``misses.yaml``.
+
+    The explanations are written after reading a calibration's runs, so they change after the
+    report exists. The verdicts come from ``folder/meta.json`` (``verdicts``, written by the
+    calibration); nothing else in the report changes and nothing is run. Returns the ids of the
+    missed targets that still have no explanation.
+
+    Raises:
+        ValueError: the folder has no report or no verdicts, or the report has no such section.
+    """
+    import json
+
+    folder = Path(folder)
+    report, meta_path = folder / "report.html", folder / "meta.json"
+    if not report.is_file() or not meta_path.is_file():
+        raise ValueError(f"{folder}: needs report.html and meta.json of a calibration")
+    verdicts = json.loads(meta_path.read_text()).get("verdicts")
+    if not isinstance(verdicts, dict):
+        raise ValueError(f"{meta_path}: has no 'verdicts' (written by akrim calibrate)")
+    targets = load_targets(targets_path) if targets_path is not None else load_targets()
+    misses = load_misses(misses_path)
+    text = report.read_text()
+    start = next((text.find(h) for h in ("<h2>Targets missed, and why</h2>", "<h2>Targets missed</h2>") if h in text), -1)
+    if start < 0:
+        raise ValueError(f"{report}: has no 'Targets missed' section")
+    end = text.find("<h2>", start + 4)
+    if end < 0:
+        end = text.rfind("</body>") if "</body>" in text[start:] else len(text)
+    report.write_text(text[:start] + misses_section(targets, verdicts, misses) + text[end:])
+    return [t.id for t in targets
+            if t.role in ("fit", "validation") and verdicts.get(t.id) not in (None, "inside") and t.id not in misses]
+
+
 def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any, pred: Any, columns: dict[str, str],
                  hist: Any, meta: dict[str, Any], param_summary: list[dict[str, Any]],
                  misses: dict[str, str] | None = None, floor: dict[str, Any] | None = None,
@@ -400,3 +434,26 @@ def build_report(path: Path, *, targets: list[Target], priors: list, sample: Any
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts))
     return all_verdicts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m calibration.report misses [FOLDER]``: re-render the missed-targets section."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] != "misses" or len(args) > 2:
+        print("usage: python -m calibration.report misses [FOLDER]   (default calibration/posterior)", file=sys.stderr)
+        return 2
+    folder = Path(args[1]) if len(args) == 2 else Path(__file__).resolve().parent / "posterior"
+    try:
+        missing = rerender_misses(folder)
+    except ValueError as exc:
+        print(f"calibration.report: {exc}", file=sys.stderr)
+        return 2
+    print(f"rewrote the missed-targets section of {folder / 'report.html'}"
+          + (f"; no explanation yet for: {', '.join(missing)}" if missing else "; every miss is explained"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
