@@ -147,7 +147,6 @@ class Problem(ABC):
         return {"priors": [[p.key, p.dist, p.lo, p.hi] for p in self.priors], "stats": list(self.stats)}
 
 
-
 class AkrimProblem(Problem):
     """The A-krim model against the fit targets, at a population scale, to the last fit year."""
 

@@ -515,8 +515,6 @@ class Ntaes(mesa.Agent):
         k_viol = m.metrics.idx["violations_found"]
         insp = m.metrics.sec[y, :, k_insp] + m.metrics.sec[y, :, k_joint]
         viol = m.metrics.sec[y, :, k_viol]
-        if insp.sum() <= 0:
-            return
         # Re-weigh within the sectors in scope: the exposed industries (the a-krim strategy's
         # scope) by default, every sector if ``exposed_only`` is false. Sectors out of scope keep
         # their priority. Average hit rates are compared, so a thinly controlled sector whose few
