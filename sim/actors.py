@@ -67,6 +67,7 @@ class ActorTable:
         "ban_until": np.float64,
         "under_investigation": np.int32,
         "record": np.int32,
+        "record_at_id": np.bool_,  # had a police record when a centre last identified it
         "bankrupt_role": np.bool_,
         "nli_linked": np.bool_,
         "n_phoenix": np.int32,

@@ -83,9 +83,10 @@ class Centre(mesa.Agent):
         self.is_open = False
         self.files: dict[int, ActorFile] = {}
         st = model.streams
-        self.analysis = SharedCapacity(f"{name}.analysis", st.key(f"centre.{name}.analysis"))
-        self.actions = SharedCapacity(f"{name}.actions", st.key(f"centre.{name}.actions"))
-        self.attention = SharedCapacity(f"{name}.leader_group", st.key(f"centre.{name}.attention"))
+        carry = model.cfg.pool_carry_jobs
+        self.analysis = SharedCapacity(f"{name}.analysis", st.key(f"centre.{name}.analysis"), carry_jobs=carry)
+        self.actions = SharedCapacity(f"{name}.actions", st.key(f"centre.{name}.actions"), carry_jobs=carry)
+        self.attention = SharedCapacity(f"{name}.leader_group", st.key(f"centre.{name}.attention"), carry_jobs=carry)
         self.sweep_key = st.key(f"centre.{name}.sweeps")
         self.site_key = st.key(f"centre.{name}.site")
         self.n_meetings = 0
@@ -252,10 +253,7 @@ class Centre(mesa.Agent):
         # a newly identified actor takes a place if there is one, or replaces the weakest file if
         # it scores higher; otherwise the file is closed after the analysis.
         worked = [(self.score(x, g), x) for x, g in self.files.items() if g.state in (IDENTIFIED, PRIORITISED)]
-        cap = self.lever.analysts * m.policy.centres.files_per_analyst * m.scale
-        room = cap - len(worked)
-        u = float(keyed_uniform(self.sweep_key, np.array([(aid + 1) * 8 + 5]))[0])
-        if room >= 1 or (room > 0 and u < room):
+        if self._has_room(aid, len(worked)):
             pass
         elif worked and min(worked)[0] < f.score:
             self.close_file(min(worked)[1])
@@ -264,6 +262,14 @@ class Centre(mesa.Agent):
             return
         f.state = IDENTIFIED
         m.identify(aid)
+
+    def _has_room(self, aid: int, n_worked: int) -> bool:
+        """Whether the portfolio has a place for ``aid`` (a fractional last place taken with that chance, keyed)."""
+        m = self.model
+        room = self.lever.analysts * m.policy.centres.files_per_analyst * m.scale - n_worked
+        if room >= 1:
+            return True
+        return room > 0 and float(keyed_uniform(self.sweep_key, np.array([(aid + 1) * 8 + 5]))[0]) < room
 
     def score(self, aid: int, f: ActorFile) -> float:
         """The leader group's priority score of an identified actor."""

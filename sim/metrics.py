@@ -27,6 +27,12 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("suspensions_count", "flow", "rs", "suspensions (stop orders)"),
     ("fines_nok", "nok", "rs", "administrative fines imposed, NOK"),
     ("wrongful_benefits_nok", "nok", "rs", "wrongful financial support identified by NAV, NOK"),
+    (
+        "wrongful_benefits_nli_nok",
+        "nok",
+        "rs",
+        "wrongful financial support identified after the NLI's ordinary inspections, NOK (part of wrongful_benefits_nok; seed 002 reports it)",
+    ),
     ("tax_reassessed_nok", "nok", "rs", "tax reassessed incl. surcharge, NOK"),
     ("assets_seized_nok", "nok", "rs", "assets seized or confiscated, NOK"),
     ("police_reports", "flow", "rs", "cases reported to the police by any agency"),
@@ -53,7 +59,12 @@ KPI_DEFS: tuple[tuple[str, str, str, str], ...] = (
     ("ta_capacity_total", "stock", "r", "total capacity of active actors at year end, MNOK"),
     ("ta_capacity_reduced_share", "share", "", "share of central threat actors whose capacity fell over the year"),
     ("ta_linked_to_inspected_share", "share", "", "share of central threat actors with a company inspected by the NLI since the start of the run"),
-    ("ta_previously_reported_share", "share", "", "share of central threat actors previously reported to the police"),
+    (
+        "ta_previously_reported_share",
+        "share",
+        "",
+        "share of central threat actors that had been reported to the police when a centre identified them (seed 001: previously reported)",
+    ),
     ("ta_bankruptcy_role_share", "share", "", "share of central threat actors who have led a company into bankruptcy"),
     ("companies_per_ta", "mean", "", "active companies per active threat actor at year end"),
     ("phoenix_bankruptcies", "flow", "rs", "planned (phoenix) bankruptcies"),
@@ -357,7 +368,7 @@ class Observer:
         for name, mask in (
             ("ta_capacity_reduced_share", t.capacity[: t.n] < t.capacity_year_start[: t.n]),
             ("ta_linked_to_inspected_share", t.nli_linked[: t.n]),
-            ("ta_previously_reported_share", t.record[: t.n] > 0),
+            ("ta_previously_reported_share", t.record_at_id[: t.n]),
             ("ta_bankruptcy_role_share", t.bankrupt_role[: t.n]),
         ):
             mt.ratio(y, name, float((mask & cen).sum()), den)

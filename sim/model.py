@@ -480,6 +480,7 @@ class AkrimModel(mesa.Model):
         if not self.ta.central[aid]:
             self.ta.central[aid] = True
             self.ta.t_identified[aid] = self.env.now
+            self.ta.record_at_id[aid] = self.ta.record[aid] > 0  # seed 001: "previously reported"
             self.log.add(self.env.now, "actor_identified", region=int(self.ta.home_region[aid]), actor=aid)
 
     def unidentify(self, aid: int) -> None:

@@ -50,7 +50,7 @@ class Police(mesa.Agent):
 
     def __init__(self, model: AkrimModel) -> None:
         super().__init__(model)
-        self.queue = SharedCapacity("police.investigation", model.streams.key("police.queue"))
+        self.queue = SharedCapacity("police.investigation", model.streams.key("police.queue"), carry_jobs=model.cfg.pool_carry_jobs)
         self.key = model.streams.key("police.cases")
         self.refresh_capacity()
         self.open_cases = 0

@@ -188,6 +188,8 @@ class Sanctions:
                 used = True
                 nok = n_ben * ww.benefit_nok_month * ww.benefit_months_found
                 m.metrics.add(y, "wrongful_benefits_nok", region, sector, nok)
+                if origin == "nli":
+                    m.metrics.add(y, "wrongful_benefits_nli_nok", region, sector, nok)
                 m.metrics.add(y, "benefit_changes", region, sector, n_ben)
                 log("benefit_clawback", nok, "nav")
         if origin == "centre" and prioritised and aid >= 0 and u["seizure"] < pol.centre.p_seizure and m.ta.capacity[aid] > 0:

@@ -54,6 +54,13 @@ class AkrimConfig:
 
     seed: int = nonneg(20140101, doc="run seed; every random stream derives from it")
     scale: float = param(0.1, 1e-4, 2.0, "SPEC 9: default population scale 1:10", "population scale factor")
+    pool_carry_jobs: float = param(
+        2.0,
+        1.0,
+        100.0,
+        "assumption (numerical, ODD 2.10: at small scales one waiting job stands for 1/scale national ones; 1 restores generation 5)",
+        "whole jobs of unused capacity a shared pool (analysts, leader group, joint actions, police) may carry over at least",
+    )
     start: int = param(2014, 2014, 2100, "SPEC 2.1: history starts 2014-01-01")
     end: int = param(2025, 2014, 2100, "SPEC 2.1: default horizon to 2025-12-31")
     world: WorldConfig = sub(WorldConfig)
