@@ -16,8 +16,8 @@ __version__ = "0.1.0"
 # at face value; generation 4 (issue 11, stocks): capacity with a restoring force (depreciation,
 # no per-company upkeep) and entry with a replacement effect (crowding); generation 5 (issue 11,
 # central stock): NTAES re-weights the exposed industries' priorities only (ODD 8.12); generation 6
-# (issue 11, scale): shared pools carry at least two whole jobs and the centres keep one action in
-# hand (ODD 2.10, 8.7), "previously reported" counted at identification, the NLI's wrongful support.
+# (issue 11, scale): shared pools carry at least two whole jobs (ODD 2.10, 8.7), "previously
+# reported" counted at identification, the NLI's wrongful support in a column of its own.
 MODEL_GENERATION = 6
 
 
