@@ -26,7 +26,10 @@ Usage (from the repository root, package installed)::
 
 Keys (``key=value``): ``reps`` (paired seeds per arm, >= 2), ``reps_latency`` (paired seeds of the
 latency arms, default ``reps``: their effects on harm are small against run-to-run noise),
-``reps_displacement`` (of the displacement arms, default ``reps``), ``scale`` (population scale of the
+``reps_displacement`` (of the displacement arms, default ``reps``), ``reps_stocks`` and ``scale_stocks``
+(seeds and population scale of the stock section's two arms, default ``reps`` and ``scale``: the
+centres hold about 90 central actors nationally, so at scale 0.2 a run holds about 18 and the
+ten-year change of one run is noisy; its paired noise falls as 1/sqrt(scale)), ``scale`` (population scale of the
 lever experiments), ``scale_latency`` (population scale of the latency arms, default ``scale``: the
 latency effects are the most scale-sensitive - at 0.2 a centre rarely has more than one prioritised
 actor to choose among, so the freshest-tip-first choice of an action is lost - and their paired
@@ -125,6 +128,8 @@ class Settings:
     reps: int = 5
     reps_latency: int | None = None  # seeds of the latency arms (default: reps); its effects on harm are small
     reps_displacement: int | None = None  # seeds of the displacement arms (default: reps)
+    reps_stocks: int | None = None  # seeds of the stock section's arms (default: reps)
+    scale_stocks: float | None = None  # population scale of the stock section's arms (default: scale)
     scale: float = 0.1
     scale_latency: float | None = None  # population scale of the latency arms (default: scale); see the module docstring
     scales: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.2, 1.0])
@@ -179,6 +184,8 @@ def parse(argv: list[str]) -> Settings:
         ("reps_full", s.reps_full, s.reps_full >= 2, "a whole number >= 2"),
         ("reps_latency", s.reps_latency, s.reps_latency is None or s.reps_latency >= 2, "a whole number >= 2"),
         ("reps_displacement", s.reps_displacement, s.reps_displacement is None or s.reps_displacement >= 2, "a whole number >= 2"),
+        ("reps_stocks", s.reps_stocks, s.reps_stocks is None or s.reps_stocks >= 2, "a whole number >= 2"),
+        ("scale_stocks", s.scale_stocks, s.scale_stocks is None or 0 < s.scale_stocks <= 1, "a number in (0, 1], or null for scale"),
         ("scale", s.scale, 0 < s.scale <= 1, "a number in (0, 1]"),
         ("scale_latency", s.scale_latency, s.scale_latency is None or 0 < s.scale_latency <= 1, "a number in (0, 1], or null for scale"),
         ("scales", s.scales, len(s.scales) >= 2 and all(0 < x <= 1 for x in s.scales), "a list of at least two scales in (0, 1]"),
@@ -249,8 +256,9 @@ def plan_arms(s: Settings) -> dict[str, dict[Any, Arm]]:
         arms["displacement"] = d
     if "undeclared" in s.sections or "stocks" in s.sections or "regions" in s.sections:
         arms["baseline"] = {"base": mk("baseline", [])}
-    if "stocks" in s.sections:
-        arms["frozen"] = {"frozen": mk("policy of 2019 carried forward", FROZEN_2019)}
+    if "stocks" in s.sections:  # the baseline and the policy of 2019 carried forward, on the same seeds
+        arms["stocks"] = {"base": mk("baseline", [], s.reps_stocks, s.scale_stocks),
+                          "frozen": mk("policy of 2019 carried forward", FROZEN_2019, s.reps_stocks, s.scale_stocks)}
     if "scale" in s.sections:
         extra = [f"world={s.world}"] if s.world else []
         arms["scale"] = {x: _check(Arm(f"scale {x:g}", [f"scale={x!r}", f"end={SCALE_YEARS[1]}", *extra],
@@ -593,18 +601,21 @@ def sec_undeclared(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: l
     return "\n".join(md)
 
 
-def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[Any], frozen_keys: dict[int, str] | None = None) -> str:
+def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[Any], frozen_keys: dict[int, str] | None = None,
+               scale: float | None = None) -> str:
     """Section 5: central and latent threat-actor stocks (steadiness judged under the policy of 2019 carried forward)."""
     plt = _plt()
     tgt = next((t for t in targets if t.id == "central_threat_actors"), None)
     md = ["## 5. Stocks of threat actors\n",
           "Year-end stock of central threat actors (`central_threat_actors`: identified and worked on by the centres) and the "
-          f"latent stock (`active_threat_actors`), 2014-{int(rec['year'].max()) if len(rec) else '?'} (baseline), against NTAES's "
+          f"latent stock (`active_threat_actors`), 2014-{int(rec['year'].max()) if len(rec) else '?'} (baseline, {len(keys)} seeds"
+          + (f" at scale {scale:g}" if scale is not None else "") + "), against NTAES's "
           "102 actors (80 threat actors + 22 potential ones, seed 001 note viii), compared at the end of "
           f"{STOCK_YEAR} as in `targets.yaml`. Steady state (an assumption of this document): a stock changes by at most "
           f"{STEADY_TOL:.0%} from {STEADY_YEARS[0]} to {STEADY_YEARS[1]}, each end the mean of the year-end stocks of "
           f"{STEADY_WINDOWS[0][0]}-{STEADY_WINDOWS[0][1]} and of {STEADY_WINDOWS[1][0]}-{STEADY_WINDOWS[1][1]} "
-          "(a scale-0.1 run holds only a few central actors, so one year-end is noisy). Steadiness is a property of the "
+          "(a scale-0.1 run holds only about nine central actors, so one year-end is noisy; hence this section's own "
+          "scale, `scale_stocks`). Steadiness is a property of the "
           "dynamics under a fixed policy, and the baseline changes policy after 2019 (the June 2022 sharing regulation, the "
           "Alta centre from September 2022, the car-valeting approval scheme from July 2021), which identifies more actors. "
           "So the verdict is taken on the same seeds with **the policy of 2019 carried forward** "
@@ -753,8 +764,10 @@ def _shown(path: str) -> str:
 def model_changed(old: str, new: str) -> bool | None:
     """Whether the model code (``sim/``, ``scenarios/``) differs between two code versions.
 
-    Versions are ``sim.runner.code_version()`` strings (``0.1.0+g<commit>[.dirty]``). None if it
-    cannot be told (no git, an unknown commit, uncommitted edits on either side).
+    Versions are ``sim.runner.code_version()`` strings (``0.1.0+g<commit>[.dirty]``). A Python file
+    whose edits touch only docstrings and comments is the same code (``same_code``): the model it
+    runs is the same. None if it cannot be told (no git, an unknown commit, uncommitted edits on
+    either side).
     """
     def sha(v: str) -> str | None:
         tail = v.split("+g", 1)[1] if "+g" in v else ""
@@ -763,11 +776,50 @@ def model_changed(old: str, new: str) -> bool | None:
     a, b = sha(old), sha(new)
     if a is None or b is None:
         return None
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20)
+
     try:
-        r = subprocess.run(["git", "diff", "--quiet", a, b, "--", "sim", "scenarios"], cwd=ROOT, capture_output=True, timeout=20)
+        r = git("diff", "--name-only", a, b, "--", "sim", "scenarios")
+        if r.returncode != 0:
+            return None
+        for path in r.stdout.split():
+            x, y = git("show", f"{a}:{path}"), git("show", f"{b}:{path}")
+            if x.returncode != 0 or y.returncode != 0 or not same_code(x.stdout, y.stdout, path):
+                return True
     except (OSError, subprocess.SubprocessError):
         return None
-    return {0: False, 1: True}.get(r.returncode)
+    return False
+
+
+def same_code(a: str, b: str, path: str) -> bool:
+    """Whether two versions of a file run the same.
+
+    For Python, the same syntax tree once docstrings are dropped (comments never reach it); any other
+    file byte for byte.
+    """
+    if a == b:
+        return True
+    if not path.endswith(".py"):
+        return False
+    import ast
+
+    def tree(text: str) -> str | None:
+        try:
+            t = ast.parse(text)
+        except SyntaxError:
+            return None
+        for node in ast.walk(t):
+            body = getattr(node, "body", None)
+            if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                    and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                node.body = body[1:] or [ast.Pass()]
+        return ast.dump(t)
+
+    ta, tb = tree(a), tree(b)
+    return ta is not None and ta == tb
 
 
 def stale_note(stale: dict[str, str], current: str) -> str:
@@ -840,7 +892,9 @@ def build(s: Settings) -> Path:
     if "undeclared" in s.sections:
         body.append(sec_undeclared(doc, rec, base_keys, targets))
     if "stocks" in s.sections:
-        body.append(sec_stocks(doc, rec, base_keys, targets, keys.get("frozen", {}).get("frozen", {})))
+        stock_keys = keys.get("stocks", {})
+        body.append(sec_stocks(doc, rec, stock_keys.get("base", {}), targets, stock_keys.get("frozen", {}),
+                               s.scale_stocks or s.scale))
     if "scale" in arms:
         body.append(sec_scale(doc, scale_rec, arms["scale"], keys.get("scale", {})))
     if "targets" in s.sections:
@@ -859,7 +913,9 @@ def build(s: Settings) -> Path:
                 f"{s.reps} paired seeds ({s.seed}-{s.seed + s.reps - 1}) at scale {s.scale:g} for the lever experiments"
                 + "".join(f" ({n} for {what})" for n, what in ((s.reps_latency, "latency"), (s.reps_displacement, "displacement"))
                           if n and n != s.reps)
-                + (f"; the latency arms at scale {s.scale_latency:g}" if s.scale_latency not in (None, s.scale) else "") + ", world "
+                + (f"; the latency arms at scale {s.scale_latency:g}" if s.scale_latency not in (None, s.scale) else "")
+                + (f"; the stock arms {s.reps_stocks or s.reps} seeds at scale {s.scale_stocks or s.scale:g}"
+                   if (s.scale_stocks, s.reps_stocks) != (None, None) else "") + ", world "
                 f"{s.world or 'the default of the commands'}; run store `{_shown(s.store)}` "
                 f"({'; '.join(f'{k}: {v}' for k, v in info.items())}); this invocation took {time.perf_counter() - t0:.0f} s wall on a "
                 "2-core machine shared with other jobs.\n")

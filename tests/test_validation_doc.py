@@ -174,7 +174,13 @@ def test_stocks_steadiness_is_judged_under_the_policy_of_2019(gen, tmp_path):
     rec = pd.DataFrame(rows("b1", 1, 0.3, 0.0) + rows("b2", 2, 0.3, 0.0) + rows("f1", 1, 0.0, 0.0) + rows("f2", 2, 0.0, 0.0)
                        + rows("d1", 1, 0.0, -0.4) + rows("d2", 2, 0.0, -0.4))
     plan = gen.plan_arms(gen.parse(["sections=[stocks]", "scale=0.05"]))
-    assert gen.FROZEN_2019 == plan["frozen"]["frozen"].overrides[-len(gen.FROZEN_2019):]
+    assert gen.FROZEN_2019 == plan["stocks"]["frozen"].overrides[-len(gen.FROZEN_2019):]
+    assert "scale=0.05" in plan["stocks"]["base"].overrides and plan["stocks"]["base"].reps == 5
+    own = gen.plan_arms(gen.parse(["sections=[stocks]", "scale=0.05", "scale_stocks=1.0", "reps_stocks=3"]))["stocks"]
+    for arm in own.values():  # the stock arms at their own scale and seeds, both arms alike (paired)
+        assert "scale=1.0" in arm.overrides and "scale=0.05" not in arm.overrides and arm.reps == 3
+    with pytest.raises(gen.UsageError, match="scale_stocks"):
+        gen.parse(["scale_stocks=0"])
     for frozen, expect in (({1: "f1", 2: "f2"}, "PASS"), ({1: "d1", 2: "d2"}, "FAIL")):
         doc = gen.Doc(gen.Settings(img=str(tmp_path), out=str(tmp_path / "v.md")))
         md = gen.sec_stocks(doc, rec, {1: "b1", 2: "b2"}, [], frozen)
@@ -357,3 +363,15 @@ def test_reused_runs_of_other_versions_are_judged_by_git(gen):
     assert gen.model_changed(v + ".dirty", v) is None and gen.model_changed("0.1.0", v) is None
     assert "the results are this model's" in gen.stale_note({"k": v}, v)
     assert "may be results of the old model" in gen.stale_note({"k": "0.1.0+gdeadbee"}, v)
+
+
+def test_same_code_ignores_docstrings_and_comments_only(gen):
+    """A docstring or comment edit in sim/ does not make reused runs "possibly the old model"; a
+    changed constant, a changed docstring-like expression that runs, or a YAML edit does."""
+    old = 'def f(x):\n    """Old words."""\n    return x + 1  # old comment\n'
+    assert gen.same_code(old, 'def f(x):\n    """New, longer words."""\n    return x + 1  # new\n', "sim/a.py")
+    assert gen.same_code(old, 'def f(x):\n    return x + 1\n', "sim/a.py")
+    assert not gen.same_code(old, 'def f(x):\n    """Old words."""\n    return x + 2\n', "sim/a.py")
+    assert not gen.same_code('X = "a"\nY = 1\n', 'X = "b"\nY = 1\n', "sim/a.py")  # a string that is data
+    assert not gen.same_code("a: 1\n", "a: 2\n", "scenarios/s.yaml") and gen.same_code("a: 1\n", "a: 1\n", "s.yaml")
+    assert not gen.same_code("def f(:\n", "def f(:\n ", "sim/a.py")  # unparsable: not the same unless identical
