@@ -507,6 +507,11 @@ def sec_latency(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[An
         md.append(f"**{label}** (`{col}`):\n")
         md.append(md_table(v.table, {"difference": ".4g", "ci_low": ".4g", "ci_high": ".4g", "mean_from": ".5g", "mean_to": ".5g"}))
         md.append("\n" + doc.verdict("latency", col, v))
+        for q in V.step_power(v.table):
+            md.append(f"\n_What these seeds can see:_ if {col} moved in proportion to the days of latency, the step "
+                      f"x{q['from']:g} to x{q['to']:g} would be {q['predicted']:+.4g} (the step x{q['scaled_from'].replace(' to ', ' to x')} "
+                      f"scaled by the change in latency); measured {q['measured']:+.4g} +- {q['half_width']:.4g} with {q['seeds']} "
+                      f"paired seeds. Telling such an effect from 0 with 80% power would take about {q['seeds_needed']:,} paired seeds.\n")
     fig.supxlabel("latency multiplier from 2026 (grey: each seed)", fontsize=9)
     fig.tight_layout()
     md.insert(3, doc.figure(fig, "latency", "latency against outcomes"))

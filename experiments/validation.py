@@ -170,6 +170,46 @@ def monotone_distinguishable(values: pd.DataFrame, name: str = "outcome") -> Ver
     return Verdict(monotone and dist, text, tab)
 
 
+def step_power(table: pd.DataFrame, power: float = 0.8, level: float = 0.95) -> list[dict[str, Any]]:
+    """For each step that is not distinguishable: its size if the outcome were linear in the lever.
+
+    Args:
+        table: ``monotone_distinguishable``'s table (one row per step between neighbouring levels).
+        power: The chance of telling the predicted effect apart from 0 that the seed count aims at.
+        level: The confidence level of the paired interval.
+
+    A lever that multiplies a quantity (latency x0.25, x1, x4) moves it by different amounts in
+    different steps: from x0.25 to x1 by 0.75 of the base, from x1 to x4 by 3. If the outcome moves
+    in proportion, a step's effect is the distinguishable neighbour's effect times the ratio of the
+    lever's changes. Returns, per undistinguished step with a distinguished one to scale from: the
+    prediction, the half-width of the interval measured, and the paired seeds that would tell the
+    prediction apart from 0 with ``power`` (normal approximation, the measured spread of the
+    differences). Nothing if no step is distinguishable.
+    """
+    from scipy import stats
+
+    if table.empty or "distinguishable" not in table:
+        return []
+    rows = table.reset_index(drop=True)
+    ref = rows[rows["distinguishable"].astype(bool)]
+    if ref.empty:
+        return []
+    r = ref.loc[(ref["ci_high"] - ref["ci_low"]).idxmin()]  # the most precisely measured distinguishable step
+    z = stats.norm.ppf(0.5 + level / 2) + stats.norm.ppf(power)
+    out = []
+    for _i, row in rows[~rows["distinguishable"].astype(bool)].iterrows():
+        n = int(row["seeds"])
+        half = (row["ci_high"] - row["ci_low"]) / 2
+        if not (math.isfinite(half) and n >= 2):
+            continue
+        pred = float(r["difference"]) * (float(row["to"]) - float(row["from"])) / (float(r["to"]) - float(r["from"]))
+        sd = half * math.sqrt(n) / stats.t.ppf(0.5 + level / 2, n - 1)
+        need = math.inf if pred == 0 else math.ceil((z * sd / abs(pred)) ** 2)
+        out.append({"from": row["from"], "to": row["to"], "predicted": pred, "measured": float(row["difference"]),
+                    "half_width": half, "seeds": n, "seeds_needed": need, "scaled_from": f"{r['from']:g} to {r['to']:g}"})
+    return out
+
+
 def level_and_trend(values: pd.DataFrame, level: float, level_tol: float, flat_tol: float) -> Verdict:
     """Level and trend of a share over years (undeclared work 2019-2024 against "about 20%, flat").
 

@@ -101,6 +101,26 @@ def test_monotone_and_distinguishable():
     assert V.monotone_distinguishable(clear.iloc[:1]).passed is None
 
 
+def test_step_power_scales_the_distinguished_step_by_the_lever_change():
+    """A step too small to see is predicted from its neighbour in proportion to the lever's change
+    (x0.25 -> x1 is a quarter of x1 -> x4), with the seeds it would take; nothing when every step
+    is seen or none is."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(1000, 50, 24)
+    vals = pd.DataFrame({0.25: base + rng.normal(0, 200, 24), 1.0: base, 4.0: base + 400 + rng.normal(0, 20, 24)})
+    v = V.monotone_distinguishable(vals, "harm")
+    assert list(v.table["distinguishable"]) == [False, True]
+    (q,) = V.step_power(v.table)
+    assert (q["from"], q["to"], q["seeds"]) == (0.25, 1.0, 24)
+    assert q["predicted"] == pytest.approx(v.table["difference"].iloc[1] * 0.75 / 3.0)
+    assert 15 < q["seeds_needed"] < 80  # (2.8 x sd 200 / predicted 100)^2 ~ 31
+    both = pd.DataFrame({0.25: base - 400, 1.0: base, 4.0: base + 400}) + rng.normal(0, 5, (24, 3))
+    assert V.step_power(V.monotone_distinguishable(both).table) == []
+    flat = pd.DataFrame({0.25: base, 1.0: base, 4.0: base}) + rng.normal(0, 50, (24, 3))
+    assert V.step_power(V.monotone_distinguishable(flat).table) == []
+    assert V.step_power(V.monotone_distinguishable(vals.iloc[:1]).table) == []
+
+
 # ------------------------------------------------------------------------------ undeclared work
 def test_level_and_trend():
     years = list(range(2019, 2025))
