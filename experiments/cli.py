@@ -342,3 +342,25 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def entry() -> None:
+    """The ``akrim`` console script: ``main()``, then exit with its code.
+
+    After ``akrim run`` the process ends at once (``os._exit``, after flushing stdout and stderr)
+    instead of through the interpreter's teardown, which frees a finished run's arrays, objects and
+    modules one by one: 0.15-0.2 s of every run (measured 2026-12-06), with nothing left to do by
+    then - every file is written and closed, the run folder committed, the overview's helper
+    process ended, and ``akrim run`` starts no threads or clusters. Other commands (Dask clusters,
+    the workshop server) exit normally. ``main()`` itself never exits, so tests call it in-process.
+    """
+    argv = sys.argv[1:]
+    code = main(argv)
+    if argv and argv[0] == "run":
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    sys.exit(code)
+

@@ -24,6 +24,7 @@ import platform
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -141,14 +142,20 @@ def write_config(cfg: Any, outdir: Path) -> None:
     _atomic(d / "config.yaml", lambda p: p.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg))))
 
 
-def write_outputs(res: RunResult, cfg: Any, outdir: Path, wall: float) -> None:
-    """Write every output file of a run into ``outdir``."""
+def write_outputs(res: RunResult, cfg: Any, outdir: Path, wall: float, plotter: Any = None) -> None:
+    """Write every output file of a run into ``outdir``.
+
+    ``plotter`` (a started ``sim.plots.OverviewProcess``) draws ``overview.png`` beside the other
+    files; without one, or if it fails, the figure is drawn here, after them.
+    """
     import mesa
     import numpy as np
     import pandas as pd
     import simpy
 
     outdir.mkdir(parents=True, exist_ok=True)
+    if cfg.output.plot and plotter is not None:
+        plotter.send(res.annual, cfg, outdir / "overview.png")
     tables = {"annual": res.annual, "annual_region": res.by_region, "annual_sector": res.by_sector}
     for name, df in tables.items():
         _atomic(outdir / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
@@ -176,8 +183,14 @@ def write_outputs(res: RunResult, cfg: Any, outdir: Path, wall: float) -> None:
     }
     _atomic(outdir / "run_info.json", lambda p: p.write_text(json.dumps(info, indent=2)))
     if cfg.output.plot:
+        if plotter is not None and plotter.wait():
+            return
         from sim.plots import overview
 
+        if plotter is not None:  # drawn here instead; the helper's half-written file, if any, goes
+            print(f"note: overview.png drawn in this process ({plotter.error})", file=sys.stderr)
+            for stray in outdir.glob(".overview.png.*.tmp"):
+                stray.unlink(missing_ok=True)
         _atomic(outdir / "overview.png", lambda p: overview(res.annual, cfg, p))
 
 
@@ -199,12 +212,21 @@ def summary_table(annual) -> str:
 
 def run_config(cfg: Any, outdir: Path | None = None) -> RunResult:
     """Run ``cfg``; if ``outdir`` is given, write the run folder there."""
-    t0 = time.perf_counter()
-    model = AkrimModel(cfg)
-    res = model.run(progress=cfg.output.progress)
-    wall = time.perf_counter() - t0
-    if outdir is not None:
-        if not (outdir / ".hydra" / "config.yaml").exists():
-            write_config(cfg, outdir)
-        write_outputs(res, cfg, outdir, wall)
+    plotter = None
+    if outdir is not None and cfg.output.plot:  # matplotlib's import on the other core while the model runs
+        from sim.plots import OverviewProcess
+
+        plotter = OverviewProcess().start()
+    try:
+        t0 = time.perf_counter()
+        model = AkrimModel(cfg)
+        res = model.run(progress=cfg.output.progress)
+        wall = time.perf_counter() - t0
+        if outdir is not None:
+            if not (outdir / ".hydra" / "config.yaml").exists():
+                write_config(cfg, outdir)
+            write_outputs(res, cfg, outdir, wall, plotter)
+    finally:
+        if plotter is not None:
+            plotter.close()
     return res

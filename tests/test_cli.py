@@ -62,6 +62,17 @@ def test_run_folder_layout(cli_run):
     assert not list(out.glob(".*.tmp")), "half-written files left behind"
 
 
+def test_console_script_ends_run_with_every_line_written_and_its_exit_code(cli_run, tmp_path):
+    """experiments.cli.entry ends `akrim run` without the interpreter's teardown: stdout (a pipe
+    here) still carries the last line, the figure's helper process is gone, and a bad input still
+    exits with 2."""
+    proc, out = cli_run
+    assert proc.stdout.rstrip().splitlines()[-1] == f"Outputs: {out}"
+    assert "drawn in this process" not in proc.stderr  # the helper drew overview.png
+    bad = akrim("run", "scale=abc", cwd=tmp_path)
+    assert bad.returncode == 2 and "scale" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_run_info_has_seed_and_code_version(cli_run):
     _, out = cli_run
     info = json.loads((out / "run_info.json").read_text())
