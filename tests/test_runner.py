@@ -41,3 +41,22 @@ def test_summary_table_rows_and_formats():
     assert set(text[1]) == {"-"}
     assert text[2].startswith("2014") and "15,000" in text[2] and "20.0%" in text[2] and "90.0" in text[2]
     assert "n/a" in text[3]
+
+
+def test_config_yaml_is_the_text_omegaconf_writes_for_every_scenario():
+    """sim.runner.config_yaml (PyYAML on the dataclass fields) writes what OmegaConf.to_yaml of the
+    structured config writes, for every shipped policy and world, a package of measures and odd
+    values (a date, a null, a string that looks like a number)."""
+    from pathlib import Path
+
+    from sim.config import load_config
+    from sim.runner import config_yaml
+
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    cases = [[f"policy={f.stem}"] for f in sorted((root / "policy").glob("*.yaml"))]
+    cases += [[f"world={f.stem}"] for f in sorted((root / "world").glob("*.yaml"))]
+    cases += [["policy=more_inspectors+liberal_fines", "policy.sharing.regulation=null", "seed=0", "scale=1e-3"]]
+    assert len(cases) > 20
+    for ov in cases:
+        cfg = load_config(ov)
+        assert config_yaml(cfg) == OmegaConf.to_yaml(OmegaConf.structured(cfg)), ov
