@@ -38,7 +38,7 @@ def run_tables(spec: Any, key: str | None = None, events: bool = False) -> pd.Da
     (threat actors' new companies in that year and unit, 1:1 like the flows; see
     ``REGISTRATION_EVENTS``) and ``registration_kinds`` (the event kinds counted).
     """
-    from experiments.runs import _code_version, config_dict, key_of, resolve
+    from experiments.runs import resolve
     from sim.model import AkrimModel
 
     if spec.model != "akrim":
@@ -47,6 +47,17 @@ def run_tables(spec: Any, key: str | None = None, events: bool = False) -> pd.Da
     cfg.output.events = events  # output switches are not part of the key
     t0, c0 = time.perf_counter(), time.process_time()
     res = AkrimModel(cfg).run()
+    return tables_record(spec, cfg, res, key, events, time.perf_counter() - t0, time.process_time() - c0)
+
+
+def tables_record(spec: Any, cfg: Any, res: Any, key: str | None, events: bool, wall_s: float, cpu_s: float) -> pd.DataFrame:
+    """The long record of a finished run ``res`` of ``spec`` (resolved to ``cfg``): see ``run_tables``.
+
+    Shared by ``run_tables`` and the branched runs of ``experiments.branch``, so both store the
+    same record for the same run (``wall_s`` and ``cpu_s`` are the caller's measurement).
+    """
+    from experiments.runs import _code_version, config_dict, key_of
+
     parts = [res.annual.assign(table="annual", unit=""),
              res.by_region.rename(columns={"region": "unit"}).assign(table="region"),
              res.by_sector.rename(columns={"sector": "unit"}).assign(table="sector")]
@@ -57,8 +68,8 @@ def run_tables(spec: Any, key: str | None = None, events: bool = False) -> pd.Da
     extra = {k: v for k, v in spec.tags}
     extra.update({
         "run_key": key or key_of(cfg), "seed": cfg.seed, "scale": cfg.scale, "policy": cfg.policy.name,
-        "world": cfg.world.name, "code_version": _code_version(), "wall_s": time.perf_counter() - t0,
-        "cpu_s": time.process_time() - c0, "config_json": json.dumps(config_dict(cfg), sort_keys=True, default=str),
+        "world": cfg.world.name, "code_version": _code_version(), "wall_s": wall_s,
+        "cpu_s": cpu_s, "config_json": json.dumps(config_dict(cfg), sort_keys=True, default=str),
     })
     df = df.drop(columns=[c for c in extra if c in df.columns])
     return df.assign(**extra)

@@ -1,0 +1,168 @@
+"""Paired policy arms that share their history, computed as branches of one trunk (``sim.branch``).
+
+``prefill(specs, store, date)`` finds, among runs not yet in ``store``, the groups of specs that
+differ only by interventions from ``date`` on (the same seed, scale, world and levers before it)
+and computes each group as one trunk and one forked child per arm, in fresh worker processes. The
+records it stores are the ones ``experiments.tables.run_tables`` would store for each spec - the
+same numbers bit for bit (``tests/test_branch.py``) - so a following ``execute`` of the same specs
+finds them done, and runs on its own only what could not be branched (a spec alone in its group,
+a failed arm). Nothing here changes what is stored; it only costs less: an experiment of three
+arms from 2026 to 2030 at 1:1 computes the twelve years of history once instead of three times.
+
+The provenance of a branched record: ``wall_s`` and ``cpu_s`` are the arm's own time plus an equal
+share of the trunk's, so the records of a group add up to what was computed.
+
+Usage (``docs/gen_validation.py`` does this before its ``execute``)::
+
+    from experiments.branch import prefill
+    summary = prefill(specs, ResultStore(root), "2026-01-01", events=True, workers=2)
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class BranchSummary:
+    """What ``prefill`` did: groups and arms computed, arms that failed, and the wall time."""
+
+    groups: int = 0
+    arms: int = 0
+    failed: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+    skipped_reason: str = ""
+
+    def line(self) -> str:
+        """One line for a log or a document."""
+        if self.skipped_reason:
+            return f"no branching ({self.skipped_reason})"
+        return (f"{self.arms} runs as branches of {self.groups} shared histories in {self.wall_s:.0f} s"
+                + (f", {len(self.failed)} failed (run on their own instead)" if self.failed else ""))
+
+
+def _trunk_signature(cfg: Any, date: str) -> str:
+    """Equal for configurations that can share a trunk up to ``date`` (``sim.branch.branchable``)."""
+    from sim.branch import _plain, applies_before, branch_time
+
+    t = branch_time(cfg, date)
+    early = [(i, repr(iv)) for i, iv in enumerate(cfg.policy.interventions) if applies_before(cfg, iv, t)]
+    return json.dumps([_plain(cfg), early], sort_keys=True, default=str)
+
+
+def groups_of(todo: list[tuple[str, Any]], date: str) -> list[list[tuple[str, Any]]]:
+    """Groups of (key, spec) of the simulator that can share a trunk to ``date``, two or more each.
+
+    A spec that cannot be resolved, runs another model, or ends before ``date`` is left out (its own
+    run reports it).
+    """
+    from experiments.runs import resolve
+
+    by_sig: dict[str, list[tuple[str, Any]]] = {}
+    seen = set()
+    for key, spec in todo:
+        if key in seen or getattr(spec, "model", "akrim") != "akrim":
+            continue
+        seen.add(key)
+        try:
+            cfg = resolve(spec)
+        except Exception:  # noqa: BLE001 - a bad spec is reported by its own run
+            continue
+        if cfg.end < int(str(date)[:4]):
+            continue
+        by_sig.setdefault(_trunk_signature(cfg, date), []).append((key, spec))
+    return [g for g in by_sig.values() if len(g) >= 2]
+
+
+def run_group(group: list[tuple[str, Any]], date: str, events: bool) -> list[tuple[str, str, Any]]:
+    """Compute one group as branches; ``[(key, "ok", record) | (key, "failed", error)]`` per arm.
+
+    Runs in a worker process of its own (``prefill``), which forks one child per arm.
+    """
+    from experiments.runs import resolve
+    from experiments.tables import tables_record
+    from sim.branch import run_branches
+
+    cfgs = []
+    for _key, spec in group:
+        cfg = resolve(spec)
+        cfg.output.events = events  # as run_tables: output switches are not part of the key
+        cfgs.append(cfg)
+    n = len(group)
+
+    def finish(i: int, _model: Any, res: Any, times: dict[str, float]) -> Any:
+        key, spec = group[i]
+        return tables_record(spec, cfgs[i], res, key, events, times["arm_s"] + times["trunk_s"] / n,
+                             times["arm_cpu_s"] + times["trunk_cpu_s"] / n)
+
+    out = []
+    for (key, _spec), (value, err) in zip(group, run_branches(cfgs, date, finish)):
+        out.append((key, "ok", value) if err is None else (key, "failed", err))
+    return out
+
+
+def prefill(specs: list[Any], store: Any, date: str, events: bool = False, workers: int | None = None,
+            progress: bool = True, desc: str = "branched runs") -> BranchSummary:
+    """Store, as branches of shared trunks, the runs of ``specs`` that ``store`` lacks and can branch.
+
+    Args:
+        specs: RunSpecs (as for ``experiments.execute.execute`` with ``run_tables_safe`` or, with
+            ``events``, ``run_tables_events_safe``).
+        store: The ``ResultStore`` the following ``execute`` reads.
+        date: The branch date: the arms' own interventions start on or after it.
+        events: Keep the event log during the runs (the records' registrations), as
+            ``run_tables_events_safe`` does.
+        workers: Worker processes (groups computed at once); default: the CPU count, at most 2.
+        progress: A progress bar over the arms.
+        desc: The progress bar's label.
+
+    Returns:
+        A ``BranchSummary``. Failed arms are not stored: ``execute`` runs them on their own.
+    """
+    from experiments.execute import plan
+
+    s = BranchSummary()
+    if not hasattr(os, "fork"):
+        s.skipped_reason = "this platform cannot fork"
+        return s
+    todo, _keys, _done = plan(specs, store)
+    groups = groups_of(todo, date)
+    if not groups:
+        s.skipped_reason = "no two runs to compute share a history"
+        return s
+    t0 = time.perf_counter()
+    workers = max(1, min(workers or min(os.cpu_count() or 1, 2), len(groups)))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=sum(len(g) for g in groups), desc=desc, unit="run", leave=False)
+    # Fresh ("spawn") worker processes: the process that forks the arms runs no other threads.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(run_group, g, date, events) for g in groups]
+        for fut in as_completed(futures):
+            try:
+                results = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker that died: its arms run on their own later
+                results = []
+                s.failed.append(f"a group: {type(exc).__name__}: {exc}")
+            for key, status, value in results:
+                if status == "ok":
+                    store.put(value)
+                    s.arms += 1
+                else:
+                    s.failed.append(f"{key}: {str(value).strip().splitlines()[-1] if value else 'failed'}")
+                if bar is not None:
+                    bar.update(1)
+            s.groups += 1
+    if bar is not None:
+        bar.close()
+    s.wall_s = time.perf_counter() - t0
+    return s
