@@ -340,10 +340,6 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{type(exc).__name__}: {first} (unexpected; AKRIM_DEBUG=1 shows the traceback)", 1)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def entry() -> None:
     """The ``akrim`` console script: ``main()``, then exit with its code.
 
@@ -364,3 +360,6 @@ def entry() -> None:
             os._exit(code)
     sys.exit(code)
 
+
+if __name__ == "__main__":  # python -m experiments.cli: the same as the console script
+    entry()

@@ -395,3 +395,20 @@ def test_same_code_ignores_docstrings_and_comments_only(gen):
     assert not gen.same_code('X = "a"\nY = 1\n', 'X = "b"\nY = 1\n', "sim/a.py")  # a string that is data
     assert not gen.same_code("a: 1\n", "a: 2\n", "scenarios/s.yaml") and gen.same_code("a: 1\n", "a: 1\n", "s.yaml")
     assert not gen.same_code("def f(:\n", "def f(:\n ", "sim/a.py")  # unparsable: not the same unless identical
+
+
+def test_latency_arms_are_computed_as_branches_of_one_history(gen, tmp_path):
+    """build() with branch=true (the default) computes each seed's three latency arms as branches
+    of one shared history (experiments.branch) and says so in the header; the section is drawn from
+    those records as from runs of their own (their equality: tests/test_branch.py)."""
+    import os
+
+    if not hasattr(os, "fork"):
+        pytest.skip("branching needs os.fork")
+    s = gen.parse(["sections=[latency]", "reps=2", "scale=0.01", "workers=1", "progress=false", "address=none",
+                   f"out={tmp_path / 'v.md'}", f"img={tmp_path / 'img'}", f"store={tmp_path / 'runs'}"])
+    assert s.branch is True and gen.parse(["branch=false"]).branch is False
+    text = gen.build(s).read_text()
+    assert "branched: 6 runs as branches of 2 shared histories" in text, text[:1500]
+    assert "tables: 6 runs (6 reused from the store" in text
+    assert "## 2. Information-sharing latency" in text and "| 0.25 | 1 |" in text
