@@ -297,7 +297,7 @@ def run_all(s: Settings, arms: dict[str, dict[Any, Arm]]) -> tuple[pd.DataFrame,
     if s.branch and planned_by["tables"]:  # paired arms as branches of one history, before any cluster starts
         from experiments.branch import prefill
 
-        b = prefill([p[1] for p in planned_by["tables"]], ResultStore(root / "tables"), START, events=True, workers=s.workers,
+        b = prefill([p[1] for p in planned_by["tables"]], ResultStore(root / "tables"), START, kind="tables_events", workers=s.workers,
                     progress=s.progress, desc="validation tables (branched)")
         info["branched"] = b.line()
     todo = sum(len(plan([p[1] for p in pl], ResultStore(root / name))[0]) for name, pl in planned_by.items() if pl)
@@ -779,8 +779,9 @@ def model_changed(old: str, new: str) -> bool | None:
     """Whether the model code (``sim/``, ``scenarios/``) differs between two code versions.
 
     Versions are ``sim.runner.code_version()`` strings (``0.1.0+g<commit>[.dirty]``). A Python file
-    whose edits touch only docstrings and comments is the same code (``same_code``): the model it
-    runs is the same. None if it cannot be told (no git, an unknown commit, uncommitted edits on
+    whose edits touch only docstrings and comments is the same code (``same_code``), and the files of
+    ``sim.runner.NOT_MODEL_FILES`` (the run folder, the figure, branching: never imported by the
+    model) cannot change a run's numbers. None if it cannot be told (no git, an unknown commit, uncommitted edits on
     either side).
     """
     def sha(v: str) -> str | None:
@@ -798,7 +799,11 @@ def model_changed(old: str, new: str) -> bool | None:
         r = git("diff", "--name-only", a, b, "--", "sim", "scenarios")
         if r.returncode != 0:
             return None
+        from sim.runner import NOT_MODEL_FILES
+
         for path in r.stdout.split():
+            if path in NOT_MODEL_FILES:  # never imported by the model: cannot change a run's numbers
+                continue
             x, y = git("show", f"{a}:{path}"), git("show", f"{b}:{path}")
             if x.returncode != 0 or y.returncode != 0 or not same_code(x.stdout, y.stdout, path):
                 return True

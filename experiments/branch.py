@@ -1,10 +1,11 @@
 """Paired policy arms that share their history, computed as branches of one trunk (``sim.branch``).
 
-``prefill(specs, store, date)`` finds, among runs not yet in ``store``, the groups of specs that
-differ only by interventions from ``date`` on (the same seed, scale, world and levers before it)
-and computes each group as one trunk and one forked child per arm, in fresh worker processes. The
-records it stores are the ones ``experiments.tables.run_tables`` would store for each spec - the
-same numbers bit for bit (``tests/test_branch.py``) - so a following ``execute`` of the same specs
+``prefill(specs, store)`` finds, among runs not yet in ``store``, the groups of specs that differ
+only by interventions from some date on (the same seed, scale, world and levers before it) and
+computes each group as one trunk and one forked child per arm, in fresh worker processes. The
+records it stores are the ones the ``execute`` runner of ``kind`` would store for each spec
+(``run_spec``'s annual record, or ``experiments.tables``' long one) - the same numbers bit for bit
+(``tests/test_branch.py``) - so a following ``execute`` of the same specs
 finds them done, and runs on its own only what could not be branched (a spec alone in its group,
 a failed arm). Nothing here changes what is stored; it only costs less: an experiment of three
 arms from 2026 to 2030 at 1:1 computes the twelve years of history once instead of three times.
@@ -15,7 +16,7 @@ share of the trunk's, so the records of a group add up to what was computed.
 Usage (``docs/gen_validation.py`` does this before its ``execute``)::
 
     from experiments.branch import prefill
-    summary = prefill(specs, ResultStore(root), "2026-01-01", events=True, workers=2)
+    summary = prefill(specs, ResultStore(root), kind="tables_events", workers=2)
 """
 
 from __future__ import annotations
@@ -47,24 +48,29 @@ class BranchSummary:
                 + (f", {len(self.failed)} failed (run on their own instead)" if self.failed else ""))
 
 
-def _trunk_signature(cfg: Any, date: str) -> str:
-    """Equal for configurations that can share a trunk up to ``date`` (``sim.branch.branchable``)."""
-    from sim.branch import _plain, applies_before, branch_time
-
-    t = branch_time(cfg, date)
-    early = [(i, repr(iv)) for i, iv in enumerate(cfg.policy.interventions) if applies_before(cfg, iv, t)]
-    return json.dumps([_plain(cfg), early], sort_keys=True, default=str)
+KINDS = ("annual", "tables", "tables_events")  # the record each kind stores: run_spec's, run_tables', with events
 
 
-def groups_of(todo: list[tuple[str, Any]], date: str) -> list[list[tuple[str, Any]]]:
-    """Groups of (key, spec) of the simulator that can share a trunk to ``date``, two or more each.
+def _signature(cfg: Any) -> str:
+    """Equal for configurations that differ at most in interventions and the scenario's labels."""
+    from sim.branch import _plain
 
-    A spec that cannot be resolved, runs another model, or ends before ``date`` is left out (its own
-    run reports it).
+    return json.dumps(_plain(cfg), sort_keys=True, default=str)
+
+
+def groups_of(todo: list[tuple[str, Any]], date: str | None = None) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """``(branch date, [(key, spec), ...])`` of the simulator's specs that can share a trunk, two or more each.
+
+    Specs are grouped by everything but their interventions and labels; a group branches at
+    ``date`` or, by default, where its intervention lists first differ (``sim.branch.divergence_date``).
+    A group that cannot branch there (``sim.branch.branchable``: other interventions before it, a
+    date at the start or after the end) is left out, as is a spec that cannot be resolved or runs
+    another model: their own runs report them.
     """
     from experiments.runs import resolve
+    from sim.branch import BranchError, branchable, divergence_date
 
-    by_sig: dict[str, list[tuple[str, Any]]] = {}
+    by_sig: dict[str, list[tuple[str, Any, Any]]] = {}
     seen = set()
     for key, spec in todo:
         if key in seen or getattr(spec, "model", "akrim") != "akrim":
@@ -74,21 +80,33 @@ def groups_of(todo: list[tuple[str, Any]], date: str) -> list[list[tuple[str, An
             cfg = resolve(spec)
         except Exception:  # noqa: BLE001 - a bad spec is reported by its own run
             continue
-        if cfg.end < int(str(date)[:4]):
+        by_sig.setdefault(_signature(cfg), []).append((key, spec, cfg))
+    out = []
+    for members in by_sig.values():
+        if len(members) < 2:
             continue
-        by_sig.setdefault(_trunk_signature(cfg, date), []).append((key, spec))
-    return [g for g in by_sig.values() if len(g) >= 2]
+        cfgs = [c for _k, _s, c in members]
+        when = date or divergence_date(cfgs)
+        if when is None:
+            continue
+        try:
+            branchable(cfgs, when)
+        except BranchError:
+            continue
+        out.append((str(when), [(k, sp) for k, sp, _c in members]))
+    return out
 
 
-def run_group(group: list[tuple[str, Any]], date: str, events: bool) -> list[tuple[str, str, Any]]:
+def run_group(group: list[tuple[str, Any]], date: str, kind: str) -> list[tuple[str, str, Any]]:
     """Compute one group as branches; ``[(key, "ok", record) | (key, "failed", error)]`` per arm.
 
     Runs in a worker process of its own (``prefill``), which forks one child per arm.
     """
-    from experiments.runs import resolve
+    from experiments.runs import annual_record, resolve
     from experiments.tables import tables_record
     from sim.branch import run_branches
 
+    events = kind == "tables_events"
     cfgs = []
     for _key, spec in group:
         cfg = resolve(spec)
@@ -98,8 +116,10 @@ def run_group(group: list[tuple[str, Any]], date: str, events: bool) -> list[tup
 
     def finish(i: int, _model: Any, res: Any, times: dict[str, float]) -> Any:
         key, spec = group[i]
-        return tables_record(spec, cfgs[i], res, key, events, times["arm_s"] + times["trunk_s"] / n,
-                             times["arm_cpu_s"] + times["trunk_cpu_s"] / n)
+        wall, cpu = times["arm_s"] + times["trunk_s"] / n, times["arm_cpu_s"] + times["trunk_cpu_s"] / n
+        if kind == "annual":
+            return annual_record(spec, cfgs[i], res.annual, key, wall, cpu)
+        return tables_record(spec, cfgs[i], res, key, events, wall, cpu)
 
     out = []
     for (key, _spec), (value, err) in zip(group, run_branches(cfgs, date, finish)):
@@ -107,17 +127,18 @@ def run_group(group: list[tuple[str, Any]], date: str, events: bool) -> list[tup
     return out
 
 
-def prefill(specs: list[Any], store: Any, date: str, events: bool = False, workers: int | None = None,
+def prefill(specs: list[Any], store: Any, date: str | None = None, kind: str = "annual", workers: int | None = None,
             progress: bool = True, desc: str = "branched runs") -> BranchSummary:
     """Store, as branches of shared trunks, the runs of ``specs`` that ``store`` lacks and can branch.
 
     Args:
-        specs: RunSpecs (as for ``experiments.execute.execute`` with ``run_tables_safe`` or, with
-            ``events``, ``run_tables_events_safe``).
+        specs: RunSpecs, as for ``experiments.execute.execute``.
         store: The ``ResultStore`` the following ``execute`` reads.
-        date: The branch date: the arms' own interventions start on or after it.
-        events: Keep the event log during the runs (the records' registrations), as
-            ``run_tables_events_safe`` does.
+        date: The branch date (the arms' own interventions start on or after it); default: for
+            each group, where its intervention lists first differ.
+        kind: The record to store, as the ``execute`` runner that follows would: ``annual``
+            (``run_spec_safe``, the default runner), ``tables`` (``run_tables_safe``) or
+            ``tables_events`` (``run_tables_events_safe``, with the event log's registrations).
         workers: Worker processes (groups computed at once); default: the CPU count, at most 2.
         progress: A progress bar over the arms.
         desc: The progress bar's label.
@@ -127,6 +148,8 @@ def prefill(specs: list[Any], store: Any, date: str, events: bool = False, worke
     """
     from experiments.execute import plan
 
+    if kind not in KINDS:
+        raise ValueError(f"kind = {kind!r} (allowed: {', '.join(KINDS)})")
     s = BranchSummary()
     if not hasattr(os, "fork"):
         s.skipped_reason = "this platform cannot fork"
@@ -142,11 +165,11 @@ def prefill(specs: list[Any], store: Any, date: str, events: bool = False, worke
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=sum(len(g) for g in groups), desc=desc, unit="run", leave=False)
+        bar = tqdm(total=sum(len(g) for _d, g in groups), desc=desc, unit="run", leave=False)
     # Fresh ("spawn") worker processes: the process that forks the arms runs no other threads.
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [pool.submit(run_group, g, date, events) for g in groups]
+        futures = [pool.submit(run_group, g, when, kind) for when, g in groups]
         for fut in as_completed(futures):
             try:
                 results = fut.result()

@@ -88,6 +88,7 @@ class CompareArgs:
     address: str | None = arg(None, doc="a Dask scheduler tcp://host:port, or none to run in this process")
     progress: bool = arg(True, doc="the progress bar over runs")
     rerun_stale: bool = arg(False, doc="recompute stored runs recorded by another code version (default: warn, reuse)")
+    branch: bool = arg(True, doc="scenarios that differ only from a date on share the history before it (one run, forked; the same numbers)")
 
 
 EXAMPLES = """  akrim compare policy=[baseline,more_inspectors] reps=20 end=2030
@@ -119,6 +120,7 @@ class CompareOptions:
     address: str | None = None
     progress: bool = True
     rerun_stale: bool = False  # not part of the comparison's identity (default_out, command)
+    branch: bool = True  # how runs are computed, not what: not part of the identity either
     overrides: list[str] = field(default_factory=list)
 
     @property
@@ -202,7 +204,7 @@ def parse_args(argv: list[str]) -> CompareOptions:
         raise CompareError("policy", given["policy"], f"at most {MAX_SCENARIOS} scenarios")
     if o.start is not None and o.end is not None and o.end < o.start:
         raise CompareError("end", o.end, f"a year >= start ({o.start})")
-    o.workers, o.progress, o.rerun_stale, o.posterior = a.workers, a.progress, a.rerun_stale, a.posterior
+    o.workers, o.progress, o.rerun_stale, o.posterior, o.branch = a.workers, a.progress, a.rerun_stale, a.posterior, a.branch
     try:
         o.address = check_address(a.address, connect=False)  # main() checks that it answers
         check_workers(a.workers, a.address if a.address != "none" else None)
@@ -375,6 +377,10 @@ def run_comparison(o: CompareOptions, client: Any = None, plan: Plan | None = No
             file=sys.stderr,
             flush=True,
         )
+    if o.branch and o.address in (None, "none") and client is None:  # here, not on a remote cluster
+        from experiments.branch import prefill
+
+        prefill(plan.specs, store, kind="annual", workers=o.workers, progress=o.progress, desc="compare (shared histories)")
     summ = execute(plan.specs, store, address=o.address, n_workers=o.workers, progress=o.progress, desc="compare", client=client,
                    rerun_stale=o.rerun_stale, rerun_hint="add rerun_stale=true to the command to recompute them")
     runs = load_runs(store, summ.keys, plan.cells)

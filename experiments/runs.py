@@ -122,18 +122,30 @@ def run_spec(spec: RunSpec, key: str | None = None) -> Any:
     if spec.model == "akrim":
         from sim.model import AkrimModel
 
-        df = AkrimModel(cfg).run().annual.copy()
-        scale, policy, world = cfg.scale, cfg.policy.name, cfg.world.name
+        df = AkrimModel(cfg).run().annual
     else:
         from experiments.testmodels import get_model
 
         df = get_model(spec.model).run(cfg)
+    return annual_record(spec, cfg, df, key, time.perf_counter() - t0, time.process_time() - c0)
+
+
+def annual_record(spec: RunSpec, cfg: Any, annual: Any, key: str | None, wall_s: float, cpu_s: float) -> Any:
+    """Return ``run_spec``'s record of a finished run whose annual table is ``annual``.
+
+    Also used by the branched runs of ``experiments.branch``, so both store the same record;
+    ``wall_s`` and ``cpu_s`` are the caller's measurement.
+    """
+    df = annual.copy()
+    if spec.model == "akrim":
+        scale, policy, world = cfg.scale, cfg.policy.name, cfg.world.name
+    else:
         scale, policy, world = float("nan"), spec.model, spec.model
     extra = {k: v for k, v in spec.tags}
     extra.update({
         "run_key": key or key_of(cfg), "seed": cfg.seed, "scale": scale, "policy": policy, "world": world,
-        "code_version": _code_version(), "wall_s": time.perf_counter() - t0,
-        "cpu_s": time.process_time() - c0,  # CPU time of the run: throughput free of other jobs on the machine
+        "code_version": _code_version(), "wall_s": wall_s,
+        "cpu_s": cpu_s,  # CPU time of the run: throughput free of other jobs on the machine
         "config_json": json.dumps(config_dict(cfg), sort_keys=True, default=str),
     })
     df = df.drop(columns=[c for c in extra if c in df.columns])  # tags and provenance replace same-named columns

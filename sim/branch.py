@@ -117,6 +117,18 @@ def branchable(cfgs: Sequence[Any], date: Any) -> float:
     return t
 
 
+def divergence_date(cfgs: Sequence[Any]) -> dt.date | None:
+    """The earliest start of an intervention that not every configuration has at the same place.
+
+    That is where the arms' runs can first differ (if everything else is equal, ``branchable``),
+    so it is the latest date at which they can branch. None if every list is the same.
+    """
+    lists = [c.policy.interventions for c in cfgs]
+    dates = [_date(iv.start) for ivs in lists for i, iv in enumerate(ivs)
+             if not all(len(other) > i and other[i] == iv for other in lists)]
+    return min(dates) if dates else None
+
+
 def adopt(model: Any, cfg: Any) -> None:
     """Make a model stopped at the branch tick the run of ``cfg`` (same trunk, checked by ``branchable``)."""
     model.cfg = cfg

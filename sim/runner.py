@@ -76,6 +76,11 @@ def code_version() -> str:
 
 #: Paths (relative to the checkout) whose changes change the model's output: ``code_version``.
 MODEL_PATHS = ("sim", "scenarios", "pyproject.toml", "experiments/runs.py")
+# Modules under sim/ that take no part in a run's numbers: the model (sim.model and everything it
+# imports) never imports them (tests/test_runner.py checks it in a fresh process). Writing the run
+# folder, drawing its figure, forking branches of a run. Judging whether stored runs are this
+# model's results (docs/gen_validation.py) may ignore edits to them.
+NOT_MODEL_FILES = ("sim/branch.py", "sim/plots.py", "sim/runner.py")
 
 
 _atomic = atomic_write

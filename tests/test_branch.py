@@ -106,7 +106,7 @@ def test_prefill_stores_what_run_tables_stores_and_execute_reuses_it(tmp_path):
     base = [o for o in BASE if not o.startswith("output.")]
     specs = [RunSpec.make(base + ov) for ov in ARMS.values()] + [RunSpec.make([*base, "seed=12", *ARMS["base"]])]
     store = ResultStore(tmp_path / "store")
-    summ = prefill(specs, store, DATE, events=True, workers=1, progress=False)
+    summ = prefill(specs, store, kind="tables_events", workers=1, progress=False)
     assert (summ.groups, summ.arms, summ.failed) == (1, 3, []), summ
     assert "3 runs as branches of 1 shared histories" in summ.line()
     stored = store.load()
@@ -119,5 +119,49 @@ def test_prefill_stores_what_run_tables_stores_and_execute_reuses_it(tmp_path):
         pd.testing.assert_frame_equal(got, own, check_exact=True, check_dtype=False)
     res = execute(specs, store, address="none", progress=False, runner=run_tables_events_safe)
     assert res.skipped == 3 and res.done == 1 and res.failed == 0
-    again = prefill(specs, store, DATE, events=True, workers=1, progress=False)
+    again = prefill(specs, store, kind="tables_events", workers=1, progress=False)
     assert again.arms == 0 and "no two runs" in again.line()
+
+
+def test_branch_date_found_where_the_intervention_lists_first_differ():
+    """divergence_date: the earliest intervention not shared at the same place by every arm; the
+    experiment layer branches each group there by default (here: the inspectors' 2016-02-10)."""
+    from experiments.branch import groups_of
+    from experiments.execute import spec_key
+    from experiments.runs import RunSpec
+    from sim.branch import divergence_date
+
+    cfgs = {n: load_config(BASE + ov) for n, ov in ARMS.items()}
+    assert str(divergence_date([cfgs["base"], cfgs["inspectors x2"]])) == "2016-02-10"
+    assert str(divergence_date(list(cfgs.values()))) == DATE
+    assert divergence_date([cfgs["base"], cfgs["base"]]) is None
+    base = [o for o in BASE if not o.startswith("output.")]
+    specs = [RunSpec.make(base + ov) for ov in ARMS.values()]
+    todo = [(spec_key(s), s) for s in specs] + [(spec_key(x), x) for x in [RunSpec.make([*base, "seed=12"])]]
+    (when, group), = groups_of(todo)
+    assert when == DATE and [k for k, _ in group] == [k for k, _ in todo[:3]]
+    assert groups_of(todo[2:]) == []  # one arm per history: nothing to share
+
+
+def test_prefill_annual_records_are_run_specs(tmp_path):
+    """kind="annual" (akrim compare's runner): the stored records equal run_spec's, number for
+    number, and execute reuses them."""
+    from experiments.branch import prefill
+    from experiments.execute import execute, spec_key
+    from experiments.runs import RunSpec, run_spec
+    from experiments.store import ResultStore
+
+    base = [o for o in BASE if not o.startswith("output.")]
+    specs = [RunSpec.make(base + ov) for ov in ARMS.values()]
+    store = ResultStore(tmp_path / "store")
+    summ = prefill(specs, store, workers=1, progress=False)
+    assert (summ.groups, summ.arms) == (1, 3)
+    stored = store.load()
+    for spec in specs:
+        k = spec_key(spec)
+        got = stored[stored["run_key"] == k].drop(columns=["wall_s", "cpu_s", "policy"]).reset_index(drop=True)
+        own = run_spec(spec, k).drop(columns=["wall_s", "cpu_s", "policy"])[got.columns].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, own, check_exact=True, check_dtype=False)
+    assert execute(specs, store, address="none", progress=False).skipped == 3
+    with pytest.raises(ValueError, match="kind"):
+        prefill(specs, store, kind="everything")

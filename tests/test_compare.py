@@ -450,3 +450,23 @@ def test_sharing_differs_ignores_other_levers_and_sees_set_against_multiply():
     assert _sharing_differs(cfg(iv("2026-01-01", mul={"sharing.latency_multiplier": 4})), cfg(lat))
     assert _sharing_differs(cfg(lat), cfg(iv("2027-01-01", {"sharing.latency_multiplier": 4})))
     assert _sharing_differs(cfg(sharing={"regulation": "2016-06-01"}), cfg())
+
+
+def test_scenarios_from_2026_share_their_history_with_the_same_effects(tmp_path):
+    """branch=true (the default): baseline and more_inspectors (from 2026) run their history once
+    per replicate and fork (experiments.branch); the effects are exactly those of separate runs."""
+    import os
+
+    if not hasattr(os, "fork"):
+        pytest.skip("branching needs os.fork")
+    common = ["policy=[baseline,more_inspectors]", "reps=2", "seed=3", "scale=0.01", "end=2027", "address=none",
+              "progress=false", "posterior=false", "workers=1"]
+    on = parse_args([*common, f"out={tmp_path / 'on'}"])
+    off = parse_args([*common, f"out={tmp_path / 'off'}", "branch=false"])
+    assert on.branch and not off.branch and on.command() == off.command()  # how, not what, is computed
+    comp_on, summ_on, _ = run_comparison(on)
+    comp_off, summ_off, _ = run_comparison(off)
+    assert (summ_on.skipped, summ_on.done) == (4, 0)  # all four computed as branches before execute
+    assert (summ_off.skipped, summ_off.done) == (0, 4)
+    pd.testing.assert_frame_equal(comp_on.effects, comp_off.effects, check_exact=True)
+    assert comp_on.effects.query("kpi == 'inspections_nli' and period == '2027'")["diff_mean"].iloc[0] > 0

@@ -60,3 +60,21 @@ def test_config_yaml_is_the_text_omegaconf_writes_for_every_scenario():
     for ov in cases:
         cfg = load_config(ov)
         assert config_yaml(cfg) == OmegaConf.to_yaml(OmegaConf.structured(cfg)), ov
+
+
+def test_modules_outside_the_model_are_never_imported_by_a_run():
+    """sim.runner.NOT_MODEL_FILES take no part in a run's numbers: building and running the model
+    never imports them, so edits to them cannot change stored runs (the experiment layer imports
+    sim.runner for the code version only)."""
+    import subprocess
+    import sys
+
+    from sim.runner import NOT_MODEL_FILES
+
+    mods = [f[:-3].replace("/", ".") for f in NOT_MODEL_FILES]
+    code = ("import sys; from sim.config import load_config; from sim.model import AkrimModel; "
+            "AkrimModel(load_config(['scale=0.005', 'end=2014', 'seed=1', 'output.progress=false'])).run(); "
+            f"print(sorted(m for m in {mods!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
