@@ -102,10 +102,11 @@ def run_group(group: list[tuple[str, Any]], date: str, kind: str) -> list[tuple[
 
     Runs in a worker process of its own (``prefill``), which forks one child per arm.
     """
-    from experiments.runs import annual_record, resolve
+    from experiments.runs import _code_version, annual_record, resolve
     from experiments.tables import tables_record
     from sim.branch import run_branches
 
+    _code_version()  # asked here, before the fork: the children inherit the answer (asked in a child, it is lost with it)
     events = kind == "tables_events"
     cfgs = []
     for _key, spec in group:
