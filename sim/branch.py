@@ -152,8 +152,8 @@ def run_trunk(cfg: Any, t: float) -> Any:
     return m
 
 
-def run_branches(cfgs: Sequence[Any], date: Any, finish: Callable[[int, Any, Any, dict[str, float]], Any] | None = None,
-                 on_done: Callable[[int, Any, str | None], None] | None = None) -> list[tuple[Any, str | None]]:
+def run_branches(cfgs: Sequence[Any], date: Any,
+                 finish: Callable[[int, Any, Any, dict[str, float]], Any] | None = None) -> list[tuple[Any, str | None]]:
     """Run every configuration of ``cfgs`` as one trunk to ``date`` and one forked child per arm.
 
     Args:
@@ -163,7 +163,6 @@ def run_branches(cfgs: Sequence[Any], date: Any, finish: Callable[[int, Any, Any
             what is sent back (default: the ``RunResult``); it must be picklable. ``times`` holds the
             trunk's and the arm's wall and CPU seconds (``trunk_s``, ``trunk_cpu_s``, ``arm_s``,
             ``arm_cpu_s``).
-        on_done: Called in this process as ``on_done(i, value, error)`` when arm ``i`` ends.
 
     Returns:
         Per arm, ``(value, None)`` or ``(None, error text)``: an arm that fails (an exception in its
@@ -192,10 +191,9 @@ def run_branches(cfgs: Sequence[Any], date: Any, finish: Callable[[int, Any, Any
                     res = trunk.run()
                     times = {"trunk_s": trunk_s, "trunk_cpu_s": trunk_cpu,
                              "arm_s": time.perf_counter() - a0, "arm_cpu_s": time.process_time() - ac0}
-                    value = finish(i, trunk, res, times) if finish is not None else res
-                    payload = ("ok", value, times)
+                    payload = ("ok", finish(i, trunk, res, times) if finish is not None else res)
                 except BaseException:
-                    payload, code = ("failed", traceback.format_exc(), None), 1
+                    payload, code = ("failed", traceback.format_exc()), 1
                 try:
                     with open(path, "wb") as fh:
                         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -204,7 +202,7 @@ def run_branches(cfgs: Sequence[Any], date: Any, finish: Callable[[int, Any, Any
             _, status = os.waitpid(pid, 0)
             try:
                 with open(path, "rb") as fh:
-                    kind, value, _times = pickle.load(fh)
+                    kind, value = pickle.load(fh)
             except (OSError, EOFError, pickle.UnpicklingError):
                 kind, value = "failed", f"arm {i}: the child ended without a result (wait status {status})"
             item = (value, None) if kind == "ok" else (None, str(value))
@@ -214,6 +212,4 @@ def run_branches(cfgs: Sequence[Any], date: Any, finish: Callable[[int, Any, Any
             except OSError:
                 pass
         out.append(item)
-        if on_done is not None:
-            on_done(i, *item)
     return out
