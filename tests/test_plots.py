@@ -43,6 +43,14 @@ def _annual():
                          "enforcement_cost_nok": 4e8 + 1e7 * (years % 4)})
 
 
+def _draw_with_default_style(overview, annual, cfg, path):
+    """Draw here as a fresh process would: other tests in this worker may have changed matplotlib's
+    global style (experiments/figures.py sets font sizes and spines for the comparison report)."""
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        overview(annual, cfg, path)
+
+
 def _cfg():
     from conftest import make_cfg
 
@@ -71,7 +79,7 @@ def test_helper_process_draws_the_same_figure_as_this_process(tmp_path):
     from sim.plots import OverviewProcess, overview
 
     annual, cfg = _annual(), _cfg()
-    overview(annual, cfg, tmp_path / "here.png")
+    _draw_with_default_style(overview, annual, cfg, tmp_path / "here.png")
     helper = OverviewProcess(timeout=60).start()
     helper.send(annual, cfg, tmp_path / "there.png")
     assert helper.wait(), helper.error
@@ -120,5 +128,5 @@ def test_run_figure_from_the_helper_matches_one_drawn_here(tmp_path, capsys):
     cfg = make_cfg("scale=0.005", "start=2014", "end=2014", "seed=3", "output.progress=false")
     run_config(cfg, tmp_path / "run")
     assert "drawn in this process" not in capsys.readouterr().err
-    overview(pd.read_parquet(tmp_path / "run" / "annual.parquet"), cfg, tmp_path / "here.png")
+    _draw_with_default_style(overview, pd.read_parquet(tmp_path / "run" / "annual.parquet"), cfg, tmp_path / "here.png")
     assert (tmp_path / "run" / "overview.png").read_bytes() == (tmp_path / "here.png").read_bytes()
