@@ -69,6 +69,7 @@ def test_console_script_ends_run_with_every_line_written_and_its_exit_code(cli_r
     proc, out = cli_run
     assert proc.stdout.rstrip().splitlines()[-1] == f"Outputs: {out}"
     assert "drawn in this process" not in proc.stderr  # the helper drew overview.png
+    assert "leaked semaphore" not in proc.stderr and "Warning" not in proc.stderr  # atexit handlers still ran
     bad = akrim("run", "scale=abc", cwd=tmp_path)
     assert bad.returncode == 2 and "scale" in bad.stderr and "Traceback" not in bad.stderr
 
