@@ -123,6 +123,7 @@ def compose(overrides: list[str]):
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
+    from experiments import config_cache
     from sim.config import SCENARIOS_DIR, ConfigError, Intervention, _compose, load_config, to_object, validate
 
     check_overrides(overrides)
@@ -130,7 +131,13 @@ def compose(overrides: list[str]):
     policy = groups.get("policy", "")
     try:
         if not _is_file(policy) and not _is_file(groups.get("world", "")):
-            return load_config(overrides)
+            # the group selection as load_config keys its composition (experiments/config_cache.py)
+            sel = tuple(o for o in overrides if "=" in o and o.split("=", 1)[0] in ("policy", "world"))
+            cached = config_cache.warm(sel, SCENARIOS_DIR)
+            cfg = load_config(overrides)
+            if not cached:
+                config_cache.store(sel, SCENARIOS_DIR)
+            return cfg
         # a scenario file of one's own: laid over the schema's defaults like a shipped one, interventions appended
         sel = tuple(f"{k}={v}" for k, v in groups.items() if not _is_file(v))
         dcfg = OmegaConf.create(_compose(sel, SCENARIOS_DIR))
