@@ -387,12 +387,18 @@ def test_reused_runs_of_other_versions_are_judged_by_git(gen):
 
 def test_same_code_ignores_docstrings_and_comments_only(gen):
     """A docstring or comment edit in sim/ does not make reused runs "possibly the old model"; a
-    changed constant, a changed docstring-like expression that runs, or a YAML edit does."""
+    changed constant, a changed docstring-like expression that runs, or a YAML edit of content does
+    (a YAML comment does not)."""
     old = 'def f(x):\n    """Old words."""\n    return x + 1  # old comment\n'
     assert gen.same_code(old, 'def f(x):\n    """New, longer words."""\n    return x + 1  # new\n', "sim/a.py")
     assert gen.same_code(old, 'def f(x):\n    return x + 1\n', "sim/a.py")
     assert not gen.same_code(old, 'def f(x):\n    """Old words."""\n    return x + 2\n', "sim/a.py")
     assert not gen.same_code('X = "a"\nY = 1\n', 'X = "b"\nY = 1\n', "sim/a.py")  # a string that is data
+    yml = "# a comment\nfirms:\n  z0: -0.7  # median\n"
+    assert gen.same_code(yml, "# another comment\nfirms:\n  z0: -0.7\n", "scenarios/world/x.yaml")
+    assert not gen.same_code(yml, "firms:\n  z0: -0.8\n", "scenarios/world/x.yaml")
+    assert not gen.same_code(yml, "firms: [unclosed\n", "scenarios/world/x.yaml")
+    assert not gen.same_code("# a\nx: 1\n", "# b\nx: 1\n", "data/x.csv")  # other files: byte for byte
     assert not gen.same_code("a: 1\n", "a: 2\n", "scenarios/s.yaml") and gen.same_code("a: 1\n", "a: 1\n", "s.yaml")
     assert not gen.same_code("def f(:\n", "def f(:\n ", "sim/a.py")  # unparsable: not the same unless identical
 
