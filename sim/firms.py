@@ -90,6 +90,35 @@ def evasion_targets(m: AkrimModel, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return u.astype(np.float32), w.astype(np.float32)
 
 
+def evasion_target_one(m: AkrimModel, b: int) -> tuple[np.float32, np.float32]:
+    """``evasion_targets(m, [b])`` for one workplace ``b``, on NumPy scalars.
+
+    The same numbers bit for bit: the same operations, in the same order, on the same types (NumPy
+    scalars promote like arrays, and a ufunc on a scalar runs the loop it runs on a one-element
+    array). Only the branch that applies is computed. It is used by the one-workplace paths (a
+    company registered by an actor, an entrant taking one workplace); the array version costs about
+    30 NumPy calls on one-element arrays, about 40 us a call (issue 15).
+    ``tests/test_speed_equivalence.py`` compares the two for every kind of firm.
+    """
+    pop, fw, tb = m.pop, m.cfg.world.firms, m.tables
+    ftype = pop.ftype[b]
+    if ftype != OPPORTUNISTIC and ftype != CRIMINAL:
+        return np.float32(pop.u_base[b]), np.float32(0.5 * pop.u_base[b])
+    s = pop.sector[b]
+    peer = m.peer_evading[pop.cell[b]]
+    base = fw.z0 + pop.honesty[b] + fw.norm_weight * peer - m.pressure[s]
+    net = fw.beta * (1.0 - responsiveness(m, pop.firm_id[b]) * pop.p_hat[b] * m.expected_sanction)
+    z_u = base + np.log(tb.evasion_propensity[s]) + net
+    z_w = base + np.log(tb.underpay_propensity[s]) + net
+    if ftype == OPPORTUNISTIC:
+        return np.float32(fw.u_max_opportunistic * _sigmoid(z_u)), np.float32(fw.w_max_opportunistic * _sigmoid(z_w))
+    intent = m.ta.intent[pop.owner[b]]
+    d = fw.criminal_deterrence
+    u = fw.u_max_criminal * intent * (1.0 - d + d * _sigmoid(z_u + 2.0))
+    w = fw.w_max_criminal * intent * (1.0 - d + d * _sigmoid(z_w + 2.0))
+    return np.float32(u), np.float32(w)
+
+
 def compliance_weekly(m: AkrimModel) -> None:
     """Perceived-detection learning for all firms; reviews of the compliance choice."""
     pop, fw = m.pop, m.cfg.world.firms
@@ -145,7 +174,10 @@ def ordinary_entrant(m: AkrimModel, b, r: np.ndarray | None = None) -> None:
     # Honesty ~ N(0, sd) by inverse transform of a uniform (keeps the draw count fixed).
     pop.honesty[b] = ndtri(np.minimum(np.maximum(r[:, 1], 1e-9), 1 - 1e-9)) * fw.honesty_sd
     pop.u_base[b] = -np.log(np.maximum(1.0 - r[:, 2], 1e-12)) * fw.u_compliant
-    pop.u[b], pop.w[b] = evasion_targets(m, b)
+    if b.size == 1:  # one workplace (an actor's company released, a conviction): the scalar path
+        pop.u[b], pop.w[b] = evasion_target_one(m, int(b[0]))
+    else:
+        pop.u[b], pop.w[b] = evasion_targets(m, b)
     pop.aggregate_blocks(b)
 
 

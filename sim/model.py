@@ -452,11 +452,10 @@ class AkrimModel(mesa.Model):
 
     def firm_became_criminal(self, b: int) -> None:
         """A threat actor's company now occupies workplace ``b``: set its evasion."""
-        from sim.firms import evasion_targets
+        from sim.firms import evasion_target_one
 
-        bb = np.array([b])
-        self.pop.u[bb], self.pop.w[bb] = evasion_targets(self, bb)
-        self.pop.aggregate_blocks(bb)
+        self.pop.u[b], self.pop.w[b] = evasion_target_one(self, int(b))
+        self.pop.aggregate_blocks(np.array([b]))
 
     def crime_loss(self, b: int, nok: float) -> None:
         """Book a one-off loss to society (e.g. a phoenix bankruptcy) in crime cost."""

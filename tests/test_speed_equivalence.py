@@ -183,3 +183,27 @@ def test_unique_first_is_numpy_unique():
         u, i = _unique_first(x)
         u0, i0 = np.unique(x, return_index=True)
         assert same_bits(u, u0) and same_bits(i, i0)
+
+
+@pytest.mark.parametrize("deterrence_sd", [None, 0.0])
+def test_evasion_target_one_is_the_array_version(deterrence_sd):
+    """sim.firms.evasion_target_one (the one-workplace path) gives the array version's bits for every
+    kind of firm - compliant, opportunistic and an actor's company - and without responsiveness."""
+    from sim.firms import evasion_target_one, evasion_targets
+    from sim.population import COMPLIANT, CRIMINAL, OPPORTUNISTIC
+
+    ov = ["scale=0.02", "seed=12", "output.progress=false", "output.events=false", "end=2016"]
+    ov += [] if deterrence_sd is None else [f"world.firms.deterrence_sd={deterrence_sd}"]
+    m = AkrimModel(load_config(ov))
+    for _ in range(60):  # some perceived detection and peer evasion, actors' companies registered
+        m.step()
+    pop = m.pop
+    kinds = {k: np.flatnonzero(pop.ftype == k) for k in (COMPLIANT, OPPORTUNISTIC, CRIMINAL)}
+    assert all(v.size for v in kinds.values()), {k: v.size for k, v in kinds.items()}
+    rng = np.random.default_rng(1)
+    blocks = np.concatenate([rng.choice(v, min(v.size, 150), replace=False) for v in kinds.values()])
+    for b in blocks:
+        u1, w1 = evasion_target_one(m, int(b))
+        u, w = evasion_targets(m, np.array([b]))
+        assert same_bits(np.float32(u1), u[0]) and same_bits(np.float32(w1), w[0]), (b, pop.ftype[b], u1, u[0], w1, w[0])
+        assert type(u1) is np.float32 and type(w1) is np.float32
