@@ -781,7 +781,8 @@ def model_changed(old: str, new: str) -> bool | None:
     Versions are ``sim.runner.code_version()`` strings (``0.1.0+g<commit>[.dirty]``). A Python file
     whose edits touch only docstrings and comments is the same code (``same_code``), and the files of
     ``sim.runner.NOT_MODEL_FILES`` (the run folder, the figure, branching: never imported by the
-    model) cannot change a run's numbers. None if it cannot be told (no git, an unknown commit, uncommitted edits on
+    model) cannot change a run's numbers. Code changed only by commits certified output-identical
+    (``benchmarks/output_identical.txt``, each checked bit for bit) does not count either. None if it cannot be told (no git, an unknown commit, uncommitted edits on
     either side).
     """
     def sha(v: str) -> str | None:
@@ -801,15 +802,57 @@ def model_changed(old: str, new: str) -> bool | None:
             return None
         from sim.runner import NOT_MODEL_FILES
 
+        changed = []
         for path in r.stdout.split():
             if path in NOT_MODEL_FILES:  # never imported by the model: cannot change a run's numbers
                 continue
             x, y = git("show", f"{a}:{path}"), git("show", f"{b}:{path}")
             if x.returncode != 0 or y.returncode != 0 or not same_code(x.stdout, y.stdout, path):
-                return True
+                changed.append(path)
+        if not changed:
+            return False
+        # Changed - unless every commit between the two that touched those files is certified
+        # output-identical (benchmarks/output_identical.txt) or changed them only in ways that do
+        # not count (same_code).
+        certified = certified_identical()
+        if not certified or git("merge-base", "--is-ancestor", a, b).returncode != 0:
+            return True
+        commits = git("rev-list", f"{a}..{b}", "--", *changed)
+        if commits.returncode != 0:
+            return True
+        for c in commits.stdout.split():
+            if any(c.startswith(x) for x in certified):
+                continue
+            for path in changed:
+                x, y = git("show", f"{c}^:{path}"), git("show", f"{c}:{path}")
+                if x.returncode != 0 and y.returncode != 0:
+                    continue
+                if x.returncode != 0 or y.returncode != 0 or not same_code(x.stdout, y.stdout, path):
+                    return True
     except (OSError, subprocess.SubprocessError):
         return None
     return False
+
+
+CERTIFIED = ROOT / "benchmarks" / "output_identical.txt"
+
+
+def certified_identical(path: Path | None = None) -> set[str]:
+    """Commits certified to change model code without changing model output (their hashes).
+
+    ``benchmarks/output_identical.txt``: one commit a line, each verified bit for bit with
+    ``benchmarks/identity.py --check`` (national case included); ``#`` starts a comment.
+    """
+    try:
+        lines = (path or CERTIFIED).read_text().splitlines()
+    except OSError:
+        return set()
+    out = set()
+    for line in lines:
+        tok = line.split("#", 1)[0].split()
+        if tok and len(tok[0]) >= 7 and all(ch in "0123456789abcdef" for ch in tok[0]):
+            out.add(tok[0])
+    return out
 
 
 def same_code(a: str, b: str, path: str) -> bool:

@@ -385,6 +385,27 @@ def test_reused_runs_of_other_versions_are_judged_by_git(gen):
     assert "may be results of the old model" in gen.stale_note({"k": "0.1.0+gdeadbee"}, v)
 
 
+def test_certified_output_identical_commits_do_not_count_as_model_changes(gen, tmp_path, monkeypatch):
+    """A commit listed in benchmarks/output_identical.txt (verified bit for bit) does not make the
+    runs stored before it "possibly the old model"; without the listing the same history does."""
+    import subprocess
+
+    def have(c):
+        return subprocess.run(["git", "cat-file", "-e", f"{c}^{{commit}}"], cwd=ROOT, capture_output=True).returncode == 0
+
+    before, certified, after = "00fb3c8", "3dd7061", "3dd7061"  # the scalar evasion targets (sim/firms.py, sim/model.py)
+    if not (have(before) and have(certified)):
+        pytest.skip("the commits of this test are not in this clone's history")
+    assert certified in gen.certified_identical()
+    assert gen.model_changed(f"0.1.0+g{before}", f"0.1.0+g{after}") is False
+    monkeypatch.setattr(gen, "CERTIFIED", tmp_path / "none.txt")
+    assert gen.certified_identical() == set()
+    assert gen.model_changed(f"0.1.0+g{before}", f"0.1.0+g{after}") is True
+    listing = tmp_path / "list.txt"
+    listing.write_text("# comment\nnot-a-hash  x\n3dd7061  note # trailing\nabc  too short\n")
+    assert gen.certified_identical(listing) == {"3dd7061"}
+
+
 def test_same_code_ignores_docstrings_and_comments_only(gen):
     """A docstring or comment edit in sim/ does not make reused runs "possibly the old model"; a
     changed constant, a changed docstring-like expression that runs, or a YAML edit of content does
