@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,7 @@ def run_help() -> str:
 
 
 def _run_one(cfg: Any, overrides: list[str], parent: Path, name: str, insert_before: str | None) -> Path:
-    from sim.runner import RunFolder, run_config, summary_table, write_config, write_overrides
+    from sim.runner import RunFolder, run_config, scale_caveat, summary_table, write_config, write_overrides
 
     folder = RunFolder(parent, name, insert_before)
     try:
@@ -222,6 +223,10 @@ def _run_one(cfg: Any, overrides: list[str], parent: Path, name: str, insert_bef
         print("Headline KPIs (national totals at 1:1; see annual.csv for every column)")
         print(summary_table(res.annual))
         print()
+        caveat = scale_caveat(cfg.scale)
+        if caveat:
+            print(textwrap.fill(caveat, width=100))
+            print()
     return out
 
 

@@ -257,7 +257,7 @@ def make_plan(o: CompareOptions) -> Plan:
     if o.window_from is not None and not (cfg.start <= o.window_from <= cfg.end):
         raise CompareError("from", o.window_from, f"a year between start ({cfg.start}) and end ({cfg.end})")
     cfgs = [resolve(spec) for spec in specs[: len(o.scenarios)]]
-    warnings = window_warnings(o, cfgs) + scale_warnings(o, cfgs)
+    warnings = window_warnings(o, cfgs) + scale_warnings(o, cfgs) + centre_scale_warnings(cfgs)
     return Plan(seeds, worlds, path, specs, cells, warnings)
 
 
@@ -328,6 +328,17 @@ def scale_warnings(o: CompareOptions, cfgs: list[Any]) -> list[str]:
     return [f"warning: scale = {ref.scale:g}: {', '.join(names)} change{'s' if len(names) == 1 else ''} information sharing, whose "
             f"effects are biased below national scale (a centre rarely has more than one prioritised actor to choose among; "
             f"ODD 2.10); give scale=1.0 for these (about 100 s a run)"]
+
+
+def centre_scale_warnings(cfgs: list[Any]) -> list[str]:
+    """A warning when the runs are below 1:5, where the centres' KPIs are biased low (``sim.runner.scale_caveat``).
+
+    ``akrim compare`` says so on stderr before any run, and the report carries the note.
+    """
+    from sim.runner import scale_caveat
+
+    caveat = scale_caveat(min(cfg.scale for cfg in cfgs))
+    return [f"warning: {caveat}"] if caveat else []
 
 
 def load_runs(store: Any, keys: list[str], cells: list[tuple[str, int]]):

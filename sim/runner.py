@@ -19,6 +19,7 @@ a name no other run has - even one started in the same second with the same seed
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import secrets
@@ -45,6 +46,34 @@ HEADLINE = (
     ("phoenix_bankruptcies", "phoenix", "{:,.0f}"),
     ("crime_cost_nok", "crime bn NOK", "{:,.1f}"),
 )
+
+
+# How far the centres' KPIs at a population scale fall below a national run's (issue 11, ODD 2.10):
+# pooled 2014-2025 difference against scale 1.0 in docs/validation.md section 6 (model generation 6,
+# calibrated world, 6 seeds a scale, 2 at 1.0), as (scale, cases against central actors %, central
+# actors %). Update with the validation document when the model changes.
+SCALE_GAP = ((0.05, 22, 17), (0.1, 16, 8))
+SCALE_FAITHFUL = 0.2  # from this scale on, national KPIs agree with 1.0 within noise (docs/validation.md)
+
+
+def scale_caveat(scale: float) -> str | None:
+    """One sentence on what a population scale below 1:5 does to the centres' KPIs (None from 1:5 on).
+
+    Below 1:5 the centres' knowledge process loses part of its yield (a centre's portfolio of one
+    or two actors is empty for long spells, ODD 2.10), so the KPIs of the centres' work run below a
+    national run's and effects that act through them are understated. The sizes quoted are the
+    measured ones nearest the scale (``SCALE_GAP``).
+    """
+    if not scale < SCALE_FAITHFUL:
+        return None
+    near, cases, central = min(SCALE_GAP, key=lambda g: abs(math.log(g[0] / scale)))
+    size = (f"at 1:{1 / near:,.0f} cases against central threat actors run about {cases}% and central threat actors "
+            f"about {central}% below a national run")
+    if scale < near * 0.75:
+        size += ", and more at smaller scales"
+    return (f"Population scale 1:{1 / scale:,.0f}: below 1:5 the centres' KPIs are biased low ({size}; docs/validation.md "
+            "section 6, ODD 2.10). Read them, and effects of measures that act through the centres (information sharing, "
+            f"analysts, centres), as indicative; confirm them with scale={SCALE_FAITHFUL:g} or more (1.0 for sharing latency).")
 
 
 def code_version() -> str:

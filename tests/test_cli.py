@@ -74,6 +74,20 @@ def test_console_script_ends_run_with_every_line_written_and_its_exit_code(cli_r
     assert bad.returncode == 2 and "scale" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_a_run_below_one_to_five_prints_the_scale_caveat(cli_run):
+    """akrim run at 1:100 says, under its summary, that the centres' KPIs are biased low at that
+    scale and where that is measured (sim.runner.scale_caveat); the caveat is None from 1:5 on."""
+    from sim.runner import scale_caveat
+
+    proc, _ = cli_run
+    text = " ".join(proc.stdout.split())
+    assert "Population scale 1:100: below 1:5 the centres' KPIs are biased low" in text
+    assert "and more at smaller scales" in text and "docs/validation.md section 6" in text
+    assert scale_caveat(0.2) is None and scale_caveat(1.0) is None
+    assert "at 1:10 cases against central threat actors run about 16%" in scale_caveat(0.1)
+    assert "at 1:20" in scale_caveat(0.05) and "more at smaller scales" not in scale_caveat(0.05)
+
+
 def test_run_info_has_seed_and_code_version(cli_run):
     _, out = cli_run
     info = json.loads((out / "run_info.json").read_text())

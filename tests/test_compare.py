@@ -418,17 +418,31 @@ def test_whole_number_parameters_are_rounded(tmp_path):
     assert resolve(make_plan(o).specs[0]).world.actors.n_initial == 1306
 
 
+def _sharing(warnings: list[str]) -> list[str]:
+    return [w for w in warnings if "information sharing, whose effects" in w]
+
+
 def test_sharing_scenarios_below_national_scale_carry_a_warning():
     """A comparison of information sharing below scale 1.0 says it is biased; other comparisons do not."""
     tiny = [a for a in TINY if not a.startswith(("scale=", "end="))] + ["end=2030"]  # planned only: nothing runs
-    warned = make_plan(parse_args(["policy=[baseline,sharing_reform_early,more_inspectors]", "reps=2", "scale=0.05", *tiny])).warnings
+    warned = _sharing(make_plan(parse_args(["policy=[baseline,sharing_reform_early,more_inspectors]", "reps=2", "scale=0.05", *tiny])).warnings)
     assert len(warned) == 1 and "scale = 0.05: sharing_reform_early changes information sharing" in warned[0]
     assert "more_inspectors" not in warned[0] and "scale=1.0" in warned[0]
     lever = "policy.interventions=[{start: '2026-01-01', set: {sharing.latency_multiplier: 4}}]"
-    assert make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.05", *tiny])).warnings == []
+    assert _sharing(make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.05", *tiny])).warnings) == []
     # The same intervention in every scenario changes no scenario's sharing against the reference.
-    assert make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.05", lever, *tiny])).warnings == []
+    assert _sharing(make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.05", lever, *tiny])).warnings) == []
     assert make_plan(parse_args(["policy=[baseline,sharing_reform_early]", "reps=2", "scale=1.0", *tiny])).warnings == []
+
+
+def test_comparisons_below_one_to_five_say_the_centres_kpis_are_biased_low():
+    """Below scale 0.2 every comparison carries the scale caveat (sim.runner.scale_caveat) as a
+    warning and a report note; from 0.2 on it does not."""
+    tiny = [a for a in TINY if not a.startswith(("scale=", "end="))] + ["end=2030"]  # planned only: nothing runs
+    warned = make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.1", *tiny])).warnings
+    assert len(warned) == 1 and warned[0].startswith("warning: Population scale 1:10: below 1:5 the centres' KPIs are biased low")
+    assert "about 16%" in warned[0] and "scale=0.2 or more" in warned[0]
+    assert make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.2", *tiny])).warnings == []
 
 
 def test_sharing_differs_ignores_other_levers_and_sees_set_against_multiply():
