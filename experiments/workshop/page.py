@@ -740,6 +740,11 @@ def TrainerPage():
             f"{_game_intro()} Every team plays in its own browser (the workshop page, tab <i>Policy game</i>) on the same world "
             f"and seeds (seed {s['seed']} and the next ones, scale {s['scale']:g}). You set the game up, open a round, and close "
             "it when the teams have chosen; closing plays the round for every team."))
+        from sim.runner import scale_caveat
+
+        caveat = scale_caveat(float(s["scale"]))
+        if caveat:  # for the trainer: what the room's fast scale does to the centres' figures
+            solara.HTML(tag="p", classes=["akrim-scale-note"], unsafe_innerHTML=f"<small>{escape(caveat)}</small>")
         if ROOM.phase in ("setup", "over"):
             with solara.Row():
                 solara.InputInt("First round's year", value=start_year)
