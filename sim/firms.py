@@ -71,23 +71,38 @@ def responsiveness(m: AkrimModel, firm_ids: np.ndarray) -> np.ndarray:
 
 def evasion_targets(m: AkrimModel, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Target undeclared and underpaid shares for workplaces ``b`` under current conditions."""
-    pop, fw, tb = m.pop, m.cfg.world.firms, m.tables
-    s = pop.sector[b]
-    peer = m.peer_evading[pop.cell[b]]
-    base = fw.z0 + pop.honesty[b] + fw.norm_weight * peer - m.pressure[s]
-    net = fw.beta * (1.0 - responsiveness(m, pop.firm_id[b]) * pop.p_hat[b] * m.expected_sanction)
-    z_u = base + np.log(tb.evasion_propensity[s]) + net
-    z_w = base + np.log(tb.underpay_propensity[s]) + net
+    pop, fw = m.pop, m.cfg.world.firms
+    z_u, z_w = _logits(m, b)
     ftype = pop.ftype[b]
     u = np.where(ftype == OPPORTUNISTIC, fw.u_max_opportunistic * _sigmoid(z_u), pop.u_base[b])
     w = np.where(ftype == OPPORTUNISTIC, fw.w_max_opportunistic * _sigmoid(z_w), 0.5 * pop.u_base[b])
     crim = ftype == CRIMINAL
     if crim.any():
         intent = m.ta.intent[pop.owner[b[crim]]]
-        d = fw.criminal_deterrence
-        u[crim] = fw.u_max_criminal * intent * (1.0 - d + d * _sigmoid(z_u[crim] + 2.0))
-        w[crim] = fw.w_max_criminal * intent * (1.0 - d + d * _sigmoid(z_w[crim] + 2.0))
+        u[crim] = _criminal_share(fw, fw.u_max_criminal, intent, z_u[crim])
+        w[crim] = _criminal_share(fw, fw.w_max_criminal, intent, z_w[crim])
     return u.astype(np.float32), w.astype(np.float32)
+
+
+def _logits(m: AkrimModel, b):
+    """The logits of the undeclared and underpaid targets of workplaces ``b`` (an index array or one int).
+
+    The one formula of the compliance decision (deterrence, honesty, peer norm, buyer pressure and
+    the sector's propensities); with an int index it runs on NumPy scalars, with the same
+    operations in the same order, so both give the same bits.
+    """
+    pop, fw, tb = m.pop, m.cfg.world.firms, m.tables
+    s = pop.sector[b]
+    peer = m.peer_evading[pop.cell[b]]
+    base = fw.z0 + pop.honesty[b] + fw.norm_weight * peer - m.pressure[s]
+    net = fw.beta * (1.0 - responsiveness(m, pop.firm_id[b]) * pop.p_hat[b] * m.expected_sanction)
+    return base + np.log(tb.evasion_propensity[s]) + net, base + np.log(tb.underpay_propensity[s]) + net
+
+
+def _criminal_share(fw, cap: float, intent, z):
+    """An actor's company's share: ``cap`` x intent, of which a part ``criminal_deterrence`` responds to deterrence."""
+    d = fw.criminal_deterrence
+    return cap * intent * (1.0 - d + d * _sigmoid(z + 2.0))
 
 
 def evasion_target_one(m: AkrimModel, b: int) -> tuple[np.float32, np.float32]:
@@ -100,23 +115,15 @@ def evasion_target_one(m: AkrimModel, b: int) -> tuple[np.float32, np.float32]:
     30 NumPy calls on one-element arrays, about 40 us a call (issue 15).
     ``tests/test_speed_equivalence.py`` compares the two for every kind of firm.
     """
-    pop, fw, tb = m.pop, m.cfg.world.firms, m.tables
+    pop, fw = m.pop, m.cfg.world.firms
     ftype = pop.ftype[b]
     if ftype != OPPORTUNISTIC and ftype != CRIMINAL:
         return np.float32(pop.u_base[b]), np.float32(0.5 * pop.u_base[b])
-    s = pop.sector[b]
-    peer = m.peer_evading[pop.cell[b]]
-    base = fw.z0 + pop.honesty[b] + fw.norm_weight * peer - m.pressure[s]
-    net = fw.beta * (1.0 - responsiveness(m, pop.firm_id[b]) * pop.p_hat[b] * m.expected_sanction)
-    z_u = base + np.log(tb.evasion_propensity[s]) + net
-    z_w = base + np.log(tb.underpay_propensity[s]) + net
+    z_u, z_w = _logits(m, b)
     if ftype == OPPORTUNISTIC:
         return np.float32(fw.u_max_opportunistic * _sigmoid(z_u)), np.float32(fw.w_max_opportunistic * _sigmoid(z_w))
     intent = m.ta.intent[pop.owner[b]]
-    d = fw.criminal_deterrence
-    u = fw.u_max_criminal * intent * (1.0 - d + d * _sigmoid(z_u + 2.0))
-    w = fw.w_max_criminal * intent * (1.0 - d + d * _sigmoid(z_w + 2.0))
-    return np.float32(u), np.float32(w)
+    return np.float32(_criminal_share(fw, fw.u_max_criminal, intent, z_u)), np.float32(_criminal_share(fw, fw.w_max_criminal, intent, z_w))
 
 
 def compliance_weekly(m: AkrimModel) -> None:
