@@ -134,6 +134,16 @@ class CentresPolicy:
     dur_file_dormant: float = nonneg(
         730.0, doc="days without new evidence after which a centre closes an actor's file (the actor stops being a central threat actor)"
     )
+    dur_work: float | None = param(
+        None,
+        1.0,
+        36_500.0,
+        "assumption (issue 11: a portfolio bounded by time, not by places, is linear in the population and so scales)",
+        "days a centre keeps working on an identified actor it has not prioritised since its identification or its last "
+        "prioritisation; then its file is closed and the actor stops being central there. null (the default, model "
+        "generation 6): no limit, the portfolio is bounded by files_per_analyst alone",
+        nullable=True,
+    )
     p_case_on_priority: float = prob(
         0.4,
         "seed 002, TA10 (the control group plans measures across agencies); probability assumption",
