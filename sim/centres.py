@@ -268,6 +268,8 @@ class Centre(mesa.Agent):
     def _has_room(self, aid: int, n_worked: int) -> bool:
         """Whether the portfolio has a place for ``aid`` (a fractional last place taken with that chance, keyed)."""
         m = self.model
+        if m.policy.centres.files_per_analyst is None:  # no cap (generation 7): bounded by throughput and dur_work
+            return True
         room = self.lever.analysts * m.policy.centres.files_per_analyst * m.scale - n_worked
         if room >= 1:
             return True
