@@ -65,6 +65,7 @@ class ActorFile:
     t_last_prioritised: float = -1e9
     t_priority: float = -1e9  # when the current priority was set (its action must follow in time)
     targeted: bool = False  # prioritised at least once since the file was (re)opened
+    t_worked: float = -1e9  # when the centre last took the actor up: its identification or last prioritisation (dur_work)
 
 
 class Centre(mesa.Agent):
@@ -261,11 +262,14 @@ class Centre(mesa.Agent):
             self.close_file(aid)
             return
         f.state = IDENTIFIED
+        f.t_worked = m.env.now
         m.identify(aid)
 
     def _has_room(self, aid: int, n_worked: int) -> bool:
         """Whether the portfolio has a place for ``aid`` (a fractional last place taken with that chance, keyed)."""
         m = self.model
+        if m.policy.centres.files_per_analyst is None:  # no cap (generation 7): bounded by throughput and dur_work
+            return True
         room = self.lever.analysts * m.policy.centres.files_per_analyst * m.scale - n_worked
         if room >= 1:
             return True
@@ -294,9 +298,12 @@ class Centre(mesa.Agent):
         self.n_meetings += 1
         now = m.env.now
         dormant = m.policy.centres.dur_file_dormant
+        work = m.policy.centres.dur_work  # None: no limit on how long an actor is worked on (generation 6)
         for aid, f in list(self.files.items()):
             if f.state in (COLLECTING, IDENTIFIED) and (not m.actor_list[aid].is_active or now - f.t_last_signal > dormant):
                 self.close_file(aid)
+            elif work is not None and f.state == IDENTIFIED and now - f.t_worked > work:
+                self.close_file(aid)  # the centre's work on an actor it has not prioritised since ends
         self.attention.waiting.clear()
         for aid, f in self.files.items():
             if f.state == IDENTIFIED and now - f.t_last_prioritised >= m.policy.centres.dur_follow_up:
@@ -328,7 +335,7 @@ class Centre(mesa.Agent):
         f = self.files[aid]
         a = m.actor_list[aid]
         f.state = PRIORITISED
-        f.t_last_prioritised = f.t_priority = m.env.now
+        f.t_last_prioritised = f.t_priority = f.t_worked = m.env.now
         y = m.year_idx
         m.metrics.add(y, "actors_prioritised", self.region)
         t = m.ta

@@ -124,15 +124,28 @@ class CentresPolicy:
         "public_figures.md: ~5,700 persons in ~1,500 businesses (2015), ~6,400 in ~3,200 (2016)",
         "workers checked (identity, employment, right to work) per business controlled in a joint action",
     )
-    files_per_analyst: float = param(
-        4.0,
+    files_per_analyst: float | None = param(
+        None,
         0.0,
         1_000.0,
         "seed 001 note viii: NTAES's 2020 picture had 102 actors identified (80 + 22) with about two dozen analysts in the centres (assumption)",
-        "threat actors a centre can work on at once per analyst (the central actors' portfolio)",
+        "threat actors a centre can work on at once per analyst (a cap on the central actors' portfolio); null (the default "
+        "from generation 7): no cap, the portfolio is bounded by the analysts' throughput and dur_work (issue 11: a capped "
+        "portfolio does not scale)",
+        nullable=True,
     )
     dur_file_dormant: float = nonneg(
         730.0, doc="days without new evidence after which a centre closes an actor's file (the actor stops being a central threat actor)"
+    )
+    dur_work: float | None = param(
+        180.0,
+        1.0,
+        36_500.0,
+        "assumption (issue 11: a portfolio bounded by time, not by places, is linear in the population and so scales)",
+        "days a centre keeps working on an identified actor it has not prioritised since its identification or its last "
+        "prioritisation; then its file is closed and the actor stops being central there. null: no limit, the portfolio is "
+        "bounded by files_per_analyst alone (model generation 6 had null with files_per_analyst 4)",
+        nullable=True,
     )
     p_case_on_priority: float = prob(
         0.4,
