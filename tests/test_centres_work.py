@@ -8,9 +8,9 @@ from sim.config import load_config
 from sim.model import AkrimModel
 
 
-def central(dur_work, seed: int, cap: float = 1000.0) -> float:
+def central(dur_work, seed: int, cap: float | None = None) -> float:
     ov = ["scale=0.05", "end=2018", f"seed={seed}", "output.progress=false", "output.events=false",
-          f"policy.centres.files_per_analyst={cap}", f"policy.centres.dur_work={'null' if dur_work is None else dur_work}"]
+          f"policy.centres.files_per_analyst={'null' if cap is None else cap}", f"policy.centres.dur_work={'null' if dur_work is None else dur_work}"]
     return float(AkrimModel(load_config(ov)).run().annual["central_threat_actors"].sum())
 
 
@@ -30,7 +30,7 @@ def test_the_work_period_closes_an_identified_file_at_the_next_meeting():
 
     def ages(dur_work):
         m = AkrimModel(load_config(["scale=0.05", "end=2016", "seed=3", "output.progress=false", "output.events=false",
-                                    "policy.centres.files_per_analyst=1000", f"policy.centres.dur_work={dur_work}"]))
+                                    "policy.centres.files_per_analyst=null", f"policy.centres.dur_work={dur_work}"]))
         m.run()
         return [m.env.now - f.t_worked for c in m.centres for f in c.files.values() if f.state == IDENTIFIED], m
 
