@@ -17,8 +17,9 @@ __version__ = "0.1.0"
 # no per-company upkeep) and entry with a replacement effect (crowding); generation 5 (issue 11,
 # central stock): NTAES re-weights the exposed industries' priorities only (ODD 8.12); generation 6
 # (issue 11, scale): shared pools carry at least two whole jobs (ODD 2.10, 8.7), "previously
-# reported" counted at identification, the NLI's wrongful support in a column of its own.
-MODEL_GENERATION = 6
+# reported" counted at identification, the NLI's wrongful support in a column of its own; generation 7
+# (issue 11, scale): the centres' portfolio bounded by time (policy.centres.dur_work), not by places.
+MODEL_GENERATION = 7
 
 
 
