@@ -331,7 +331,7 @@ def scale_warnings(o: CompareOptions, cfgs: list[Any]) -> list[str]:
 
 
 def centre_scale_warnings(cfgs: list[Any]) -> list[str]:
-    """A warning when the runs are below 1:5, where the centres' KPIs are biased low (``sim.runner.scale_caveat``).
+    """A warning when the runs are below 1:1, where the centres' KPIs differ from a national run's (``sim.runner.scale_caveat``).
 
     ``akrim compare`` says so on stderr before any run, and the report carries the note.
     """

@@ -329,6 +329,22 @@ def welch(a: Any, b: Any) -> tuple[float, float, float]:
     return d, t, float(2 * stats.t.sf(abs(t), df))
 
 
+def welch_ci(a: Any, b: Any, level: float = 0.95) -> tuple[float, float]:
+    """Welch's ``level`` confidence interval of ``mean(a) - mean(b)`` (NaN with fewer than two values a side)."""
+    from scipy import stats
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size < 2 or b.size < 2:
+        return math.nan, math.nan
+    d = float(a.mean() - b.mean())
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    if va + vb == 0:
+        return d, d
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    h = float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(va + vb)
+    return d - h, d + h
+
+
 def scale_agreement(data: pd.DataFrame, kpis: list[str], reference: float | None = None, alpha: float = 0.05,
                     pooled: tuple[int, int] | None = None) -> Verdict:
     """Do national KPIs agree across population scales, year by year?
@@ -338,25 +354,35 @@ def scale_agreement(data: pd.DataFrame, kpis: list[str], reference: float | None
             independent samples: a seed does not pair across scales, the populations differ).
         kpis: The KPIs to compare.
         reference: The scale the others are compared with (default: the largest).
-        alpha: Family-wise error per KPI. In each year, each other scale is compared with the
-            reference by Welch's t-test; a KPI fails if some p-value is below ``alpha / m``, ``m``
-            its year x scale comparisons (Bonferroni: a scale-invariant model fails a KPI with
-            probability <= alpha).
-        pooled: Optional (first, last) years whose per-seed sum is compared too, by Welch's test at
-            ``alpha`` (the build-up years, where a bias shows as the same sign year after year).
+        alpha: Family-wise error of the whole verdict, over every KPI, scale and year: a
+            scale-invariant model fails it with probability <= ``alpha`` (Bonferroni). Half of it
+            goes to the yearly tests: in each year each other scale is compared with the reference
+            by Welch's t-test, failing below ``alpha / 2 / (years x scales x KPIs)``. The other half
+            goes to the pooled tests (if ``pooled``), failing below ``alpha / 2 / (scales x KPIs)``.
+            (Until 7 December 2026 alpha was per KPI and the pooled tests each took all of it, so a
+            scale-invariant model failed the five KPIs' verdict far more often than 5%.)
+        pooled: Optional (first, last) years, or a list of them, whose per-seed sums are compared
+            too (the build-up years, where a bias shows as the same sign year after year; a later
+            window), each with the 95% confidence interval of its relative difference. The first
+            window's columns are ``pooled_rel_diff``, ``pooled_rel_lo``, ``pooled_rel_hi``,
+            ``pooled_t``, ``pooled_p``; a further window's carry the suffix ``_<first>_<last>``.
 
     The table: per KPI and scale, the years compared, the largest |t|, the years failing, the
     largest relative difference of means and the pooled test; ``passed`` is None if some
     comparison has fewer than two runs on a side. With two runs a side the test only detects
-    large differences: the document says how many runs each scale had.
+    large differences: the document says how many runs each scale had, and the pooled interval
+    says how large a bias the runs could hide.
     """
     scales = sorted(data["scale"].unique())
     ref = max(scales) if reference is None else reference
     others = [s for s in scales if s != ref]
     years = sorted(data["year"].unique())
-    m = len(years) * len(others)
-    rows, judged, bad = [], True, []
     missing = [k for k in kpis if k not in data.columns or data[k].isna().all()]
+    n_k = max(1, len(kpis) - len(missing))
+    windows = [] if not pooled else ([tuple(pooled)] if isinstance(pooled[0], (int, np.integer)) else [tuple(w) for w in pooled])
+    a_year = (alpha / 2 if windows else alpha) / (len(years) * len(others) * n_k)
+    a_pool = alpha / 2 / (len(others) * n_k * max(1, len(windows)))
+    rows, judged, bad = [], True, []
     for k in kpis:
         if k in missing:
             continue
@@ -372,20 +398,28 @@ def scale_agreement(data: pd.DataFrame, kpis: list[str], reference: float | None
                 tests.append((y, t, p, d / abs(b.mean()) if b.mean() else math.nan))
             row = {"kpi": k, "scale": s, "reference": ref, "years": len(tests),
                    "max_abs_t": max((abs(t) for _, t, _, _ in tests), default=math.nan),
-                   "years_failing": [y for y, _, p, _ in tests if p < alpha / m],
+                   "years_failing": [y for y, _, p, _ in tests if p < a_year],
                    "max_rel_diff": max((abs(r) for *_, r in tests if math.isfinite(r)), default=math.nan)}
-            if pooled:
-                sel = data[data["year"].between(*pooled)]
+            pooled_bad = []
+            for i, w in enumerate(windows):
+                sel = data[data["year"].between(*w)]
                 pa = sel[sel["scale"] == s].groupby("seed")[k].sum()
                 pb = sel[sel["scale"] == ref].groupby("seed")[k].sum()
                 d, t, p = welch(pa, pb)
-                row.update({"pooled_rel_diff": d / pb.mean() if len(pb) and pb.mean() else math.nan, "pooled_t": t, "pooled_p": p})
-            if row["years_failing"] or (pooled and row["pooled_p"] < alpha):
-                bad.append(f"{k} at scale {s:g}")
+                lo, hi = welch_ci(pa, pb)
+                base = pb.mean() if len(pb) and pb.mean() else math.nan
+                sfx = "" if i == 0 else f"_{w[0]}_{w[1]}"
+                row.update({f"pooled_rel_diff{sfx}": d / base, f"pooled_rel_lo{sfx}": lo / base, f"pooled_rel_hi{sfx}": hi / base,
+                            f"pooled_t{sfx}": t, f"pooled_p{sfx}": p})
+                if p < a_pool:
+                    pooled_bad.append(f"{w[0]}-{w[1]}")
+            if row["years_failing"] or pooled_bad:
+                bad.append(f"{k} at scale {s:g}" + (f" ({', '.join(pooled_bad)} sum)" if pooled_bad else ""))
             rows.append(row)
     tab = pd.DataFrame(rows)
     note = f" (not in this model version: {', '.join(missing)})" if missing else ""
-    test = f"Welch p < {alpha:g}/{m} in some year" + (f", or p < {alpha:g} for the {pooled[0]}-{pooled[1]} sum" if pooled else "")
+    test = f"Welch p < {a_year:.2g} in some year" + (
+        f", or p < {a_pool:.2g} for the {' or the '.join(f'{w[0]}-{w[1]}' for w in windows)} sum" if windows else "")
     if bad:
         return Verdict(False, f"disagree with scale {ref:g} beyond noise ({test}): {', '.join(bad)}{note}", tab)
     if not judged or tab.empty:

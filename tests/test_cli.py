@@ -74,18 +74,21 @@ def test_console_script_ends_run_with_every_line_written_and_its_exit_code(cli_r
     assert bad.returncode == 2 and "scale" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_a_run_below_one_to_five_prints_the_scale_caveat(cli_run):
-    """akrim run at 1:100 says, under its summary, that the centres' KPIs are biased low at that
-    scale and where that is measured (sim.runner.scale_caveat); the caveat is None from 1:5 on."""
+def test_a_run_below_one_to_one_prints_the_scale_caveat(cli_run):
+    """akrim run at 1:100 says, under its summary, that the centres' KPIs differ from a national run
+    at that scale, by how much at the nearest measured scale and where that is measured
+    (sim.runner.scale_caveat); the caveat is None at 1:1."""
     from sim.runner import scale_caveat
 
     proc, _ = cli_run
     text = " ".join(proc.stdout.split())
-    assert "Population scale 1:100: below 1:5 the centres' KPIs are biased low" in text
-    assert "and more at smaller scales" in text and "docs/validation.md section 6" in text
-    assert scale_caveat(0.2) is None and scale_caveat(1.0) is None
-    assert "at 1:10 cases against central threat actors run about 16%" in scale_caveat(0.1)
-    assert "at 1:20" in scale_caveat(0.05) and "more at smaller scales" not in scale_caveat(0.05)
+    assert "Population scale 1:100: the centres' KPIs differ from a national run's at this scale (measured at 1:20" in text
+    assert "docs/validation.md section 6" in text and "confirm them with scale=1" in text
+    assert scale_caveat(1.0) is None and scale_caveat(2.0) is None
+    assert "measured at 1:5" in scale_caveat(0.2) and "measured at 1:5" in scale_caveat(0.5)
+    c = scale_caveat(0.1)
+    assert "measured at 1:10: cases against central threat actors in 2014-19 about 2% lower" in c
+    assert "in 2022-25, after the sharing regulation, about 21% higher" in c
 
 
 def test_run_info_has_seed_and_code_version(cli_run):

@@ -435,14 +435,16 @@ def test_sharing_scenarios_below_national_scale_carry_a_warning():
     assert make_plan(parse_args(["policy=[baseline,sharing_reform_early]", "reps=2", "scale=1.0", *tiny])).warnings == []
 
 
-def test_comparisons_below_one_to_five_say_the_centres_kpis_are_biased_low():
-    """Below scale 0.2 every comparison carries the scale caveat (sim.runner.scale_caveat) as a
-    warning and a report note; from 0.2 on it does not."""
+def test_comparisons_below_one_to_one_say_the_centres_kpis_differ():
+    """Below scale 1.0 every comparison carries the scale caveat (sim.runner.scale_caveat) as a
+    warning and a report note; at 1.0 it does not."""
     tiny = [a for a in TINY if not a.startswith(("scale=", "end="))] + ["end=2030"]  # planned only: nothing runs
     warned = make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.1", *tiny])).warnings
-    assert len(warned) == 1 and warned[0].startswith("warning: Population scale 1:10: below 1:5 the centres' KPIs are biased low")
-    assert "about 16%" in warned[0] and "scale=0.2 or more" in warned[0]
-    assert make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.2", *tiny])).warnings == []
+    assert len(warned) == 1 and warned[0].startswith("warning: Population scale 1:10: the centres' KPIs differ from a national run's")
+    assert "about 21% higher" in warned[0] and "scale=1." in warned[0]
+    warned = make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.2", *tiny])).warnings
+    assert len(warned) == 1 and "measured at 1:5" in warned[0]
+    assert make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=1.0", *tiny])).warnings == []
 
 
 def test_sharing_differs_ignores_other_levers_and_sees_set_against_multiply():

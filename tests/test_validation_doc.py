@@ -242,6 +242,34 @@ def test_scale_agreement_pooled_build_up_catches_a_small_steady_bias():
     assert row["pooled_p"] < 0.05 and row["pooled_t"] < 0 and v.passed is False
 
 
+def test_scale_agreement_false_alarm_rate_is_the_verdicts_alpha_over_every_kpi():
+    """A scale-invariant model (no effect anywhere) fails the whole verdict - every KPI, scale, year and
+    pooled sum together - at most alpha of the time (Bonferroni). Before 7 December 2026 alpha was per
+    KPI and every pooled test took all of it, so three KPIs at two scales failed about half the time."""
+    rng = np.random.default_rng(11)
+    kpis = ["k1", "k2", "k3"]
+    fails = 0
+    n = 60
+    for _ in range(n):
+        rows = []
+        for sc, reps in ((0.05, 6), (0.1, 6), (1.0, 3)):
+            for seed in range(reps):
+                for y in range(2014, 2020):
+                    rows.append({"scale": sc, "seed": seed, "year": y, **{k: 100 + rng.normal(0, 10) for k in kpis}})
+        v = V.scale_agreement(pd.DataFrame(rows), kpis, alpha=0.2, pooled=(2014, 2019))
+        fails += v.passed is False
+    assert fails / n <= 0.3, fails  # alpha 0.2 plus Monte Carlo error; the old rule gave about 0.7 here
+
+
+def test_scale_agreement_pooled_interval_covers_the_bias():
+    v = V.scale_agreement(_scale_data(shift=-12.0, reps=6), ["cases"], pooled=(2014, 2019))
+    row = v.table[v.table["scale"] == 0.05].iloc[0]
+    true = -12.0 * 6 / (6 * 200 + 5 * 15)  # the bias over the pooled sum of 2014-2019
+    assert row["pooled_rel_lo"] < true < row["pooled_rel_hi"] < 0
+    row = v.table[v.table["scale"] == 0.1].iloc[0]
+    assert row["pooled_rel_lo"] < 0 < row["pooled_rel_hi"]
+
+
 def test_scale_agreement_needs_two_runs_and_names_missing_columns():
     v = V.scale_agreement(_scale_data(reps=1), ["cases", "central_threat_actors"])
     assert v.passed is None and "central_threat_actors" in v.text
