@@ -229,12 +229,14 @@ def test_a_sector_push_moves_actors_to_other_sectors():
 
 def test_without_sensitivity_a_push_displaces_far_fewer():
     """Switch the displacement off (sensitivity 0): the push still removes some actors (they are
-    caught), but the share of actors operating in construction barely moves."""
+    caught), but the share of actors operating in construction barely moves. Four paired seeds, as
+    in the test above: one seed at this scale holds only ~35 actors, so one actor is ~3 points of
+    share (with two seeds, generation 7 gave -4.5 points 'off' from a single actor's luck)."""
     push = '+policy.interventions=[{start: "2015-01-01", set: {nli.sector_weights: {construction: 10.0}, centres.sector_priority: {construction: 5.0}}}]'
     effect = {}
     for label, extra in (("on", ()), ("off", ("world.actors.displacement_sensitivity=0",))):
         d = []
-        for seed in SEEDS:
+        for seed in (*SEEDS, 99, 100):
             base, _ = run(*PUSH, *extra, f"seed={seed}", events=False)
             pushed, _ = run(*PUSH, *extra, f"seed={seed}", push, events=False)
             k = base.tables.sector_index("construction")
