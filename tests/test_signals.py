@@ -134,7 +134,7 @@ def test_slower_sharing_lets_known_actors_run_more_phoenix_cycles_before_an_acti
     """SPEC 4.4: phoenix_before_target counts the cycles of actors the agencies had shared a signal
     about and no action had yet found; with slow sharing fewer are found, and later.
 
-    In the calibrated world. Two effects pull against each other (ODD 8.6): slow sharing finds known
+    In the calibrated world. Two effects pull against each other (ODD 8.7): slow sharing finds known
     actors later (more cycles before an action), but fewer actors become known at all, and fewer
     are under the pressure of actions that makes them cycle. In the documented defaults
     (world=default) of model generation 7 the second effect balances the first over 2014-19 (608
