@@ -128,6 +128,12 @@ def run_group(group: list[tuple[str, Any]], date: str, kind: str) -> list[tuple[
     return out
 
 
+def _die_with_parent(parent: int) -> None:
+    from sim.branch import die_with_parent
+
+    die_with_parent(parent, 15)  # SIGTERM: the worker's own arms then get their SIGKILL
+
+
 def prefill(specs: list[Any], store: Any, date: str | None = None, kind: str = "annual", workers: int | None = None,
             progress: bool = True, desc: str = "branched runs") -> BranchSummary:
     """Store, as branches of shared trunks, the runs of ``specs`` that ``store`` lacks and can branch.
@@ -169,7 +175,8 @@ def prefill(specs: list[Any], store: Any, date: str | None = None, kind: str = "
         bar = tqdm(total=sum(len(g) for _d, g in groups), desc=desc, unit="run", leave=False)
     # Fresh ("spawn") worker processes: the process that forks the arms runs no other threads.
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    # A worker dies with this process (sim.branch.die_with_parent), and its forked arms with it.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(run_group, g, when, kind) for when, g in groups]
         for fut in as_completed(futures):
             try:

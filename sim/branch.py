@@ -152,6 +152,25 @@ def run_trunk(cfg: Any, t: float) -> Any:
     return m
 
 
+def die_with_parent(parent: int | None = None, sig: int = 9) -> None:
+    """Ask Linux to send ``sig`` to this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``).
+
+    A forked arm, or a pool worker, whose parent is killed would otherwise run on to its end as an
+    orphan, burning a core of a shared machine for a result nobody reads. If ``parent`` (the pid
+    the caller expects as its parent) is already gone, exit at once. A no-op where ``prctl`` is
+    missing (not Linux).
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(sig), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
 def run_branches(cfgs: Sequence[Any], date: Any,
                  finish: Callable[[int, Any, Any, dict[str, float]], Any] | None = None) -> list[tuple[Any, str | None]]:
     """Run every configuration of ``cfgs`` as one trunk to ``date`` and one forked child per arm.
@@ -178,6 +197,7 @@ def run_branches(cfgs: Sequence[Any], date: Any,
     trunk = run_trunk(cfgs[0], t)
     trunk_s, trunk_cpu = time.perf_counter() - t0, time.process_time() - c0
     out: list[tuple[Any, str | None]] = []
+    me = os.getpid()
     for i, cfg in enumerate(cfgs):
         fd, path = tempfile.mkstemp(prefix=f"akrim-branch-{i}-", suffix=".pkl")
         os.close(fd)
@@ -185,6 +205,7 @@ def run_branches(cfgs: Sequence[Any], date: Any,
             pid = os.fork()
             if pid == 0:  # the child: this arm's run from the branch tick on
                 code = 0
+                die_with_parent(me)  # a killed parent takes its arm with it (and its temporary file is then empty)
                 try:
                     a0, ac0 = time.perf_counter(), time.process_time()
                     adopt(trunk, cfg)

@@ -165,3 +165,51 @@ def test_prefill_annual_records_are_run_specs(tmp_path):
     assert execute(specs, store, address="none", progress=False).skipped == 3
     with pytest.raises(ValueError, match="kind"):
         prefill(specs, store, kind="everything")
+
+
+def _marked(marker: str) -> list[int]:
+    """Pids of live processes whose command line holds ``marker`` (forked arms inherit it)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/cmdline", "rb") as fh:
+                    if marker.encode() in fh.read():
+                        with open(f"/proc/{d}/stat") as st:
+                            if st.read().rsplit(")", 1)[1].split()[0] != "Z":
+                                out.append(int(d))
+            except OSError:
+                pass
+    return out
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc") or not os.uname().sysname == "Linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_killing_the_parent_ends_its_forked_arms():
+    """A process running branched arms that is killed takes its arms with it (sim.branch.die_with_parent):
+    without that they ran on as orphans to their end (about 10 s each here) on a shared machine."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    marker = f"akrim-orphan-test-{uuid.uuid4().hex}"
+    code = ("import sys; from sim.config import load_config; from sim.branch import run_branches\n"
+            "base = ['scale=0.05', 'start=2014', 'end=2045', 'seed=3', 'output.progress=false', 'output.events=false']\n"
+            "cfgs = [load_config(base + o) for o in ([], ['policy.interventions=[{start: \"2015-01-01\", set: {sharing.latency_multiplier: 4.0}}]'])]\n"
+            "run_branches(cfgs, '2015-01-01')\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, marker])
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(_marked(marker)) < 2:  # the parent and its first arm
+            time.sleep(0.2)
+        assert len(_marked(marker)) >= 2, "the arm never started"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        time.sleep(1.0)
+        assert _marked(marker) == [], "an arm outlived its killed parent"
+    finally:
+        for pid in _marked(marker):
+            os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
