@@ -313,19 +313,31 @@ def steady_state(values: pd.DataFrame, max_rel_change: float, what: str = "stock
                        f"steady means within +-{max_rel_change:.0%})", tab)
 
 
+def _welch_parts(a: Any, b: Any) -> tuple[float, float, float] | None:
+    """``(difference of means, its variance, Welch-Satterthwaite degrees of freedom)``; None with fewer than two values a side.
+
+    The degrees of freedom are NaN when both samples are constant (zero variance).
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size < 2 or b.size < 2:
+        return None
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1)) if va + vb else math.nan
+    return float(a.mean() - b.mean()), va + vb, df
+
+
 def welch(a: Any, b: Any) -> tuple[float, float, float]:
     """``(difference of means, t, two-sided p)`` of Welch's t-test (NaN p with fewer than two values a side)."""
     from scipy import stats
 
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    d = float(a.mean() - b.mean()) if a.size and b.size else math.nan
-    if a.size < 2 or b.size < 2:
-        return d, math.nan, math.nan
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    if va + vb == 0:
+    parts = _welch_parts(a, b)
+    if parts is None:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return (float(a.mean() - b.mean()) if a.size and b.size else math.nan), math.nan, math.nan
+    d, v, df = parts
+    if v == 0:
         return d, (0.0 if d == 0 else math.copysign(math.inf, d)), (1.0 if d == 0 else 0.0)
-    t = d / math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    t = d / math.sqrt(v)
     return d, t, float(2 * stats.t.sf(abs(t), df))
 
 
@@ -333,15 +345,13 @@ def welch_ci(a: Any, b: Any, level: float = 0.95) -> tuple[float, float]:
     """Welch's ``level`` confidence interval of ``mean(a) - mean(b)`` (NaN with fewer than two values a side)."""
     from scipy import stats
 
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.size < 2 or b.size < 2:
+    parts = _welch_parts(a, b)
+    if parts is None:
         return math.nan, math.nan
-    d = float(a.mean() - b.mean())
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    if va + vb == 0:
+    d, v, df = parts
+    if v == 0:
         return d, d
-    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
-    h = float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(va + vb)
+    h = float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(v)
     return d - h, d + h
 
 

@@ -48,10 +48,6 @@ HEADLINE = (
 )
 
 
-# How far the centres' KPIs at a population scale fall below a national run's (issue 11, ODD 2.10):
-# pooled 2014-2025 difference against scale 1.0 in docs/validation.md section 6 (model generation 6,
-# calibrated world, 6 seeds a scale, 2 at 1.0), as (scale, cases against central actors %, central
-# actors %). Update with the validation document when the model changes.
 # Measured differences of the centres' KPIs from a national run (docs/validation.md section 6, pooled
 # relative differences in %, signed): (scale, cases against central actors 2014-19, central actors
 # 2014-19, central actors 2022-25). tests/test_runner.py fails until these match the document.
