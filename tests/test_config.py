@@ -31,6 +31,7 @@ CONFIG_ERRORS = {
     "nan_capacity": (["policy.nli.n_inspectors=nan"], "policy.nli.n_inspectors", "nan", "a number in [0, 100000] (finite)"),
     "inf_capacity": (["policy.nli.n_inspectors=inf"], "policy.nli.n_inspectors", "inf", "a number in [0, 100000] (finite)"),
     "no_employers": (["world.population.n_employers=0"], "world.population.n_employers", "0", "a number in [1, 2000000]"),
+    "nullable_out_of_range": (["policy.centres.dur_work=0"], "policy.centres.dur_work", "0", "a number in [1, 36500], or null"),
     "inf_unbounded_float": (["world.actors.capacity_mean_mnok=inf"], "world.actors.capacity_mean_mnok", "inf", "(finite)"),
     "link_completeness": (["policy.sharing.before.tax_to_centre.completeness=2"], "policy.sharing.before.tax_to_centre.completeness", "2", "probability"),
     "intervention_unknown_lever": ([iv("nli.bogus", 3)], "policy.interventions[0].set", "nli.bogus", "lever key"),

@@ -96,7 +96,7 @@ def check_range(key: str, value: Any, meta: Any, integer: bool | None = None) ->
     lo, hi = meta.get("lo", -math.inf), meta.get("hi", math.inf)
     lo_open = bool(meta.get("lo_open", False))
     integer = isinstance(value, int) if integer is None else integer
-    allowed = describe_range(lo, hi, integer, lo_open)
+    allowed = describe_range(lo, hi, integer, lo_open) + (", or null" if meta.get("nullable") else "")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(key, value, allowed)
     if isinstance(value, float) and not math.isfinite(value):
