@@ -40,8 +40,9 @@ experiments, >= 2030), ``world`` (a world scenario; default: the commands' defau
 ``workers``, ``progress``, ``rerun_stale`` (recompute stored runs recorded by another code version;
 default: reuse them, with a warning in the document), ``branch`` (default true: the arms of one seed
 that differ only from 2026 on are computed as branches of one shared history, bit for bit the same
-records at about half the cost of a three-arm experiment; ``experiments.branch``), ``label`` (a line under the title, e.g. which
-model generated it).
+records at about half the cost of a three-arm experiment; ``experiments.branch``), ``national_actors`` (default
+false: the scale section's runs below 1:1 with threat actors at national count, ``docs/validation_national_actors.md``),
+``label`` (a line under the title, e.g. which model generated it).
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ class Settings:
     progress: bool = True
     rerun_stale: bool = False
     branch: bool = True  # compute paired arms as branches of one shared history (experiments.branch)
+    national_actors: bool = False  # the scale section's runs below 1:1 with threat actors at national count
     label: str = ""
 
 
@@ -265,7 +267,11 @@ def plan_arms(s: Settings) -> dict[str, dict[Any, Arm]]:
                           "frozen": mk("policy of 2019 carried forward", FROZEN_2019, s.reps_stocks, s.scale_stocks)}
     if "scale" in s.sections:
         extra = [f"world={s.world}"] if s.world else []
-        arms["scale"] = {x: _check(Arm(f"scale {x:g}", [f"scale={x!r}", f"end={SCALE_YEARS[1]}", *extra],
+
+        def na(x: float) -> list[str]:  # at 1:1 the switch changes nothing: the national runs are the default's
+            return ["national_actors=true"] if s.national_actors and x < 1.0 else []
+
+        arms["scale"] = {x: _check(Arm(f"scale {x:g}", [f"scale={x!r}", f"end={SCALE_YEARS[1]}", *extra, *na(x)],
                                        s.reps_full if x >= 1.0 else s.reps), s.seed) for x in sorted(s.scales)}
     return arms
 
@@ -692,6 +698,10 @@ def sec_scale(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[Any,
           "with probability <= 5%. `max_rel_diff` is the largest yearly relative difference of means; `build-up` and "
           f"`{AFTER_REGULATION[0]}-{AFTER_REGULATION[1]}` give the relative difference of the sums with its 95% confidence "
           "interval, which says how large a bias the runs could still hide, and `p` the pooled test's p-value.\n"]
+    if any("national_actors=true" in a.overrides for a in arms.values()):
+        md.append("Runs below 1:1 with **threat actors at national count** (`national_actors=true`): the risk sectors, where "
+                  "actors operate, are built at 1:1 and the other sectors at the run's scale, so the centres, NTAES and the "
+                  "police work on national numbers at national capacity (ODD 2.10, `docs/design/national_actors.md`).\n")
     md.append(_arm_missing(doc, "scale", arms))
     if rec.empty:
         return "\n".join(md)

@@ -223,7 +223,7 @@ def _run_one(cfg: Any, overrides: list[str], parent: Path, name: str, insert_bef
         print("Headline KPIs (national totals at 1:1; see annual.csv for every column)")
         print(summary_table(res.annual))
         print()
-        caveat = scale_caveat(cfg.scale)
+        caveat = scale_caveat(cfg.scale, bool(getattr(cfg, "national_actors", False)))
         if caveat:
             print(textwrap.fill(caveat, width=100))
             print()

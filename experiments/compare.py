@@ -337,7 +337,7 @@ def centre_scale_warnings(cfgs: list[Any]) -> list[str]:
     """
     from sim.runner import scale_caveat
 
-    caveat = scale_caveat(min(cfg.scale for cfg in cfgs))
+    caveat = scale_caveat(min(cfg.scale for cfg in cfgs), all(bool(getattr(cfg, "national_actors", False)) for cfg in cfgs))
     return [f"warning: {caveat}"] if caveat else []
 
 

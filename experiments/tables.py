@@ -64,7 +64,7 @@ def tables_record(spec: Any, cfg: Any, res: Any, key: str | None, events: bool, 
     df = pd.concat(parts, ignore_index=True)
     df["unit"] = df["unit"].astype(str)
     if events:
-        df = add_registrations(df, res.events, cfg.scale)
+        df = add_registrations(df, res.events, cfg.scale, _sector_weights(cfg))
     extra = {k: v for k, v in spec.tags}
     extra.update({
         "run_key": key or key_of(cfg), "seed": cfg.seed, "scale": cfg.scale, "policy": cfg.policy.name,
@@ -104,8 +104,22 @@ def split(record: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.D
     return annual, reg, sec
 
 
-def add_registrations(df: pd.DataFrame, events: pd.DataFrame | None, scale: float) -> pd.DataFrame:
-    """Add ``registrations`` per (table, year, unit) from the event log (NaN without a log)."""
+def _sector_weights(cfg: Any) -> dict[str, float] | None:
+    """National firms per event by sector when actors are at national count (risk sectors at 1:1), else None."""
+    if not getattr(cfg, "national_actors", False) or cfg.scale >= 1.0:
+        return None
+    from sim.data import load_tables
+
+    tb = load_tables(cfg.world.population.sectors_file, cfg.world.population.regions_file)
+    return {s: (cfg.scale if r else 1.0) for s, r in zip(tb.sectors, tb.risk_sector)}
+
+
+def add_registrations(df: pd.DataFrame, events: pd.DataFrame | None, scale: float, sector_weights: dict[str, float] | None = None) -> pd.DataFrame:
+    """Add ``registrations`` per (table, year, unit) from the event log (NaN without a log).
+
+    ``sector_weights`` (actors at national count): what one event in a sector counts before the
+    division by the scale (``scale`` in a risk sector built at 1:1, 1 elsewhere).
+    """
     df = df.copy()
     kinds: list[str] = []
     if events is not None:
@@ -120,9 +134,10 @@ def add_registrations(df: pd.DataFrame, events: pd.DataFrame | None, scale: floa
     year = pd.to_datetime(ev["date"]).dt.year
     ev = pd.DataFrame({"year": year.to_numpy(), "region": ev["region"].astype(str).to_numpy(),
                        "sector": ev["sector"].astype(str).to_numpy()})
-    counts = {"annual": ev.groupby("year").size().rename("n").reset_index().assign(unit=""),
-              "region": ev.groupby(["year", "region"]).size().rename("n").reset_index().rename(columns={"region": "unit"}),
-              "sector": ev.groupby(["year", "sector"]).size().rename("n").reset_index().rename(columns={"sector": "unit"})}
+    ev["w"] = 1.0 if sector_weights is None else ev["sector"].map(sector_weights).fillna(1.0)
+    counts = {"annual": ev.groupby("year")["w"].sum().rename("n").reset_index().assign(unit=""),
+              "region": ev.groupby(["year", "region"])["w"].sum().rename("n").reset_index().rename(columns={"region": "unit"}),
+              "sector": ev.groupby(["year", "sector"])["w"].sum().rename("n").reset_index().rename(columns={"sector": "unit"})}
     allc = pd.concat([c.assign(table=t) for t, c in counts.items()], ignore_index=True)
     df = df.merge(allc, on=["table", "year", "unit"], how="left")
     df["registrations"] = df.pop("n").fillna(0.0) / scale

@@ -349,7 +349,7 @@ def crowding_factor(m: AkrimModel) -> float:
     if w.entry_crowding == 0.0 or w.n_initial <= 0:
         return 1.0
     n_act = max(int(np.count_nonzero(m.ta.active_mask())), 1)
-    return float((w.n_initial * m.scale / n_act) ** w.entry_crowding)
+    return float((w.n_initial * m.act_s / n_act) ** w.entry_crowding)
 
 
 def entry_rate_year(w, crowding: float = 1.0) -> float:
@@ -372,7 +372,7 @@ def entry_rate_year(w, crowding: float = 1.0) -> float:
 def actors_weekly(m: AkrimModel) -> None:
     """New actors; registrations and wind-ups; planned bankruptcies; exit and desistance."""
     w = m.cfg.world.actors
-    n_new = m.streams.get("actors.arrivals").poisson(entry_rate_year(w, crowding_factor(m)) * m.scale * WEEK_YEARS)
+    n_new = m.streams.get("actors.arrivals").poisson(entry_rate_year(w, crowding_factor(m)) * m.act_s * WEEK_YEARS)
     for _ in range(n_new):  # each new actor's draws are its own (keyed by its id): CRN across scenarios
         spawn_actor(m, m.streams.entity("actors.spawn", m.ta.n), initial=False)
     t = m.ta

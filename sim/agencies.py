@@ -47,6 +47,13 @@ def _sample(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray
     return np.unique(inverse_cdf(weights, u).clip(0, weights.size - 1))
 
 
+def _factor(m, v: np.ndarray) -> float:
+    """Workplaces per national firm among draws in proportion to ``v`` (1 unless actors are at national count)."""
+    if not m.national_actors:
+        return 1.0
+    return float(v.sum()) / max(float(np.dot(v, m.wblk)), 1e-12)
+
+
 class Agencies:
     """The Tax Administration's audits and NAV's controls for one model."""
 
@@ -69,8 +76,9 @@ class Agencies:
         pop, sat = m.pop, m.cfg.world.detection.detect_saturation
         hide = self._hidden()
         # Tax: undeclared wage bill the registers do not show.
-        n = m.streams.get("tax.audits").poisson(m.policy.tax.n_audits_year * m.scale * WEEK_YEARS)
-        b = _sample(m.streams.get("tax.targets"), pop.u * pop.wage_bill() * hide, n)
+        v = pop.u * pop.wage_bill() * hide
+        n = m.streams.get("tax.audits").poisson(m.policy.tax.n_audits_year * m.scale * WEEK_YEARS * _factor(m, v))
+        b = _sample(m.streams.get("tax.targets"), v, n)
         if b.size:
             m.metrics.add_arrays(m.year_idx, "tax_audits", pop.region[b], pop.sector[b], np.ones(b.size))
             u = keyed_uniform(self.key_tax, (pop.firm_id[b] * 4096 + m.week % 4096).astype(np.uint64))
@@ -78,8 +86,9 @@ class Agencies:
             self._act(b[found], "tax")
         # NAV: undeclared workers drawing benefits.
         ww = m.cfg.world.workers
-        n = m.streams.get("nav.controls").poisson(m.policy.nav.n_controls_year * m.scale * WEEK_YEARS)
-        b = _sample(m.streams.get("nav.targets"), pop.n_und * ww.p_benefit_while_undeclared * hide, n)
+        v = pop.n_und * ww.p_benefit_while_undeclared * hide
+        n = m.streams.get("nav.controls").poisson(m.policy.nav.n_controls_year * m.scale * WEEK_YEARS * _factor(m, v))
+        b = _sample(m.streams.get("nav.targets"), v, n)
         if b.size:
             m.metrics.add_arrays(m.year_idx, "nav_controls", pop.region[b], pop.sector[b], np.ones(b.size))
             u = keyed_uniform(self.key_nav, (pop.firm_id[b] * 4096 + m.week % 4096).astype(np.uint64))

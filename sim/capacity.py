@@ -74,6 +74,35 @@ def water_fill(weights: np.ndarray, amount: float) -> np.ndarray:
     return np.ones(n)
 
 
+def water_fill_costs(weights: np.ndarray, costs: np.ndarray, amount: float) -> np.ndarray:
+    """``water_fill`` for jobs of unequal cost: ``p_i = min(1, lam * w_i)`` with ``sum(p_i * c_i) = min(amount, sum(c_i))``.
+
+    With every cost 1 it is ``water_fill``. Used where one capacity serves jobs that stand for
+    different numbers of national jobs (the police's cases with threat actors at national count).
+    """
+    w = np.asarray(weights, dtype=float)
+    c = np.asarray(costs, dtype=float)
+    n = w.size
+    if n == 0 or amount <= 0:
+        return np.zeros(n)
+    if amount >= float(c.sum()):
+        return np.ones(n)
+    if not np.any(w > 0):
+        w = np.ones(n)
+    order = np.argsort(-w, kind="stable")
+    ws, cs = w[order], c[order]
+    tail = np.cumsum((ws * cs)[::-1])[::-1]  # weighted cost from position k on
+    head = np.concatenate(([0.0], np.cumsum(cs)[:-1]))  # cost of the k largest
+    p = np.empty(n)
+    for k in range(n):
+        lam = (amount - head[k]) / tail[k] if tail[k] > 0 else np.inf
+        if lam * ws[k] <= 1.0:
+            p[order[:k]] = 1.0
+            p[order[k:]] = lam * ws[k:]
+            return np.minimum(p, 1.0)
+    return np.ones(n)
+
+
 class SharedCapacity:
     """Jobs waiting for a capacity, and the capacity's allocations among them.
 
@@ -90,6 +119,7 @@ class SharedCapacity:
         self.rate_per_year = float(rate_per_year)
         self.carry_jobs = float(carry_jobs)
         self.waiting: dict[int, tuple[float, Any]] = {}
+        self.costs: dict[int, float] = {}  # jobs whose cost is not 1 (``add(..., cost=)``)
         self.n_served = 0
         self.n_allocations = 0
         self.budget = 0.0
@@ -104,13 +134,16 @@ class SharedCapacity:
     def __contains__(self, job: int) -> bool:
         return job in self.waiting
 
-    def add(self, job: int, payload: Any = None, weight: float = 1.0) -> None:
-        """Queue ``job`` (a non-negative integer id, unique in this pool) with a weight."""
+    def add(self, job: int, payload: Any = None, weight: float = 1.0, cost: float = 1.0) -> None:
+        """Queue ``job`` (a non-negative integer id, unique in this pool) with a weight and a cost in jobs of capacity."""
         self.waiting[int(job)] = (float(weight), payload)
+        if cost != 1.0:
+            self.costs[int(job)] = float(cost)
 
     def discard(self, job: int) -> None:
         """Remove ``job`` if it is waiting."""
         self.waiting.pop(int(job), None)
+        self.costs.pop(int(job), None)
 
     def reweight(self, job: int, weight: float) -> None:
         """Change a waiting job's weight."""
@@ -128,12 +161,19 @@ class SharedCapacity:
             return []
         jobs = np.fromiter(self.waiting.keys(), dtype=np.int64, count=len(self.waiting))
         w = np.fromiter((v[0] for v in self.waiting.values()), dtype=float, count=jobs.size)
-        p = water_fill(w, min(self.budget, float(jobs.size)))
+        if self.costs:
+            c = np.fromiter((self.costs.get(int(j), 1.0) for j in jobs), dtype=float, count=jobs.size)
+            p = water_fill_costs(w, c, self.budget)
+        else:
+            p = water_fill(w, min(self.budget, float(jobs.size)))
         u = keyed_uniform(self.key, jobs * np.int64(1 << 16) + (self.n_allocations & 0xFFFF))
         served = jobs[u < p]
         out = [(int(j), self.waiting.pop(int(j))[1]) for j in served]
         self.n_served += len(out)
-        self.budget -= len(out)
+        if self.costs:
+            self.budget -= sum(self.costs.pop(int(j), 1.0) for j in served)
+        else:
+            self.budget -= len(out)
         return out
 
     def weekly_amount(self, days: float = 7.0) -> float:

@@ -117,7 +117,7 @@ class Centre(mesa.Agent):
 
     def refresh_capacity(self) -> None:
         """Set the analysis and action throughput from the current levers (scaled)."""
-        lv, s = self.lever, self.model.scale
+        lv, s = self.lever, self.model.act_s  # the actor side's scale (1 with actors at national count)
         self.analysis.set_rate(lv.analysts * lv.analyses_per_analyst_year * s)
         self.actions.set_rate(self.actions_per_year() * s)
 
@@ -270,7 +270,7 @@ class Centre(mesa.Agent):
         m = self.model
         if m.policy.centres.files_per_analyst is None:  # no cap (generation 7): bounded by throughput and dur_work
             return True
-        room = self.lever.analysts * m.policy.centres.files_per_analyst * m.scale - n_worked
+        room = self.lever.analysts * m.policy.centres.files_per_analyst * m.act_s - n_worked
         if room >= 1:
             return True
         return room > 0 and float(keyed_uniform(self.sweep_key, np.array([(aid + 1) * 8 + 5]))[0]) < room
@@ -309,7 +309,7 @@ class Centre(mesa.Agent):
             if f.state == IDENTIFIED and now - f.t_last_prioritised >= m.policy.centres.dur_follow_up:
                 f.score = self.score(aid, f)
                 self.attention.add(aid, None, f.score)
-        for aid, _ in self.attention.allocate(self.lever.priorities_per_meeting * m.scale):
+        for aid, _ in self.attention.allocate(self.lever.priorities_per_meeting * m.act_s):
             self.prioritise(aid)
 
     def close_file(self, aid: int) -> None:

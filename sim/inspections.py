@@ -118,10 +118,16 @@ class Inspections:
         nli = m.policy.nli
         rng = m.streams.get("nli.count")
         lam = nli.n_inspectors * nli.inspections_per_inspector * m.scale * WEEK_YEARS
-        n = rng.poisson(lam)
         weights = np.array([nli.w_random, nli.w_risk_based, nli.w_intelligence_led], dtype=float)
         weights = weights / weights.sum()
-        n_rand, n_risk, n_intel = rng.multinomial(n, weights)
+        if m.national_actors:  # every firm at its national rate: picks per block scaled by blocks / national firms
+            f_rand, f_risk = self.national_factors()
+            shares = weights * np.array([f_rand, f_risk, f_risk])
+            n = rng.poisson(lam * shares.sum())
+            n_rand, n_risk, n_intel = rng.multinomial(n, shares / shares.sum())
+        else:
+            n = rng.poisson(lam)
+            n_rand, n_risk, n_intel = rng.multinomial(n, weights)
         pop = m.pop
         targets = [m.streams.get("nli.random").integers(0, pop.n, n_rand)]
         cdf = self._cdf()
@@ -157,9 +163,26 @@ class Inspections:
             weights = np.array([nli.w_random, nli.w_risk_based, nli.w_intelligence_led], dtype=float)
             weights = weights / weights.sum()
         w = self.risk_weights()
+        if m.national_actors:
+            tot = max(float(np.dot(w, m.wblk)), 1e-12)
+            per_block = lam * (weights[0] / float(m.wblk.sum()) + (weights[1] + weights[2]) * w / tot)
+            return pop.cell_float_sums(per_block)
         tot = max(float(w.sum()), 1e-12)
         per_block = lam * (weights[0] / pop.n + (weights[1] + weights[2]) * w / tot)
         return pop.cell_float_sums(per_block)
+
+    def national_factors(self) -> tuple[float, float]:
+        """Workplaces per national firm in the random and the risk-based draws (actors at national count).
+
+        A run's blocks stand for different numbers of national firms (``wblk``: ``scale`` in a risk
+        sector built at 1:1, 1 elsewhere, in units of ``1/scale`` firms), so the NLI's scaled
+        capacity, drawn among blocks as it is, would visit a risk-sector firm ``1/scale`` times too
+        seldom. Drawing ``lam x factor`` picks in proportion to the weights keeps each firm at its
+        national rate and the capacity's expected national firms at ``lam``.
+        """
+        m = self.m
+        w = self.risk_weights()
+        return float(m.pop.n) / float(m.wblk.sum()), float(w.sum()) / max(float(np.dot(w, m.wblk)), 1e-12)
 
     def _register(self, b: np.ndarray, joint: bool) -> None:
         """Counts, memories and records common to every inspection or control of ``b``."""

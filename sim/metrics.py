@@ -170,9 +170,27 @@ class Metrics:
         self.num_s = np.zeros((ny, n_sectors, nk))
         self.den_s = np.zeros((ny, n_sectors, nk))
 
+    def weigh(self, wsec: np.ndarray, aw: float) -> None:
+        """Weigh events by sector (``wsec``) and actor-level events without a sector (``aw``).
+
+        With threat actors at national count (``national_actors``) a workplace in a risk sector
+        stands for one national firm, not ``1/scale`` of them, so its events count ``scale``
+        before the division by the scale; an event with no sector (a priority, an action) is an
+        actor-level one and counts ``aw``.
+        """
+        self.wsec, self.aw = np.asarray(wsec, dtype=float), float(aw)
+
+    wsec: np.ndarray | None = None
+    aw: float = 1.0
+
     def add(self, y: int, name: str, region: int = -1, sector: int = -1, value: float = 1.0) -> None:
         """Add ``value`` to flow KPI ``name`` in year index ``y`` (and its region/sector cell)."""
         k = self.idx[name]
+        if self.wsec is not None:
+            if sector >= 0:
+                value = value * self.wsec[sector]
+            elif KPI_KIND[name] in SCALED:
+                value = value * self.aw
         self.nat[y, k] += value
         if region >= 0:
             self.reg[y, region, k] += value
@@ -182,6 +200,8 @@ class Metrics:
     def add_arrays(self, y: int, name: str, region: np.ndarray, sector: np.ndarray, value: np.ndarray) -> None:
         """Vectorised ``add`` for many events at once."""
         k = self.idx[name]
+        if self.wsec is not None:
+            value = value * self.wsec[sector]
         self.nat[y, k] += float(np.sum(value))
         np.add.at(self.reg[y, :, k], region, value)
         np.add.at(self.sec[y, :, k], sector, value)
@@ -308,13 +328,20 @@ class Observer:
         # and per sector - the same float64 numbers as ``np.bincount``'s sums (exact for
         # integers), at a fraction of their cost (``Population.cell_sums``).
         und, emp = undeclared_cells(pop, tb)  # risk sectors: by region
+        wcol = m.wsec[:, None] if m.national_actors else None  # national firms per block, by sector
+        if wcol is not None:
+            und, emp = und * wcol, emp * wcol
         und_r, emp_r = und.sum(axis=0).astype(float), emp.sum(axis=0).astype(float)
         und, emp = undeclared_cells(pop, tb, risk_only=False)  # every sector: by sector
+        if wcol is not None:
+            und, emp = und * wcol, emp * wcol
         und_s, emp_s = und.sum(axis=1).astype(float), emp.sum(axis=1).astype(float)
         mt.ratio(y, "undeclared_work_share", und_r.sum(), emp_r.sum(), und_r, emp_r, und_s, emp_s)
         ones_r, ones_s = np.ones(nr), np.ones(ns)
         expl = pop.cell_sums(pop.n_expl).reshape(ns, nr)
         ta = pop.cell_sums(np.where(pop.owner >= 0, pop.n_expl, 0)).reshape(ns, nr)
+        if wcol is not None:
+            expl, ta = expl * wcol, ta * wcol
         for name, g in (("exploited_workers", expl), ("exploited_workers_ta", ta), ("workers_employed", emp)):
             by_r, by_s = g.sum(axis=0).astype(float), g.sum(axis=1).astype(float)
             mt.ratio(y, name, by_r.sum(), 1.0, by_r, ones_r, by_s, ones_s)
@@ -333,6 +360,8 @@ class Observer:
             + pop.n_expl * cw.exploitation_harm_nok_year
         )
         cost = per_year * days / 365.25
+        if m.national_actors:
+            cost = cost * m.wblk
         mt = m.metrics
         k = mt.idx["crime_cost_nok"]
         mt.nat[y, k] += cost.sum()
@@ -353,11 +382,12 @@ class Observer:
         act = t.active_mask()
         home = t.home_region[: t.n]
         focus = t.focus_sector[: t.n]
-        mt.set_stock(y, "active_threat_actors", int(act.sum()), by_r=np.bincount(home[act], minlength=nr), by_s=np.bincount(focus[act], minlength=ns))
+        aw = m.aw  # actors at national count: each stands for one national actor, not 1/scale
+        mt.set_stock(y, "active_threat_actors", int(act.sum()) * aw, by_r=np.bincount(home[act], minlength=nr) * aw, by_s=np.bincount(focus[act], minlength=ns) * aw)
         cen = act & t.central[: t.n]
-        mt.set_stock(y, "central_threat_actors", int(cen.sum()), by_r=np.bincount(home[cen], minlength=nr), by_s=np.bincount(focus[cen], minlength=ns))
+        mt.set_stock(y, "central_threat_actors", int(cen.sum()) * aw, by_r=np.bincount(home[cen], minlength=nr) * aw, by_s=np.bincount(focus[cen], minlength=ns) * aw)
         cap = np.maximum(t.capacity[: t.n][act], 0.0)
-        mt.set_stock(y, "ta_capacity_total", cap.sum(), by_r=np.bincount(home[act], weights=cap, minlength=nr))
+        mt.set_stock(y, "ta_capacity_total", cap.sum() * aw, by_r=np.bincount(home[act], weights=cap, minlength=nr) * aw)
         den = float(cen.sum())  # no central actor -> the shares are NaN for the year
         for name, mask in (
             ("ta_capacity_reduced_share", t.capacity[: t.n] < t.capacity_year_start[: t.n]),
@@ -369,13 +399,25 @@ class Observer:
         owned = pop.owner >= 0
         mt.ratio(y, "companies_per_ta", float(owned.sum()), float(act.sum()))
         active_firms = pop.status == 0
-        mt.set_stock(
-            y,
-            "employers_active",
-            float(active_firms.sum()),
-            by_r=np.bincount(pop.region[active_firms], minlength=nr),
-            by_s=np.bincount(pop.sector[active_firms], minlength=ns),
-        )
-        opp = pop.ftype == 1
-        mt.ratio(y, "perceived_detection_mean", float(pop.p_hat[opp].sum()), float(opp.sum()))
+        if m.national_actors:
+            wa = m.wblk[active_firms]
+            mt.set_stock(
+                y,
+                "employers_active",
+                float(wa.sum()),
+                by_r=np.bincount(pop.region[active_firms], weights=wa, minlength=nr),
+                by_s=np.bincount(pop.sector[active_firms], weights=wa, minlength=ns),
+            )
+            opp = pop.ftype == 1
+            mt.ratio(y, "perceived_detection_mean", float(np.dot(pop.p_hat[opp], m.wblk[opp])), float(m.wblk[opp].sum()))
+        else:
+            mt.set_stock(
+                y,
+                "employers_active",
+                float(active_firms.sum()),
+                by_r=np.bincount(pop.region[active_firms], minlength=nr),
+                by_s=np.bincount(pop.sector[active_firms], minlength=ns),
+            )
+            opp = pop.ftype == 1
+            mt.ratio(y, "perceived_detection_mean", float(pop.p_hat[opp].sum()), float(opp.sum()))
         t.capacity_year_start[: t.n] = t.capacity[: t.n]

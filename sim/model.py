@@ -135,11 +135,25 @@ class AkrimModel(mesa.Model):
         self.tables = load_tables(cfg.world.population.sectors_file, cfg.world.population.regions_file)
         if tuple(self.tables.regions) != REGIONS:
             raise ValueError(f"regions file must list {REGIONS} in that order, got {self.tables.regions}")
-        self.pop = Population(self.tables, cfg.world, self.scale, self.streams.get("population.build"))
+        # Threat actors at national count (cfg.national_actors, docs/design/national_actors.md): the
+        # risk sectors, where actors operate, are built at 1:1 and the rest at ``scale``; every block
+        # of a risk sector then stands for one national firm and counts ``scale`` in the sums that are
+        # divided by the scale (``wsec``), and actor-level events count ``scale`` (``aw``).
+        self.national_actors = bool(cfg.national_actors) and self.scale < 1.0
+        sector_scale = None
+        if self.national_actors:
+            sector_scale = np.where(self.tables.risk_sector.astype(bool), 1.0, self.scale)
+        self.act_s = 1.0 if self.national_actors else self.scale  # the actor side's rates (actors, centres)
+        self.aw = self.scale if self.national_actors else 1.0  # weight of an actor-level event
+        self.pop = Population(self.tables, cfg.world, self.scale, self.streams.get("population.build"), sector_scale)
         pop = self.pop
+        self.wsec = np.ones(len(self.tables.sectors)) if sector_scale is None else self.scale / sector_scale
+        self.wblk = self.wsec[pop.sector]
         self.region_blocks = [np.flatnonzero(pop.region == r) for r in range(len(REGIONS))]
         self.cell_n_blocks = np.maximum(np.bincount(pop.cell, minlength=pop.n_cells), 1).astype(float)
         self.metrics = Metrics(self.years, len(REGIONS), len(self.tables.sectors), self.scale)
+        if self.national_actors:
+            self.metrics.weigh(self.wsec, self.aw)
         self.observer = Observer(self)
         self.log = EventLog(enabled=cfg.output.events)
         # Derived levers and memories.
@@ -185,16 +199,16 @@ class AkrimModel(mesa.Model):
         pop.p_hat[:] = 1.0 - np.exp(-fw.detect_amplifier * self.detect_rate_cell[pop.cell])
         settle_initial(self)
         rng = self.streams.get("actors.init")
-        for _ in range(int(round(cfg.world.actors.n_initial * self.scale))):
+        for _ in range(int(round(cfg.world.actors.n_initial * self.act_s))):
             actors_mod.spawn_actor(self, rng, initial=True)
         self.pop.aggregate()
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "day": lambda m: m.env.now,
                 "undeclared_share": lambda m: m.undeclared_share_now(),
-                "exploited_workers": lambda m: float(m.pop.n_expl.sum()) / m.scale,
-                "active_threat_actors": lambda m: float(m.ta.active_mask().sum()) / m.scale,
-                "central_threat_actors": lambda m: float((m.ta.active_mask() & m.ta.central[: m.ta.n]).sum()) / m.scale,
+                "exploited_workers": lambda m: m.exploited_now(),
+                "active_threat_actors": lambda m: float(m.ta.active_mask().sum()) / m.act_s,
+                "central_threat_actors": lambda m: float((m.ta.active_mask() & m.ta.central[: m.ta.n]).sum()) / m.act_s,
                 "perceived_detection": lambda m: float(m.pop.p_hat.mean()),
             }
         )
@@ -434,9 +448,9 @@ class AkrimModel(mesa.Model):
         """
         out = {
             "undeclared_share": self.undeclared_share_now(),
-            "exploited_workers": float(self.pop.n_expl.sum()) / self.scale,
-            "active_threat_actors": float(self.ta.active_mask().sum()) / self.scale,
-            "central_threat_actors": float((self.ta.active_mask() & self.ta.central[: self.ta.n]).sum()) / self.scale,
+            "exploited_workers": self.exploited_now(),
+            "active_threat_actors": float(self.ta.active_mask().sum()) / self.act_s,
+            "central_threat_actors": float((self.ta.active_mask() & self.ta.central[: self.ta.n]).sum()) / self.act_s,
         }
         nat, idx = self.metrics.nat, self.metrics.idx
         for name in LIVE_FLOWS:
@@ -444,6 +458,12 @@ class AkrimModel(mesa.Model):
             total = float(nat[:, k].sum()) if cumulative else float(nat[self.year_idx, k])
             out[name] = total / self.scale
         return out
+
+    def exploited_now(self) -> float:
+        """Exploited workers now, national (scaled back; weighted when actors are at national count)."""
+        if self.national_actors:
+            return float(np.dot(self.pop.n_expl, self.wblk)) / self.scale
+        return float(self.pop.n_expl.sum()) / self.scale
 
     # ------------------------------------------------------------------ hooks used by submodels
     def ordinary_entrant(self, b: int) -> None:

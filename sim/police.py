@@ -102,7 +102,7 @@ class Police(mesa.Agent):
             cid += 1 << 40
         self.cases[cid] = case
         self.reported_blocks.add(b)
-        self.queue.add(cid, case, 1.0)
+        self.queue.add(cid, case, 1.0, float(m.wsec[sector]) if m.national_actors else 1.0)
 
     def weekly(self) -> None:
         """Start this week's investigations (older cases first in expectation)."""

@@ -59,8 +59,12 @@ def _about(x: int) -> str:
     return "about the same" if x == 0 else f"about {abs(x)}% {'lower' if x < 0 else 'higher'}"
 
 
-def scale_caveat(scale: float) -> str | None:
+def scale_caveat(scale: float, national_actors: bool = False) -> str | None:
     """One sentence on what a population scale below 1:1 does to the centres' KPIs (None at 1:1).
+
+    With ``national_actors`` (threat actors, their companies and the risk sectors at national
+    count) the centres work at national resolution and their KPIs agree with a national run's
+    (``docs/validation_national_actors.md``); the sentence says so and what it costs.
 
     Model generation 7 bounds the centres' portfolio by time, so the build-up years (2014-19)
     agree with a national run from 1:10 on; below that, and after the sharing regulation of June
@@ -69,6 +73,10 @@ def scale_caveat(scale: float) -> str | None:
     """
     if not scale < SCALE_FAITHFUL:
         return None
+    if national_actors:
+        return (f"Population scale 1:{1 / scale:,.0f} with threat actors at national count (national_actors=true): the risk "
+                "sectors are built at 1:1, so the centres, NTAES and the police work on national numbers and their KPIs agree "
+                "with a national run's (docs/validation_national_actors.md); the other sectors are at this scale.")
     near, cases, central, after = min(SCALE_GAP, key=lambda g: abs(math.log(g[0] / scale)))
     return (f"Population scale 1:{1 / scale:,.0f}: the centres' KPIs differ from a national run's at this scale (measured at "
             f"1:{1 / near:,.0f}: cases against central threat actors in 2014-19 {_about(cases)}, central threat actors in "

@@ -61,6 +61,7 @@ class AkrimConfig:
         "assumption (numerical, ODD 2.10: at small scales one waiting job stands for 1/scale national ones; 1 restores generation 5)",
         "whole jobs of unused capacity a shared pool (analysts, leader group, joint actions, police) may carry over at least",
     )
+    national_actors: bool = False  # threat actors, their companies and the risk sectors at national count at every scale (docs/design/national_actors.md)
     start: int = param(2014, 2014, 2100, "SPEC 2.1: history starts 2014-01-01")
     end: int = param(2025, 2014, 2100, "SPEC 2.1: default horizon to 2025-12-31")
     world: WorldConfig = sub(WorldConfig)
