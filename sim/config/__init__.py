@@ -13,7 +13,7 @@ Core objects:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.config.fields import nonneg, param, sub
@@ -61,7 +61,14 @@ class AkrimConfig:
         "assumption (numerical, ODD 2.10: at small scales one waiting job stands for 1/scale national ones; 1 restores generation 5)",
         "whole jobs of unused capacity a shared pool (analysts, leader group, joint actions, police) may carry over at least",
     )
-    national_actors: bool = False  # threat actors, their companies and the risk sectors at national count at every scale (docs/design/national_actors.md)
+    national_actors: bool = field(
+        default=False,
+        metadata={
+            "src": "numerical (ODD 2.10, docs/design/national_actors.md; docs/validation_national_actors.md measures it)",
+            "doc": "threat actors, their companies and the risk sectors at national count at every scale (the other sectors at scale): "
+            "the centres' KPIs at 1:20-1:5 agree with 1:1, at about two thirds of a national run's cost",
+        },
+    )
     start: int = param(2014, 2014, 2100, "SPEC 2.1: history starts 2014-01-01")
     end: int = param(2025, 2014, 2100, "SPEC 2.1: default horizon to 2025-12-31")
     world: WorldConfig = sub(WorldConfig)
