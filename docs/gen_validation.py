@@ -74,7 +74,7 @@ import pandas as pd  # noqa: E402
 from experiments import validation as V  # noqa: E402
 
 # ------------------------------------------------------------------------------------ the experiment
-SECTIONS = ("deterrence", "latency", "displacement", "undeclared", "stocks", "scale", "targets", "regions")
+SECTIONS = ("deterrence", "latency", "displacement", "undeclared", "stocks", "scale", "scale_national", "targets", "regions")
 REGION_MAX_RATIO = 1.5  # issue 11: no region above about 1.5x the national level without a sourced reason
 REGION_YEARS = (2019, 2024)
 START = "2026-01-01"  # every lever change starts here (the policy horizon 2026-2030)
@@ -273,6 +273,11 @@ def plan_arms(s: Settings) -> dict[str, dict[Any, Arm]]:
 
         arms["scale"] = {x: _check(Arm(f"scale {x:g}", [f"scale={x!r}", f"end={SCALE_YEARS[1]}", *extra, *na(x)],
                                        s.reps_full if x >= 1.0 else s.reps), s.seed) for x in sorted(s.scales)}
+    if "scale_national" in s.sections:  # the same check with threat actors at national count (its 1:1 runs are the default's)
+        extra = [f"world={s.world}"] if s.world else []
+        arms["scale_national"] = {
+            x: _check(Arm(f"scale {x:g}", [f"scale={x!r}", f"end={SCALE_YEARS[1]}", *extra, *(["national_actors=true"] if x < 1.0 else [])],
+                          s.reps_full if x >= 1.0 else s.reps), s.seed) for x in sorted(s.scales)}
     return arms
 
 
@@ -297,7 +302,9 @@ def run_all(s: Settings, arms: dict[str, dict[Any, Arm]]) -> tuple[pd.DataFrame,
     from experiments.store import ResultStore
 
     root = Path(s.store)
-    groups = {"tables": [(sec, a) for sec, a in arms.items() if sec != "scale"], "scale": [(sec, a) for sec, a in arms.items() if sec == "scale"]}
+    scale_secs = ("scale", "scale_national")
+    groups = {"tables": [(sec, a) for sec, a in arms.items() if sec not in scale_secs],
+              "scale": [(sec, a) for sec, a in arms.items() if sec in scale_secs]}
     keys: dict[str, dict[Any, dict[int, str]]] = {}
     info: dict[str, Any] = {}
     planned_by = {name: [(sec, *x) for sec, a in secs for x in specs_of(a, s)] for name, secs in groups.items()}
@@ -684,10 +691,11 @@ def sec_stocks(doc: Doc, rec: pd.DataFrame, keys: dict[int, str], targets: list[
     return "\n".join(md)
 
 
-def sec_scale(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[Any, dict[int, str]]) -> str:
-    """Section 6: national KPIs across population scales."""
+def sec_scale(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[Any, dict[int, str]], name: str = "scale") -> str:
+    """Section 6 (``name`` "scale") or 6b ("scale_national": threat actors at national count): national KPIs across population scales."""
     plt = _plt()
-    md = ["## 6. Scale invariance\n",
+    title = "## 6. Scale invariance\n" if name == "scale" else "## 6b. Scale invariance with threat actors at national count\n"
+    md = [title,
           f"National KPIs per year {SCALE_YEARS[0]}-{SCALE_YEARS[1]} at population scales "
           f"{', '.join(f'{k:g}' for k in sorted(arms))} ({', '.join(f'{a.reps}' for a in arms.values())} seeds). Runs at different "
           "scales are independent samples. Tests: in every year each scale against the largest by Welch's t-test, and the "
@@ -702,15 +710,16 @@ def sec_scale(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[Any,
         md.append("Runs below 1:1 with **threat actors at national count** (`national_actors=true`): the risk sectors, where "
                   "actors operate, are built at 1:1 and the other sectors at the run's scale, so the centres, NTAES and the "
                   "police work on national numbers at national capacity (ODD 2.10, `docs/design/national_actors.md`).\n")
-    md.append(_arm_missing(doc, "scale", arms))
+    md.append(_arm_missing(doc, name, arms))
     if rec.empty:
         return "\n".join(md)
     inv = {k: (sc, seed) for sc, by_seed in keys.items() for seed, k in by_seed.items()}
+    rec = rec[rec["run_key"].isin(inv)]  # the scale store holds both scale sections' runs
     data = rec.assign(scale=rec["run_key"].map(lambda k: inv[k][0]))
     kpis = [k for k in SCALE_KPIS if k in data.columns and not data[k].isna().all()]
     for k in SCALE_KPIS:
         if k not in kpis:
-            md.append(doc.missing("scale", k, f"column {k}", "not in the annual table"))
+            md.append(doc.missing(name, k, f"column {k}", "not in the annual table"))
     v = V.scale_agreement(data, kpis, pooled=[BUILD_UP, AFTER_REGULATION])
     fig, axes = plt.subplots(1, max(1, len(kpis)), figsize=(3.2 * max(1, len(kpis)), 3), squeeze=False)
     for ax, k in zip(axes[0], kpis):
@@ -722,13 +731,13 @@ def sec_scale(doc: Doc, rec: pd.DataFrame, arms: dict[Any, Arm], keys: dict[Any,
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0][0].legend(fontsize=6, title="scale", title_fontsize=6)
     fig.tight_layout()
-    md.append(doc.figure(fig, "scale", "KPIs by scale"))
+    md.append(doc.figure(fig, name, "KPIs by scale"))
     md.append(md_table(_scale_table(v.table), {"max_abs_t": ".2f", "max_rel_diff": ".1%"}))
     wall = rec.groupby(rec["run_key"].map(lambda k: inv[k][0]))["wall_s"].mean() if "wall_s" in rec else pd.Series(dtype=float)
     if len(wall):
         md.append("\nWall time per run (machine shared by five engineers): "
                   + ", ".join(f"scale {sc:g}: {w:.1f} s" for sc, w in wall.items()) + ".\n")
-    md.append("\n" + doc.verdict("scale", "national KPIs agree", v))
+    md.append("\n" + doc.verdict(name, "national KPIs agree", v))
     return "\n".join(md)
 
 
@@ -996,6 +1005,8 @@ def build(s: Settings) -> Path:
                                s.scale_stocks or s.scale))
     if "scale" in arms:
         body.append(sec_scale(doc, scale_rec, arms["scale"], keys.get("scale", {})))
+    if "scale_national" in arms:
+        body.append(sec_scale(doc, scale_rec, arms["scale_national"], keys.get("scale_national", {}), "scale_national"))
     if "targets" in s.sections:
         body.append(sec_targets(doc))
     if "regions" in s.sections:

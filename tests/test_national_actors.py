@@ -108,3 +108,30 @@ def test_registrations_from_events_are_weighted_by_sector():
     weighted = add_registrations(df, ev, 0.1, {"construction": 0.1, "other": 1.0})
     assert plain["registrations"].iloc[0] == pytest.approx(30.0)
     assert weighted["registrations"].iloc[0] == pytest.approx(12.0)  # 2 national firms + 1 standing for 10
+
+
+def test_a_neutral_switch_leaves_stored_run_keys_as_they_were():
+    """``national_actors: false`` is left out of a run's key, so runs stored before the switch existed are reused."""
+    from experiments.runs import config_dict, key_of
+    from sim.config import load_config
+
+    off = load_config(["scale=0.03"])
+    on = load_config(["scale=0.03", "national_actors=true"])
+    assert "national_actors" not in config_dict(off) and config_dict(on)["national_actors"] is True
+    assert key_of(off) != key_of(on)
+
+
+def test_the_validation_document_checks_scale_with_actors_at_national_count_too():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "gen_validation.py"
+    spec = importlib.util.spec_from_file_location("gen_validation", path)
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules["gen_validation"] = gen
+    spec.loader.exec_module(gen)
+    arms = gen.plan_arms(gen.parse(["sections=[scale,scale_national]", "scales=[0.05,1.0]"]))
+    plain, national = arms["scale"], arms["scale_national"]
+    assert "national_actors=true" in national[0.05].overrides and "national_actors=true" not in plain[0.05].overrides
+    assert national[1.0].overrides == plain[1.0].overrides  # the national runs are shared by both sections
