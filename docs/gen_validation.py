@@ -11,7 +11,7 @@ each with a figure, a numbers table and a verdict computed from the runs
 3. displacement under a sector-targeted and a region-targeted push;
 4. undeclared work 2019-2024 - level and trend against "about 20%, flat";
 5. the stocks of central and latent threat actors 2014-2030 against NTAES's 102 (80 + 22);
-6. scale invariance of national KPIs 2014-2025;
+6. scale invariance of national KPIs 2014-2025 (6b: the same with threat actors at national count, ``national_actors=true``);
 7. every fit target against the committed posterior predictive;
 8. plausible regions - each region's undeclared work 2019-2024 against the national level.
 
@@ -40,9 +40,7 @@ experiments, >= 2030), ``world`` (a world scenario; default: the commands' defau
 ``workers``, ``progress``, ``rerun_stale`` (recompute stored runs recorded by another code version;
 default: reuse them, with a warning in the document), ``branch`` (default true: the arms of one seed
 that differ only from 2026 on are computed as branches of one shared history, bit for bit the same
-records at about half the cost of a three-arm experiment; ``experiments.branch``), ``national_actors`` (default
-false: the scale section's runs below 1:1 with threat actors at national count, ``docs/validation_national_actors.md``),
-``label`` (a line under the title, e.g. which model generated it).
+records at about half the cost of a three-arm experiment; ``experiments.branch``), ``label`` (a line under the title, e.g. which model generated it).
 """
 
 from __future__ import annotations
@@ -150,7 +148,6 @@ class Settings:
     progress: bool = True
     rerun_stale: bool = False
     branch: bool = True  # compute paired arms as branches of one shared history (experiments.branch)
-    national_actors: bool = False  # the scale section's runs below 1:1 with threat actors at national count
     label: str = ""
 
 
@@ -267,11 +264,7 @@ def plan_arms(s: Settings) -> dict[str, dict[Any, Arm]]:
                           "frozen": mk("policy of 2019 carried forward", FROZEN_2019, s.reps_stocks, s.scale_stocks)}
     if "scale" in s.sections:
         extra = [f"world={s.world}"] if s.world else []
-
-        def na(x: float) -> list[str]:  # at 1:1 the switch changes nothing: the national runs are the default's
-            return ["national_actors=true"] if s.national_actors and x < 1.0 else []
-
-        arms["scale"] = {x: _check(Arm(f"scale {x:g}", [f"scale={x!r}", f"end={SCALE_YEARS[1]}", *extra, *na(x)],
+        arms["scale"] = {x: _check(Arm(f"scale {x:g}", [f"scale={x!r}", f"end={SCALE_YEARS[1]}", *extra],
                                        s.reps_full if x >= 1.0 else s.reps), s.seed) for x in sorted(s.scales)}
     if "scale_national" in s.sections:  # the same check with threat actors at national count (its 1:1 runs are the default's)
         extra = [f"world={s.world}"] if s.world else []

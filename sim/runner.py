@@ -64,7 +64,7 @@ def scale_caveat(scale: float, national_actors: bool = False) -> str | None:
 
     With ``national_actors`` (threat actors, their companies and the risk sectors at national
     count) the centres work at national resolution and their KPIs agree with a national run's
-    (``docs/validation_national_actors.md``); the sentence says so and what it costs.
+    (``docs/validation.md`` section 6b); the sentence says so and what it costs.
 
     Model generation 7 bounds the centres' portfolio by time, so the build-up years (2014-19)
     agree with a national run from 1:10 on; below that, and after the sharing regulation of June
@@ -76,7 +76,7 @@ def scale_caveat(scale: float, national_actors: bool = False) -> str | None:
     if national_actors:
         return (f"Population scale 1:{1 / scale:,.0f} with threat actors at national count (national_actors=true): the risk "
                 "sectors are built at 1:1, so the centres, NTAES and the police work on national numbers and their KPIs agree "
-                "with a national run's (docs/validation_national_actors.md); the other sectors are at this scale.")
+                "with a national run's (docs/validation.md section 6b); the other sectors are at this scale.")
     near, cases, central, after = min(SCALE_GAP, key=lambda g: abs(math.log(g[0] / scale)))
     return (f"Population scale 1:{1 / scale:,.0f}: the centres' KPIs differ from a national run's at this scale (measured at "
             f"1:{1 / near:,.0f}: cases against central threat actors in 2014-19 {_about(cases)}, central threat actors in "

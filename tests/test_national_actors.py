@@ -5,7 +5,7 @@ other sectors at its scale; actors, the centres, NTAES and the police work on na
 Every block of a risk sector then stands for one national firm, so its events count ``scale`` before
 the division by the scale, and the agencies' scaled capacity is drawn so that every firm keeps its
 national per-firm rate. The default (off) output is unchanged bit for bit
-(``benchmarks/output_identical.txt``); ``docs/validation_national_actors.md`` shows the centres'
+(``benchmarks/output_identical.txt``); ``docs/validation.md`` section 6b shows the centres'
 KPIs at 1:20, 1:10 and 1:5 agreeing with 1:1.
 """
 

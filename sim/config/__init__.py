@@ -64,9 +64,9 @@ class AkrimConfig:
     national_actors: bool = field(
         default=False,
         metadata={
-            "src": "numerical (ODD 2.10, docs/design/national_actors.md; docs/validation_national_actors.md measures it)",
+            "src": "numerical (ODD 2.10, docs/design/national_actors.md; docs/validation.md section 6b measures it)",
             "doc": "threat actors, their companies and the risk sectors at national count at every scale (the other sectors at scale): "
-            "the centres' KPIs at 1:20-1:5 agree with 1:1, at about two thirds of a national run's cost",
+            "the centres' KPIs at 1:20-1:5 agree with 1:1, at about three quarters of a national run's cost",
         },
     )
     start: int = param(2014, 2014, 2100, "SPEC 2.1: history starts 2014-01-01")
