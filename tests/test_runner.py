@@ -90,7 +90,8 @@ def test_scale_caveat_quotes_the_validation_document():
     from sim.runner import SCALE_GAP
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
-    sec = text[text.index("## 6. Scale invariance"):text.index("## 7.")]
+    start = text.index("## 6. Scale invariance")
+    sec = text[start:text.index("\n## ", start)]  # section 6 only (6b, with actors at national count, follows it)
     pooled = {}
     cell = r"([+-][0-9.]+)% \([^)]*\) \| [0-9.]+"
     for kpi, scale, build, after in re.findall(
