@@ -82,7 +82,8 @@ def scale_caveat(scale: float, national_actors: bool = False) -> str | None:
             f"1:{1 / near:,.0f}: cases against central threat actors in 2014-19 {_about(cases)}, central threat actors in "
             f"2014-19 {_about(central)} and in 2022-25, after the sharing regulation, {_about(after)}; docs/validation.md "
             "section 6, ODD 2.10). Read them, and effects of measures that act through the centres (information sharing, "
-            f"analysts, centres), as indicative; confirm them with scale={SCALE_FAITHFUL:g}.")
+            f"analysts, centres), as indicative; confirm them with scale={SCALE_FAITHFUL:g}, or with national_actors=true "
+            "(threat actors at national count, section 6b).")
 
 
 def code_version() -> str:

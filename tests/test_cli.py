@@ -84,6 +84,7 @@ def test_a_run_below_one_to_one_prints_the_scale_caveat(cli_run):
     text = " ".join(proc.stdout.split())
     assert "Population scale 1:100: the centres' KPIs differ from a national run's at this scale (measured at 1:20" in text
     assert "docs/validation.md section 6" in text and "confirm them with scale=1" in text
+    assert "national_actors=true" in text  # the switch that makes the centres' KPIs scale-invariant
     assert scale_caveat(1.0) is None and scale_caveat(2.0) is None
     assert "measured at 1:5" in scale_caveat(0.2) and "measured at 1:5" in scale_caveat(0.5)
     c = scale_caveat(0.1)
