@@ -441,7 +441,7 @@ def test_comparisons_below_one_to_one_say_the_centres_kpis_differ():
     tiny = [a for a in TINY if not a.startswith(("scale=", "end="))] + ["end=2030"]  # planned only: nothing runs
     warned = make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.1", *tiny])).warnings
     assert len(warned) == 1 and warned[0].startswith("warning: Population scale 1:10: the centres' KPIs differ from a national run's")
-    assert "about 21% higher" in warned[0] and "scale=1." in warned[0]
+    assert "about 21% higher" in warned[0] and "confirm them with scale=1" in warned[0] and "national_actors=true" in warned[0]
     warned = make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=0.2", *tiny])).warnings
     assert len(warned) == 1 and "measured at 1:5" in warned[0]
     assert make_plan(parse_args(["policy=[baseline,more_inspectors]", "reps=2", "scale=1.0", *tiny])).warnings == []
