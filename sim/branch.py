@@ -33,7 +33,6 @@ import dataclasses
 import datetime as dt
 import os
 import pickle
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -199,38 +198,36 @@ def run_branches(cfgs: Sequence[Any], date: Any,
     out: list[tuple[Any, str | None]] = []
     me = os.getpid()
     for i, cfg in enumerate(cfgs):
-        fd, path = tempfile.mkstemp(prefix=f"akrim-branch-{i}-", suffix=".pkl")
-        os.close(fd)
+        # The arm's result comes back through a pipe, not a file: a parent killed mid-run leaves
+        # nothing behind (a temporary file stayed, empty, in /tmp).
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: this arm's run from the branch tick on
+            os.close(r)
+            code = 0
+            die_with_parent(me)  # a killed parent takes its arm with it
+            try:
+                a0, ac0 = time.perf_counter(), time.process_time()
+                adopt(trunk, cfg)
+                res = trunk.run()
+                times = {"trunk_s": trunk_s, "trunk_cpu_s": trunk_cpu,
+                         "arm_s": time.perf_counter() - a0, "arm_cpu_s": time.process_time() - ac0}
+                payload = ("ok", finish(i, trunk, res, times) if finish is not None else res)
+            except BaseException:
+                payload, code = ("failed", traceback.format_exc()), 1
+            try:
+                with os.fdopen(w, "wb") as fh:
+                    pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            finally:
+                os._exit(code)
+        os.close(w)
+        with os.fdopen(r, "rb") as fh:  # read to the end before waiting: a large result would fill the pipe
+            data = fh.read()
+        _, status = os.waitpid(pid, 0)
         try:
-            pid = os.fork()
-            if pid == 0:  # the child: this arm's run from the branch tick on
-                code = 0
-                die_with_parent(me)  # a killed parent takes its arm with it (and its temporary file is then empty)
-                try:
-                    a0, ac0 = time.perf_counter(), time.process_time()
-                    adopt(trunk, cfg)
-                    res = trunk.run()
-                    times = {"trunk_s": trunk_s, "trunk_cpu_s": trunk_cpu,
-                             "arm_s": time.perf_counter() - a0, "arm_cpu_s": time.process_time() - ac0}
-                    payload = ("ok", finish(i, trunk, res, times) if finish is not None else res)
-                except BaseException:
-                    payload, code = ("failed", traceback.format_exc()), 1
-                try:
-                    with open(path, "wb") as fh:
-                        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                finally:
-                    os._exit(code)
-            _, status = os.waitpid(pid, 0)
-            try:
-                with open(path, "rb") as fh:
-                    kind, value = pickle.load(fh)
-            except (OSError, EOFError, pickle.UnpicklingError):
-                kind, value = "failed", f"arm {i}: the child ended without a result (wait status {status})"
-            item = (value, None) if kind == "ok" else (None, str(value))
-        finally:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+            kind, value = pickle.loads(data)
+        except Exception:  # nothing, or a truncated pickle: the child died before it had written its result
+            kind, value = "failed", f"arm {i}: the child ended without a result (wait status {status})"
+        item = (value, None) if kind == "ok" else (None, str(value))
         out.append(item)
     return out

@@ -184,9 +184,11 @@ def _marked(marker: str) -> list[int]:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc") or not os.uname().sysname == "Linux", reason="PR_SET_PDEATHSIG is Linux's")
-def test_killing_the_parent_ends_its_forked_arms():
+def test_killing_the_parent_ends_its_forked_arms(tmp_path):
     """A process running branched arms that is killed takes its arms with it (sim.branch.die_with_parent):
-    without that they ran on as orphans to their end (about 10 s each here) on a shared machine."""
+    without that they ran on as orphans to their end (about 10 s each here) on a shared machine. And it
+    leaves nothing in the temporary directory (the arms' results come back through pipes; a temporary
+    file per arm stayed behind, empty, when the parent was killed)."""
     import signal
     import subprocess
     import sys
@@ -198,7 +200,7 @@ def test_killing_the_parent_ends_its_forked_arms():
             "base = ['scale=0.05', 'start=2014', 'end=2045', 'seed=3', 'output.progress=false', 'output.events=false']\n"
             "cfgs = [load_config(base + o) for o in ([], ['policy.interventions=[{start: \"2015-01-01\", set: {sharing.latency_multiplier: 4.0}}]'])]\n"
             "run_branches(cfgs, '2015-01-01')\n")
-    proc = subprocess.Popen([sys.executable, "-c", code, marker])
+    proc = subprocess.Popen([sys.executable, "-c", code, marker], env={**os.environ, "TMPDIR": str(tmp_path)})
     try:
         deadline = time.time() + 120
         while time.time() < deadline and len(_marked(marker)) < 2:  # the parent and its first arm
@@ -208,6 +210,7 @@ def test_killing_the_parent_ends_its_forked_arms():
         proc.wait(timeout=10)
         time.sleep(1.0)
         assert _marked(marker) == [], "an arm outlived its killed parent"
+        assert [p.name for p in tmp_path.iterdir()] == [], "a killed run left files in the temporary directory"
     finally:
         for pid in _marked(marker):
             os.kill(pid, signal.SIGKILL)
