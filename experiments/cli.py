@@ -195,6 +195,8 @@ def run_help() -> str:
         if "lo" in f.metadata:
             keys[f.name] = (f"{f.metadata.get('doc') or f.metadata.get('src', '')} [default {f.default}; "
                             f"{describe_range(f.metadata['lo'], f.metadata['hi'], f.type in ('int', int))}]")
+        elif f.type in ("bool", bool) and f.metadata.get("doc"):  # a switch (national_actors)
+            keys[f.name] = f"{f.metadata['doc']} [default {str(f.default).lower()}; true or false]"
     keys["policy"] = f"the policy scenario [default baseline; one of {', '.join(_names('policy'))}; a+b; or a .yaml file]"
     keys["world"] = f"the world (uncertain parameters) [default calibrated; one of {', '.join(_names('world'))}; or a .yaml file]"
     keys["output.*"] = "output.progress, output.events, output.plot, output.summary [default true; true or false]"

@@ -243,3 +243,4 @@ def test_run_help_is_short_and_lists_keys_with_ranges(capsys):
     text = capsys.readouterr().out
     assert len(text.splitlines()) < 40
     assert "scale" in text and "[default 0.1; a number in [0.0001, 2]]" in text and "more_inspectors" in text and "-m" in text
+    assert "national_actors" in text and "[default false; true or false]" in text  # the switch, with what it does
