@@ -51,7 +51,7 @@ def _factor(m, v: np.ndarray) -> float:
     """Workplaces per national firm among draws in proportion to ``v`` (1 unless actors are at national count)."""
     if not m.national_actors:
         return 1.0
-    return float(v.sum()) / max(float(np.dot(v, m.wblk)), 1e-12)
+    return float(v.sum()) / max(m.mass(v), 1e-12)
 
 
 class Agencies:

@@ -54,24 +54,7 @@ def water_fill(weights: np.ndarray, amount: float) -> np.ndarray:
         amount: Expected number of jobs to serve.
     """
     w = np.asarray(weights, dtype=float)
-    n = w.size
-    if n == 0 or amount <= 0:
-        return np.zeros(n)
-    if amount >= n:
-        return np.ones(n)
-    if not np.any(w > 0):
-        w = np.ones(n)
-    order = np.argsort(-w, kind="stable")
-    ws = w[order]
-    tail = np.cumsum(ws[::-1])[::-1]  # sum of weights from position k on
-    p = np.empty(n)
-    for k in range(n):  # the k largest are served for sure, the rest share what is left
-        lam = (amount - k) / tail[k]
-        if lam * ws[k] <= 1.0:
-            p[order[:k]] = 1.0
-            p[order[k:]] = lam * ws[k:]
-            return np.minimum(p, 1.0)
-    return np.ones(n)
+    return water_fill_costs(w, np.ones(w.size), amount)
 
 
 def water_fill_costs(weights: np.ndarray, costs: np.ndarray, amount: float) -> np.ndarray:

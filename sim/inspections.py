@@ -163,12 +163,9 @@ class Inspections:
             weights = np.array([nli.w_random, nli.w_risk_based, nli.w_intelligence_led], dtype=float)
             weights = weights / weights.sum()
         w = self.risk_weights()
-        if m.national_actors:
-            tot = max(float(np.dot(w, m.wblk)), 1e-12)
-            per_block = lam * (weights[0] / float(m.wblk.sum()) + (weights[1] + weights[2]) * w / tot)
-            return pop.cell_float_sums(per_block)
-        tot = max(float(w.sum()), 1e-12)
-        per_block = lam * (weights[0] / pop.n + (weights[1] + weights[2]) * w / tot)
+        tot = max(m.mass(w), 1e-12)
+        firms = float(m.wblk.sum()) if m.national_actors else pop.n  # national firms, in units of 1/scale
+        per_block = lam * (weights[0] / firms + (weights[1] + weights[2]) * w / tot)
         return pop.cell_float_sums(per_block)
 
     def national_factors(self) -> tuple[float, float]:
@@ -182,7 +179,7 @@ class Inspections:
         """
         m = self.m
         w = self.risk_weights()
-        return float(m.pop.n) / float(m.wblk.sum()), float(w.sum()) / max(float(np.dot(w, m.wblk)), 1e-12)
+        return float(m.pop.n) / float(m.wblk.sum()), float(w.sum()) / max(m.mass(w), 1e-12)
 
     def _register(self, b: np.ndarray, joint: bool) -> None:
         """Counts, memories and records common to every inspection or control of ``b``."""

@@ -169,6 +169,8 @@ class Metrics:
         self.den_r = np.zeros((ny, n_regions, nk))
         self.num_s = np.zeros((ny, n_sectors, nk))
         self.den_s = np.zeros((ny, n_sectors, nk))
+        self.wsec: np.ndarray | None = None  # weights of events by sector (``weigh``); None: every event counts 1
+        self.aw = 1.0
 
     def weigh(self, wsec: np.ndarray, aw: float) -> None:
         """Weigh events by sector (``wsec``) and actor-level events without a sector (``aw``).
@@ -179,9 +181,6 @@ class Metrics:
         actor-level one and counts ``aw``.
         """
         self.wsec, self.aw = np.asarray(wsec, dtype=float), float(aw)
-
-    wsec: np.ndarray | None = None
-    aw: float = 1.0
 
     def add(self, y: int, name: str, region: int = -1, sector: int = -1, value: float = 1.0) -> None:
         """Add ``value`` to flow KPI ``name`` in year index ``y`` (and its region/sector cell)."""
@@ -399,25 +398,18 @@ class Observer:
         owned = pop.owner >= 0
         mt.ratio(y, "companies_per_ta", float(owned.sum()), float(act.sum()))
         active_firms = pop.status == 0
+        wa = m.wblk[active_firms] if m.national_actors else None  # national firms per workplace
+        mt.set_stock(
+            y,
+            "employers_active",
+            float(active_firms.sum()) if wa is None else float(wa.sum()),
+            by_r=np.bincount(pop.region[active_firms], weights=wa, minlength=nr),
+            by_s=np.bincount(pop.sector[active_firms], weights=wa, minlength=ns),
+        )
+        opp = pop.ftype == 1
+        ph = pop.p_hat[opp]
         if m.national_actors:
-            wa = m.wblk[active_firms]
-            mt.set_stock(
-                y,
-                "employers_active",
-                float(wa.sum()),
-                by_r=np.bincount(pop.region[active_firms], weights=wa, minlength=nr),
-                by_s=np.bincount(pop.sector[active_firms], weights=wa, minlength=ns),
-            )
-            opp = pop.ftype == 1
-            mt.ratio(y, "perceived_detection_mean", float(np.dot(pop.p_hat[opp], m.wblk[opp])), float(m.wblk[opp].sum()))
+            mt.ratio(y, "perceived_detection_mean", float(np.dot(ph, m.wblk[opp])), float(m.wblk[opp].sum()))
         else:
-            mt.set_stock(
-                y,
-                "employers_active",
-                float(active_firms.sum()),
-                by_r=np.bincount(pop.region[active_firms], minlength=nr),
-                by_s=np.bincount(pop.sector[active_firms], minlength=ns),
-            )
-            opp = pop.ftype == 1
-            mt.ratio(y, "perceived_detection_mean", float(pop.p_hat[opp].sum()), float(opp.sum()))
+            mt.ratio(y, "perceived_detection_mean", float(ph.sum()), float(opp.sum()))
         t.capacity_year_start[: t.n] = t.capacity[: t.n]

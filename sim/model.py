@@ -459,11 +459,13 @@ class AkrimModel(mesa.Model):
             out[name] = total / self.scale
         return out
 
+    def mass(self, v: np.ndarray) -> float:
+        """``sum(v)`` over workplaces in units of ``1/scale`` national firms: weighted by ``wblk`` with actors at national count."""
+        return float(np.dot(v, self.wblk)) if self.national_actors else float(v.sum())
+
     def exploited_now(self) -> float:
         """Exploited workers now, national (scaled back; weighted when actors are at national count)."""
-        if self.national_actors:
-            return float(np.dot(self.pop.n_expl, self.wblk)) / self.scale
-        return float(self.pop.n_expl.sum()) / self.scale
+        return self.mass(self.pop.n_expl) / self.scale
 
     # ------------------------------------------------------------------ hooks used by submodels
     def ordinary_entrant(self, b: int) -> None:

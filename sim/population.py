@@ -67,8 +67,8 @@ class Population:
         # Firms per sector from employment / mean size, normalised to the national firm count.
         firms_sec = tables.employment / tables.mean_size
         firms_sec *= pop.n_employers / firms_sec.sum()
-        sc = np.full(nsec, scale) if sector_scale is None else np.asarray(sector_scale, dtype=float)
-        counts = np.rint(np.outer(firms_sec, tables.region_share) * (scale if sector_scale is None else sc[:, None])).astype(np.int64)
+        sc = np.full(nsec, float(scale)) if sector_scale is None else np.asarray(sector_scale, dtype=float)  # scale by sector
+        counts = np.rint(np.outer(firms_sec, tables.region_share) * sc[:, None]).astype(np.int64)
         counts = np.maximum(counts, 1)  # every sector x region cell has at least one workplace
         sector = np.repeat(np.repeat(np.arange(nsec), nreg), counts.ravel()).astype(np.int8)
         region = np.repeat(np.tile(np.arange(nreg), nsec), counts.ravel()).astype(np.int8)
@@ -78,7 +78,7 @@ class Population:
         mu = np.log(tables.mean_size[sector]) - 0.5 * sig**2
         size = np.maximum(1, np.rint(rng.lognormal(mu, sig))).astype(np.int32)
         # Rescale so sector employment matches the table (rounding leaves it within ~1%).
-        emp_target = tables.employment * (scale if sector_scale is None else sc)
+        emp_target = tables.employment * sc
         emp_now = np.bincount(sector, weights=size, minlength=nsec)
         factor = emp_target / np.maximum(emp_now, 1)
         size = np.maximum(1, np.rint(size * factor[sector])).astype(np.int32)

@@ -187,8 +187,7 @@ class Signals:
         m = self.m
         pop, sh = m.pop, m.policy.sharing
         rate = pop.n_posted * (0.2 + pop.u)
-        norm = float(np.dot(rate, m.wblk)) if m.national_actors else float(rate.sum())  # national firms (actors at national count)
-        rate = rate * (sh.rate_posted_register_checks_year * m.scale * WEEK_YEARS) / max(norm, 1e-9)
+        rate = rate * (sh.rate_posted_register_checks_year * m.scale * WEEK_YEARS) / max(m.mass(rate), 1e-9)
         delay = 2.0 if sh.posted_register_direct_nli else sh.posted_register_latency_days
         for b in self._sparse(rate, "signals.posted_register"):
             m.schedule(delay, self._to_nli, int(b), int(pop.firm_id[b]), 1.0 + 2.0 * float(pop.u[b] > 0.2))
@@ -201,7 +200,7 @@ class Signals:
             return
         pop = m.pop
         w = pop.n_posted * (0.1 + pop.u)
-        total = float(np.dot(w, m.wblk)) if m.national_actors else float(w.sum())
+        total = m.mass(w)
         if total <= 0:
             return
         rate = w * (sh.cross_border_exchanges_year * m.scale * WEEK_YEARS) / total

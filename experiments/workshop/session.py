@@ -245,11 +245,9 @@ def region_values(m: AkrimModel, key: str) -> np.ndarray:
         e = np.bincount(pop.region, emp, nr)
         return np.where(e > 0, np.bincount(pop.region, und, nr) / np.maximum(e, 1), np.nan)
     if key == "exploited_per_1000":
-        emp = np.bincount(pop.region, np.where(pop.status == SUSPENDED, 0, pop.size).astype(float), nr)
-        if m.national_actors:  # risk sectors at 1:1: a workplace there stands for scale times fewer national ones
-            emp = np.bincount(pop.region, np.where(pop.status == SUSPENDED, 0, pop.size) * m.wblk, nr)
-            return np.where(emp > 0, 1000.0 * np.bincount(pop.region, pop.n_expl * m.wblk, nr) / np.maximum(emp, 1), np.nan)
-        return np.where(emp > 0, 1000.0 * np.bincount(pop.region, pop.n_expl.astype(float), nr) / np.maximum(emp, 1), np.nan)
+        # wblk: national firms per workplace (all 1 unless the risk sectors are at 1:1, national_actors)
+        emp = np.bincount(pop.region, np.where(pop.status == SUSPENDED, 0, pop.size) * m.wblk, nr)
+        return np.where(emp > 0, 1000.0 * np.bincount(pop.region, pop.n_expl * m.wblk, nr) / np.maximum(emp, 1), np.nan)
     if key == "active_threat_actors":
         t = m.ta
         return np.bincount(t.home_region[: t.n][t.active_mask()], minlength=nr).astype(float) / m.act_s
